@@ -1,0 +1,65 @@
+"""The default roles. Each is a Django group whose permissions an admin may adjust afterwards."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # The group name is the code, so roles survive a change of display language.
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    SUBDISTRICT_OFFICER = "subdistrict_officer", _("街道干部")
+    COMMUNITY_WORKER = "community_worker", _("社区工作人员")
+    GRID_WORKER = "grid_worker", _("网格员")
+    CHECKPOINT_STAFF = "checkpoint_staff", _("卡点值守人员")
+    ENTERPRISE_ADMIN = "enterprise_admin", _("企业管理员")
+    INSPECTOR = "inspector", _("督查人员")
+    LAB_STAFF = "lab_staff", _("检测/采样人员")
+    LEADER = "leader", _("领导（只读）")
+
+
+VIEW_TERRITORY = ["territory.view_area", "territory.view_grid", "territory.view_compound",
+                  "territory.view_building", "territory.view_unit", "territory.view_household"]
+EDIT_HOUSEHOLDS = ["territory.add_household", "territory.change_household",
+                   "territory.add_compound", "territory.change_compound", "territory.add_building",
+                   "territory.change_building", "territory.add_unit", "territory.change_unit"]
+EDIT_TERRITORY = ["territory.add_area", "territory.change_area", "territory.add_grid", "territory.change_grid",
+                  "territory.import_territory"]
+VIEW_PEOPLE = ["people.view_person"]
+EDIT_PEOPLE = ["people.add_person", "people.change_person"]
+FULL_NUMBERS = ["people.view_full_identity"]
+EXPORT = ["people.export_person"]
+
+DEFAULT_PERMISSIONS = {
+    Role.DISTRICT_ADMIN: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
+    + FULL_NUMBERS + EXPORT + ["people.delete_person", "territory.delete_household", "audit.view_auditevent",
+                               "accounts.view_user", "accounts.add_user", "accounts.change_user"],
+    Role.SUBDISTRICT_OFFICER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
+    + FULL_NUMBERS + EXPORT,
+    Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT,
+    Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE,
+    Role.CHECKPOINT_STAFF: ["territory.view_area"],
+    Role.ENTERPRISE_ADMIN: ["territory.view_area"],
+    Role.INSPECTOR: ["territory.view_area", "territory.view_compound"],
+    Role.LAB_STAFF: ["territory.view_area"],
+    Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE,
+}
+
+
+def ensure_roles(sender=None, **kwargs):
+    """Create missing role groups with their default permissions; never touches a group that exists."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    if sender is not None and sender.label != "accounts":
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role, perms in DEFAULT_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=role.value)
+        if not created:
+            continue
+        wanted = [p.split(".") for p in perms]
+        found = Permission.objects.filter(content_type__app_label__in={a for a, _ in wanted},
+                                          codename__in={c for _, c in wanted})
+        group.permissions.set([p for p in found if [p.content_type.app_label, p.codename] in wanted])

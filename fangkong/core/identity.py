@@ -1,0 +1,106 @@
+"""Identity documents and phone numbers: validation, normalisation and masking."""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    PASSPORT = "passport", _("护照")
+    HK_MACAO = "hk_macao", _("港澳居民来往内地通行证")
+    TAIWAN = "taiwan", _("台湾居民来往大陆通行证")
+    FOREIGN_PR = "foreign_pr", _("外国人永久居留身份证")
+    OTHER = "other", _("其他证件")
+
+
+_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
+_CHECK_CHARS = "10X98765432"
+
+
+def resident_id_check_char(first17: str) -> str:
+    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def normalize_resident_id(raw: str, today: datetime.date | None = None) -> str:
+    """A valid 18-character resident ID (GB 11643-1999), or ValidationError in Chinese.
+
+    Lowercase x becomes X; a 15-digit legacy number (born 19xx, no check character) is converted.
+    """
+    number = re.sub(r"\s+", "", raw or "").upper()
+    if re.fullmatch(r"\d{15}", number):
+        number = number[:6] + "19" + number[6:]
+        number += resident_id_check_char(number)
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValidationError(_("身份证号码应为18位（最后一位可为X）或15位数字"), code="id_length")
+    if number[0] not in "12345678":
+        raise ValidationError(_("身份证号码的地区码无效"), code="id_region")
+    try:
+        born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("身份证号码中的出生日期不存在"), code="id_birth_date") from None
+    today = today or datetime.date.today()
+    if born > today or born.year < 1890:
+        raise ValidationError(_("身份证号码中的出生日期不可能"), code="id_birth_date")
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("身份证号码校验位错误"), code="id_checksum")
+    return number
+
+
+def resident_id_facts(number: str) -> tuple[datetime.date, str]:
+    """Birth date and sex ("M"/"F") encoded in a normalised resident ID."""
+    born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    return born, "M" if int(number[16]) % 2 else "F"
+
+
+def normalize_document(doc_type: str, raw: str) -> str:
+    if doc_type == DocumentType.RESIDENT_ID:
+        return normalize_resident_id(raw)
+    number = re.sub(r"\s+", "", raw or "").upper()
+    if not re.fullmatch(r"[A-Z0-9-]{5,20}", number):
+        raise ValidationError(_("证件号码应为5到20位字母或数字"), code="doc_format")
+    return number
+
+
+def normalize_phone(raw: str) -> str:
+    """A mainland mobile (11 digits) or a landline with area code, digits and one dash."""
+    phone = re.sub(r"[\s()（）]", "", raw or "")
+    phone = re.sub(r"^(\+?86)(?=1\d{10}$)", "", phone)
+    if re.fullmatch(r"1[3-9]\d{9}", phone):
+        return phone
+    landline = re.fullmatch(r"(0\d{2,3})-?(\d{7,8})", phone)
+    if landline:
+        return f"{landline[1]}-{landline[2]}"
+    raise ValidationError(_("手机号码应为11位，以1开头；固定电话请写区号，如 0371-12345678"), code="phone")
+
+
+def mask_document(number: str) -> str:
+    """4101**********1234 for resident IDs; first and last two characters for other documents."""
+    if not number:
+        return ""
+    if len(number) == 18:
+        return number[:4] + "*" * 10 + number[-4:]
+    keep = 2 if len(number) > 6 else 1
+    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 for mobiles; area code and the last four digits for landlines."""
+    if not phone:
+        return ""
+    if len(phone) == 11 and phone.isdigit():
+        return phone[:3] + "****" + phone[-4:]
+    area, _sep, local = phone.partition("-")
+    return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}" if local else "*" * (len(phone) - 4) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    """王*英: the first and last characters of a Chinese name (two-character names: 王*)."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

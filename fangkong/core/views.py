@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from fangkong.territory import services as territory
+
+from . import imports
+from .models import ImportJob
+
+
+@login_required
+def home(request):
+    """The staff home: the user's area, its counts, and the way to each part of the system."""
+    user = request.user
+    area = user.area
+    counts = territory.counts_by_area(user, [area])[area.pk] if area else {}
+    children = list(area.children.all()) if area else []
+    child_counts = territory.counts_by_area(user, children) if children else {}
+    return render(request, "home.html", {
+        "area": area, "counts": counts, "labels": territory.counter_labels(),
+        "children": [(child, child_counts[child.pk]) for child in children],
+    })
+
+
+def _own_job(request, pk):
+    jobs = ImportJob.objects.all() if request.user.is_superuser else ImportJob.objects.filter(created_by=request.user)
+    return get_object_or_404(jobs, pk=pk)
+
+
+@login_required
+def import_job(request, pk):
+    """Progress of an import; htmx polls the status block until the job has finished."""
+    job = _own_job(request, pk)
+    template = "import_status.html" if request.headers.get("HX-Request") else "import_job.html"
+    return render(request, template, {"job": job, "errors": job.errors[:500]})
+
+
+@login_required
+def import_errors(request, pk):
+    job = _own_job(request, pk)
+    response = HttpResponse(imports.error_report(job),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
+    return response

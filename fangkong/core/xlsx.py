@@ -1,0 +1,52 @@
+"""Spreadsheets in and out: uploads checked before reading, cells safe against formula injection."""
+
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from python_calamine import CalamineWorkbook
+
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A value to write into an export: text that looks like a formula is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def check_upload(upload):
+    """Refuse what is not an .xlsx file or is too large, before reading any of it."""
+    if upload is None:
+        raise ValidationError(_("请选择要导入的文件"))
+    if upload.size > settings.FANGKONG_MAX_UPLOAD_BYTES:
+        raise ValidationError(_("文件太大（%(size)d MB），最大 %(max)d MB") % {
+            "size": upload.size // (1024 * 1024), "max": settings.FANGKONG_MAX_UPLOAD_BYTES // (1024 * 1024)})
+    if not upload.name.lower().endswith(".xlsx"):
+        raise ValidationError(_("只能导入 Excel 文件（.xlsx），请用下载的模板填写"))
+    upload.seek(0)
+    if not zipfile.is_zipfile(upload):
+        raise ValidationError(_("文件不是有效的 Excel（.xlsx）文件，可能已损坏"))
+    upload.seek(0)
+
+
+def read_rows(path_or_file) -> list[list]:
+    """All rows of the first sheet as lists of cell values (python-calamine: fast, read-only)."""
+    try:
+        workbook = CalamineWorkbook.from_filelike(path_or_file) if hasattr(path_or_file, "read") \
+            else CalamineWorkbook.from_path(str(path_or_file))
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for unreadable files
+        raise ValidationError(_("无法读取 Excel 文件：%(error)s") % {"error": str(exc)[:200]}) from exc
+
+
+def cell_text(value) -> str:
+    """A cell as text: whole numbers without ".0" (Excel stores typed numbers as floats)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

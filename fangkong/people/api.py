@@ -1,0 +1,89 @@
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.response import Response
+
+from fangkong.core.identity import DocumentType
+from fangkong.territory.models import Area, Household
+
+from . import services
+from .models import Person, Sex
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """Numbers are written in full and always read back masked."""
+
+    id_number = serializers.CharField(write_only=True, max_length=30)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
+    id_number_masked = serializers.CharField(read_only=True)
+    phone_masked = serializers.CharField(read_only=True)
+    id_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all(), required=False)
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "sex", "birth_date", "id_type", "id_number", "id_number_masked", "phone",
+                  "phone_masked", "area", "household", "created_at", "updated_at"]
+        read_only_fields = ["birth_date", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Related ids outside the user's scope read as "does not exist", as everywhere else.
+            self.fields["area"].queryset = Area.objects.visible_to(request.user)
+            self.fields["household"].queryset = Household.objects.visible_to(request.user)
+
+    def validate(self, attrs):
+        try:
+            return services.clean_person(attrs, user=self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+
+    def create(self, validated_data):
+        return services.create_person(validated_data, user=self.context["request"].user)
+
+
+class PersonFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label="姓名、证件号后4-6位或手机号")
+    area = filters.NumberFilter(method="in_area")
+
+    class Meta:
+        model = Person
+        fields = ["sex", "id_type", "household"]
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def in_area(self, queryset, name, value):
+        area = Area.objects.visible_to(self.request.user).filter(pk=value).first()
+        return queryset.in_area(area) if area else queryset.none()
+
+
+class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+
+    def get_queryset(self):
+        return Person.objects.visible_to(self.request.user).select_related("area")
+
+    def create(self, request, *args, **kwargs):
+        if not request.user.has_perm("people.add_person"):
+            raise ApiPermissionDenied
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={200: {"type": "object", "properties": {
+        "id_number": {"type": "string"}, "phone": {"type": "string"}}}})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """Full identity and phone numbers, for roles allowed to see them; audited."""
+        try:
+            return Response(services.reveal(self.get_object(), request.user))
+        except PermissionDenied as exc:
+            raise ApiPermissionDenied from exc

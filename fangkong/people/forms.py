@@ -1,0 +1,68 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.identity import DocumentType
+from fangkong.territory.models import Area, AreaLevel, Household
+
+from . import services
+from .models import Person, Sex, Tag
+
+
+class PersonForm(forms.Form):
+    """Person fields as people type them; validation is people.services.clean_person, shared with the API."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID)
+    id_number = forms.CharField(
+        label=_("证件号码"), max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "pattern": "[0-9A-Za-z-]*"}))
+    sex = forms.ChoiceField(label=_("性别"), choices=Sex.choices, initial=Sex.UNKNOWN,
+                            help_text=_("居民身份证会自动识别性别和出生日期"))
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    area = forms.ModelChoiceField(label=_("所属社区/村"), queryset=Area.objects.none())
+    household = forms.ModelChoiceField(label=_("户"), queryset=Household.objects.none(), required=False)
+    tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.all(), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, instance: Person | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name, "id_type": instance.id_type, "sex": instance.sex,
+                "area": instance.area_id, "household": instance.household_id, "tags": list(instance.tags.all()),
+            }
+        super().__init__(*args, **kwargs)
+        self.user, self.instance = user, instance
+        if instance is not None:
+            # Numbers are never sent back to the browser in full: left empty means "unchanged".
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("当前：%(masked)s，不修改请留空") % {
+                "masked": instance.id_number_masked}
+            self.fields["phone"].help_text = _("当前：%(masked)s，不修改请留空") % {
+                "masked": instance.phone_masked or "—"}
+        self.fields["area"].queryset = Area.objects.visible_to(user).filter(level=AreaLevel.COMMUNITY)
+        households = Household.objects.visible_to(user)
+        area_id = self.data.get("area") or self.initial.get("area")
+        if area_id and str(area_id).isdigit():
+            households = households.filter(area_id=area_id)
+        self.fields["household"].queryset = households
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if self.instance is not None:
+            data["id_number"] = data.get("id_number") or self.instance.id_number
+            data["phone"] = data.get("phone") or self.instance.phone
+        try:
+            return services.clean_person(data, user=self.user, instance=self.instance)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+    def save(self):
+        if self.instance is None:
+            return services.create_person(self.cleaned_data, user=self.user)
+        return services.update_person(self.instance, self.cleaned_data, user=self.user)

@@ -1,0 +1,148 @@
+"""Persons. Identity and phone numbers are stored only encrypted, found through keyed blind indexes."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.scope import ScopedQuerySet
+from fangkong.audit.models import Audited
+from fangkong.core import crypto
+from fangkong.core.identity import DocumentType, mask_document, mask_name, mask_phone
+
+# Blind-index purposes: each kind of lookup has its own, so equal values in two columns do not match.
+ID_FULL, ID_TAIL4, ID_TAIL6, PHONE_FULL, PHONE_TAIL4 = "id", "id4", "id6", "phone", "phone4"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+    UNKNOWN = "U", _("未知")
+
+
+class Tag(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PersonQuerySet(ScopedQuerySet):
+    scope_grid_field = "household__grid"
+
+    def with_document(self, doc_type, number):
+        """Persons holding this (normalised) document number, under any configured key."""
+        return self.filter(id_type=doc_type, id_index__in=crypto.blind_indexes(ID_FULL, number))
+
+    def search(self, text):
+        """Name, the last 4-6+ digits of an identity number, or a phone number (full or last four)."""
+        text = (text or "").strip().upper().replace(" ", "")
+        if not text:
+            return self
+        if text.isdigit() or (text[:-1].isdigit() and text.endswith("X")):
+            query = models.Q(pk__in=[])
+            if len(text) >= 15:
+                from fangkong.core.identity import normalize_resident_id
+
+                try:
+                    text = normalize_resident_id(text)
+                except Exception:
+                    pass
+                query |= models.Q(id_index__in=crypto.blind_indexes(ID_FULL, text))
+            elif len(text) >= 6:
+                query |= models.Q(id_tail6_index__in=crypto.blind_indexes(ID_TAIL6, text[-6:]))
+            if len(text) >= 4:
+                query |= models.Q(id_tail4_index__in=crypto.blind_indexes(ID_TAIL4, text[-4:]))
+            if text.isdigit() and len(text) == 4:
+                query |= models.Q(phone_tail4_index__in=crypto.blind_indexes(PHONE_TAIL4, text))
+            if text.isdigit() and len(text) == 11:
+                query |= models.Q(phone_index__in=crypto.blind_indexes(PHONE_FULL, text))
+            return self.filter(query)
+        return self.filter(name__contains=text)
+
+
+class Person(Audited):
+    name = models.CharField(_("姓名"), max_length=50)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_type = models.CharField(_("证件类型"), max_length=20, choices=DocumentType.choices,
+                               default=DocumentType.RESIDENT_ID)
+    id_number_encrypted = models.TextField(editable=False)
+    # Blind indexes: full number (lookup, duplicates), last 4 and last 6 characters (staff search).
+    id_index = models.CharField(max_length=64, editable=False)
+    id_tail4_index = models.CharField(max_length=64, editable=False, db_index=True)
+    id_tail6_index = models.CharField(max_length=64, editable=False, db_index=True)
+    phone_encrypted = models.TextField(editable=False, blank=True)
+    phone_index = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    phone_tail4_index = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    area = models.ForeignKey("territory.Area", models.PROTECT, related_name="persons", verbose_name=_("社区/村"))
+    household = models.ForeignKey("territory.Household", models.SET_NULL, null=True, blank=True,
+                                  related_name="persons", verbose_name=_("户"))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="persons", verbose_name=_("标签"))
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["-id"]
+        permissions = [
+            ("view_full_identity", _("查看完整证件号码和手机号")),
+            ("export_person", _("导出人员")),
+        ]
+        constraints = [
+            # duplicate detection: one person per document
+            models.UniqueConstraint(fields=["id_type", "id_index"], name="person_unique_document"),
+        ]
+        indexes = [
+            # person list of a community, newest first
+            models.Index(fields=["area", "-id"], name="person_area_recent"),
+            models.Index(fields=["name"], name="person_name"),
+        ]
+
+    def __str__(self):
+        return mask_name(self.name)
+
+    def get_absolute_url(self):
+        return reverse("people:detail", args=[self.pk])
+
+    # Numbers: set through these, never through the encrypted columns.
+    def set_document(self, doc_type: str, number: str):
+        self.id_type = doc_type
+        self.id_number_encrypted = crypto.encrypt(number)
+        self.id_index = crypto.blind_index(ID_FULL, number)
+        self.id_tail4_index = crypto.blind_index(ID_TAIL4, number[-4:])
+        self.id_tail6_index = crypto.blind_index(ID_TAIL6, number[-6:])
+
+    def set_phone(self, phone: str):
+        self.phone_encrypted = crypto.encrypt(phone) if phone else ""
+        self.phone_index = crypto.blind_index(PHONE_FULL, phone) if phone else ""
+        self.phone_tail4_index = crypto.blind_index(PHONE_TAIL4, phone[-4:]) if phone else ""
+
+    @property
+    def id_number(self) -> str:
+        """Plaintext: only for services that audit the read (people.services.reveal)."""
+        return crypto.decrypt(self.id_number_encrypted) if self.id_number_encrypted else ""
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_document(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def name_masked(self) -> str:
+        return mask_name(self.name)

@@ -1,0 +1,236 @@
+"""fangkong settings: every knob read from the environment, safe by default.
+
+Nothing here needs to be edited for a deployment; set environment variables instead
+(see docs/deployment.md). Without any, fangkong runs as a local demo on SQLite.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: str) -> int:
+    return int(os.getenv(name, default))
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+# "development" (the default, also the demo) or "production".
+FANGKONG_ENV = os.getenv("FANGKONG_ENV", "development")
+PRODUCTION = FANGKONG_ENV == "production"
+
+
+def secret(name: str, dev_default: str) -> str:
+    """A secret that has a throwaway default in development and none in production."""
+    value = os.getenv(name, "")
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when FANGKONG_ENV=production")
+    return dev_default
+
+
+SECRET_KEY = secret("FANGKONG_SECRET_KEY", "dev-only-not-secret-fangkong-0000000000000000000000")
+DEBUG = envbool("FANGKONG_DEBUG", "false")
+ALLOWED_HOSTS = envlist("FANGKONG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# The address residents' phones reach; printed into every place-code QR.
+FANGKONG_PUBLIC_URL = os.getenv("FANGKONG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = envlist("FANGKONG_CSRF_TRUSTED_ORIGINS", FANGKONG_PUBLIC_URL)
+
+# Field encryption keys (Fernet, urlsafe base64 of 32 bytes), newest first. Rotation: put a new
+# key in front, run `manage.py rotate_field_keys`, then drop the old key.
+FANGKONG_FIELD_KEYS = envlist("FANGKONG_FIELD_KEYS")
+if not FANGKONG_FIELD_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("FANGKONG_FIELD_KEYS must be set when FANGKONG_ENV=production")
+    # Development only: a fixed key so a demo database survives restarts. Never for real data.
+    FANGKONG_FIELD_KEYS = ["ZGV2LW9ubHktZmFuZ2tvbmctZmllbGQta2V5LTAwMDA="]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "fangkong.core",
+    "fangkong.audit",
+    "fangkong.territory",
+    "fangkong.accounts",
+    "fangkong.people",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "fangkong.accounts.middleware.RequireOTPMiddleware",
+    "fangkong.audit.middleware.AuditContextMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "fangkong.urls"
+WSGI_APPLICATION = "fangkong.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "fangkong" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# SQLite file when DATABASE_URL is unset, e.g. postgres://user@127.0.0.1:5432/fangkong otherwise.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'fangkong.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", "60")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after this many idle minutes (staff phones get lost at gates).
+SESSION_COOKIE_AGE = envint("FANGKONG_SESSION_MINUTES", "120") * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = envbool("FANGKONG_SSL_REDIRECT", "true" if PRODUCTION else "false")
+SECURE_HSTS_SECONDS = envint("FANGKONG_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("FANGKONG_BEHIND_PROXY", "false") else None
+
+# Login lockout (django-axes): this many failures per username+address lock it for the cool-off.
+AXES_FAILURE_LIMIT = envint("FANGKONG_LOGIN_FAILURE_LIMIT", "10")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("FANGKONG_LOGIN_COOLOFF_MINUTES", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# Second factor (TOTP) is required for district admins when this is on (always in production).
+FANGKONG_REQUIRE_ADMIN_OTP = envbool("FANGKONG_REQUIRE_ADMIN_OTP", "true" if PRODUCTION else "false")
+OTP_TOTP_ISSUER = "fangkong"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "fangkong" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.getenv("FANGKONG_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "fangkong" / "static"]
+MEDIA_ROOT = Path(os.getenv("FANGKONG_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "media/"
+
+# Uploads: spreadsheets are read in full, so cap them (bytes).
+FANGKONG_MAX_UPLOAD_BYTES = envint("FANGKONG_MAX_UPLOAD_MB", "50") * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "fangkong.core.api.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "fangkong API",
+    "DESCRIPTION": "Epidemic prevention and control information system of a district.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Background work. Without a broker (demo, tests) tasks run eagerly in the request.
+CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not os.getenv("FANGKONG_REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.getenv("FANGKONG_REDIS_URL")}
+}
+
+# Retention (days). Audit log: 3 years, as the data-protection rules for government systems require
+# records of access to personal information to be kept (docs/data-protection.md).
+FANGKONG_AUDIT_RETENTION_DAYS = envint("FANGKONG_AUDIT_RETENTION_DAYS", "1095")
+# Export files are deleted after this many hours.
+FANGKONG_EXPORT_RETENTION_HOURS = envint("FANGKONG_EXPORT_RETENTION_HOURS", "24")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.getenv("FANGKONG_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,51 @@
+"""Territory use cases: counts at every node of the tree."""
+
+from collections import defaultdict
+
+from django.db.models import Count
+
+from .models import Area, Household
+
+# Models counted at every node: label → queryset factory taking the viewer. Later apps (places,
+# for one) add theirs here so the tree shows them without the territory app knowing them.
+COUNTERS = {}
+
+
+def register_counter(key, label, queryset_for_user):
+    COUNTERS[key] = (label, queryset_for_user)
+
+
+def _persons(user):
+    from fangkong.people.models import Person
+
+    return Person.objects.visible_to(user)
+
+
+register_counter("households", "户", lambda user: Household.objects.visible_to(user))
+register_counter("persons", "人", _persons)
+
+
+def counts_by_area(user, areas) -> dict[int, dict[str, int]]:
+    """{area id: {counter: n}} for `areas`, each count including everything below the area.
+
+    One grouped query per counter over the viewer's scope, then rolled up the tree in Python
+    (areas are few; rows are many).
+    """
+    direct = defaultdict(lambda: defaultdict(int))
+    for key, (_label, queryset) in COUNTERS.items():
+        for row in queryset(user).values("area_id").annotate(n=Count("pk")).order_by():
+            direct[row["area_id"]][key] = row["n"]
+    paths = dict(Area.objects.values_list("pk", "path"))
+    totals = {}
+    for area in areas:
+        sums = dict.fromkeys(COUNTERS, 0)
+        for area_id, values in direct.items():
+            if paths.get(area_id, "").startswith(area.path):
+                for key, n in values.items():
+                    sums[key] += n
+        totals[area.pk] = sums
+    return totals
+
+
+def counter_labels():
+    return {key: label for key, (label, _q) in COUNTERS.items()}

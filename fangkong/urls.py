@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import ScopedRateThrottle
+
+from fangkong.accounts import views as accounts
+from fangkong.core import views as core
+from fangkong.people.api import PersonViewSet
+from fangkong.territory.api import AreaViewSet, HouseholdViewSet
+
+router = DefaultRouter()
+router.register("areas", AreaViewSet, basename="area")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("persons", PersonViewSet, basename="person")
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password, get {"token": "..."}; failures count towards the login lockout."""
+
+    throttle_scope = "token"
+    throttle_classes = [ScopedRateThrottle]
+
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", accounts.auth_views.LogoutView.as_view(), name="logout"),
+    path("otp/", accounts.otp, name="otp"),
+    path("imports/<int:pk>/", core.import_job, name="import_job"),
+    path("imports/<int:pk>/errors.xlsx", core.import_errors, name="import_errors"),
+    path("territory/", include("fangkong.territory.urls")),
+    path("people/", include("fangkong.people.urls")),
+    path("audit/", include("fangkong.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/auth/token/", TokenView.as_view(), name="api_token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/", include(router.urls)),
+]
