@@ -52,9 +52,10 @@ class Command(BaseCommand):
         if district is None:
             with transaction.atomic():
                 district = self.build(*SIZES[size])
-            self.stdout.write(f"已建立演示辖区 {DISTRICT}（{Person.objects.in_area(district).count():,} 人）")
+            state = "已建立"
         else:
-            self.stdout.write(f"演示辖区 {DISTRICT} 已存在（{Person.objects.in_area(district).count():,} 人），保留原数据")
+            state = "已存在，保留原数据："
+        self.stdout.write(f"演示辖区 {DISTRICT} {state}{Person.objects.in_area(district).count():,} 人")
         users = self.users(district)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
