@@ -1,0 +1,26 @@
+"""Delete records past their retention period (DESIGN.md, Retention). Run daily (cron or Celery beat)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from fangkong.audit.models import AuditEvent
+from fangkong.core.models import ImportJob
+
+
+class Command(BaseCommand):
+    help = "Delete audit rows and import files older than their retention period."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        audit_cutoff = now - timedelta(days=settings.FANGKONG_AUDIT_RETENTION_DAYS)
+        audit_deleted, _ = AuditEvent.objects.purge_older_than(audit_cutoff)
+        jobs = ImportJob.objects.filter(created_at__lt=now - timedelta(hours=settings.FANGKONG_EXPORT_RETENTION_HOURS))
+        files = 0
+        for job in jobs.exclude(file=""):
+            job.file.delete(save=False)
+            files += 1
+        jobs.update(file="")
+        self.stdout.write(f"审计记录删除 {audit_deleted} 条，导入文件删除 {files} 个")
