@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Q
 from django.shortcuts import render
+from django.utils.dateparse import parse_date
 
 from fangkong.core.pages import paginate
 
@@ -22,9 +23,14 @@ def audit_list(request):
     if request.GET.get("object_id"):
         events = events.filter(object_id=request.GET["object_id"])
     for key, lookup in (("since", "at__date__gte"), ("until", "at__date__lte")):
-        if request.GET.get(key):
-            events = events.filter(**{lookup: request.GET[key]})
+        try:
+            day = parse_date(request.GET.get(key, ""))
+        except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+            day = None
+        if day:
+            events = events.filter(**{lookup: day})
     return render(request, "audit/list.html", {
         **paginate(request, events.select_related("actor")), "actions": AuditAction.choices,
         "params": request.GET,
     })
+

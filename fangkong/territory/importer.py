@@ -160,4 +160,6 @@ class TerritoryImporter:
                                         floor=int(float(row["floor"])) if row["floor"] else None))
         Household.objects.bulk_create(households, batch_size=2000)
         created["households"] = len(households)
-        return created
+        labels = {"areas": _("新建区域"), "grids": _("新建网格"), "compounds": _("新建小区"),
+                  "buildings": _("新建楼栋"), "units": _("新建单元"), "households": _("新建住户")}
+        return {str(labels[key]): n for key, n in created.items()}
