@@ -5,6 +5,7 @@ Nothing here needs to be edited for a deployment; set environment variables inst
 """
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "fangkong.territory",
     "fangkong.accounts",
     "fangkong.people",
+    "fangkong.passes",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +185,8 @@ STATIC_ROOT = Path(os.getenv("FANGKONG_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "fangkong" / "static"]
 # Served by WhiteNoise from the app itself, so one process serves a whole intranet deployment.
 WHITENOISE_USE_FINDERS = True
+# Without collectstatic (demo, tests) the files come from the finders; the empty root is expected.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.getenv("FANGKONG_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"

@@ -33,6 +33,7 @@ urlpatterns = [
     path("territory/", include("fangkong.territory.urls")),
     path("people/", include("fangkong.people.urls")),
     path("audit/", include("fangkong.audit.urls")),
+    path("", include("fangkong.passes.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api_token"),

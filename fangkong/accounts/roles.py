@@ -28,20 +28,26 @@ VIEW_PEOPLE = ["people.view_person"]
 EDIT_PEOPLE = ["people.add_person", "people.change_person"]
 FULL_NUMBERS = ["people.view_full_identity"]
 EXPORT = ["people.export_person"]
+VIEW_PASSES = ["passes.view_place", "passes.view_passage", "passes.view_dutyshift"]
+MANAGE_PLACES = VIEW_PASSES + ["passes.add_place", "passes.change_place", "passes.approve_place",
+                               "passes.record_passage", "passes.export_passage", "passes.add_dutyshift",
+                               "passes.change_dutyshift", "passes.delete_dutyshift"]
 
 DEFAULT_PERMISSIONS = {
     Role.DISTRICT_ADMIN: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT + ["people.delete_person", "territory.delete_household", "audit.view_auditevent",
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + ["people.delete_person", "territory.delete_household", "audit.view_auditevent",
                                "accounts.view_user", "accounts.add_user", "accounts.change_user"],
     Role.SUBDISTRICT_OFFICER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT,
-    Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT,
-    Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE,
-    Role.CHECKPOINT_STAFF: ["territory.view_area"],
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES,
+    Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT
+    + MANAGE_PLACES,
+    Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE + VIEW_PASSES,
+    Role.CHECKPOINT_STAFF: ["territory.view_area", "passes.view_place", "passes.view_passage",
+                            "passes.record_passage"],
     Role.ENTERPRISE_ADMIN: ["territory.view_area"],
     Role.INSPECTOR: ["territory.view_area", "territory.view_compound"],
     Role.LAB_STAFF: ["territory.view_area"],
-    Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE,
+    Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE + VIEW_PASSES,
 }
 
 

@@ -1,6 +1,7 @@
 """Who is acting right now: set per request by the middleware, read by audit rows."""
 
 import contextvars
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -25,6 +26,20 @@ def set_actor(actor: Actor):
 
 def reset_actor(token):
     _current.reset(token)
+
+
+@contextmanager
+def acting_as(user):
+    """Audit rows written inside are by `user` when no request says who is acting (tasks, commands)."""
+    actor = current_actor()
+    if user is None or actor.user is not None:
+        yield
+        return
+    token = set_actor(Actor(user, actor.ip, actor.user_agent))
+    try:
+        yield
+    finally:
+        reset_actor(token)
 
 
 def client_ip(request) -> str:

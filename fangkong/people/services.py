@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
+from fangkong.audit.context import acting_as
 from fangkong.core.identity import DocumentType, normalize_document, normalize_phone, resident_id_facts
 from fangkong.territory.models import Area, AreaLevel, Household
 
@@ -79,8 +80,11 @@ def _apply(person: Person, cleaned: dict):
             setattr(person, field, cleaned[field])
     if "birth_date" in cleaned:
         person.birth_date = cleaned["birth_date"]
-    person.set_document(cleaned["id_type"], cleaned["id_number"])
-    person.set_phone(cleaned.get("phone", ""))
+    # Encryption is randomised: re-encrypting an unchanged number would log it as changed.
+    if person.pk is None or (cleaned["id_type"], cleaned["id_number"]) != (person.id_type, person.id_number):
+        person.set_document(cleaned["id_type"], cleaned["id_number"])
+    if person.pk is None or cleaned.get("phone", "") != person.phone:
+        person.set_phone(cleaned.get("phone", ""))
 
 
 @transaction.atomic
@@ -88,7 +92,8 @@ def create_person(data: dict, *, user) -> Person:
     cleaned = clean_person(data, user=user)
     person = Person()
     _apply(person, cleaned)
-    person.save()
+    with acting_as(user):
+        person.save()
     if cleaned.get("tags"):
         person.tags.set(cleaned["tags"])
     return person
@@ -100,7 +105,8 @@ def update_person(person: Person, data: dict, *, user) -> Person:
         raise PermissionDenied
     cleaned = clean_person(data, user=user, instance=person)
     _apply(person, cleaned)
-    person.save()
+    with acting_as(user):
+        person.save()
     if "tags" in cleaned:
         person.tags.set(cleaned["tags"] or [])
     return person
@@ -116,3 +122,38 @@ def reveal(person: Person, user) -> dict:
 
 def display_numbers(person: Person) -> dict:
     return {"id_number": person.id_number_masked, "phone": person.phone_masked}
+
+
+@transaction.atomic
+def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Person:
+    """A resident declaring themselves at a place code: the existing person with this document, or a new one.
+
+    Nobody is logged in, so there is no scope; the name must match an existing record, so that a
+    stranger's document number does not attach their passages to someone else's phone.
+    """
+    errors = {}
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        errors["name"] = _("请填写姓名（不超过50个字）")
+    try:
+        number = normalize_document(id_type, id_number)
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+    try:
+        phone = normalize_phone(phone) if phone else ""
+    except ValidationError as exc:
+        errors["phone"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    existing = find_duplicate(id_type, number)
+    if existing is not None:
+        if existing.name != name:
+            raise ValidationError({"id_number": _("证件号码与姓名不一致，请核对")})
+        return existing
+    person = Person(name=name, area=area)
+    if id_type == DocumentType.RESIDENT_ID:
+        person.birth_date, person.sex = resident_id_facts(number)
+    person.set_document(id_type, number)
+    person.set_phone(phone)
+    person.save()
+    return person

@@ -54,8 +54,8 @@ class Command(BaseCommand):
                 district = self.build(*SIZES[size])
             state = "已建立"
         else:
-            state = "已存在，保留原数据："
-        self.stdout.write(f"演示辖区 {DISTRICT} {state}{Person.objects.in_area(district).count():,} 人")
+            state = "已存在，保留原数据"
+        self.stdout.write(f"演示辖区 {DISTRICT}{state}：{Person.objects.in_area(district).count():,} 人")
         users = self.users(district)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PassesConfig(AppConfig):
+    name = "fangkong.passes"
+    label = "passes"
+    verbose_name = "一区一码"
+
+    def ready(self):
+        from fangkong.territory.services import register_counter
+
+        from .models import Place
+
+        register_counter("places", "场所", lambda user: Place.objects.visible_to(user))

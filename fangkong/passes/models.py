@@ -1,0 +1,256 @@
+"""一区一码: places with their codes, residents' devices and declarations, and passages."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.scope import ScopedQuerySet
+from fangkong.audit.models import Audited
+from fangkong.core import crypto
+from fangkong.core.identity import mask_phone
+
+
+def new_place_code() -> str:
+    """128 random bits, URL-safe: never derived from the id, so codes cannot be guessed or enumerated."""
+    return secrets.token_urlsafe(16)
+
+
+class PlaceKind(models.TextChoices):
+    COMPOUND_GATE = "compound_gate", _("小区门岗")
+    CHECKPOINT = "checkpoint", _("卡点")
+    VENUE = "venue", _("公共场所")
+    ORGANISATION = "organisation", _("机关单位")
+    ENTERPRISE_GATE = "enterprise_gate", _("企业门岗")
+    TRAFFIC = "traffic", _("交通卡口")
+
+
+class PlaceState(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已启用")
+    REJECTED = "rejected", _("未通过")
+    SUSPENDED = "suspended", _("已暂停")
+
+
+class PassPolicy(models.TextChoices):
+    STANDARD = "standard", _("标准：发热、接触史禁止，去过风险地区提醒")
+    STRICT = "strict", _("严格：任何异常都禁止通行")
+    RESIDENTS = "residents", _("仅本小区住户：其他人员提醒登记")
+
+
+class PlaceQuerySet(ScopedQuerySet):
+    scope_grid_field = "grid"
+
+    def approved(self):
+        return self.filter(state=PlaceState.APPROVED)
+
+
+class Place(Audited):
+    area = models.ForeignKey("territory.Area", models.PROTECT, related_name="places", verbose_name=_("所属区域"))
+    compound = models.ForeignKey("territory.Compound", models.SET_NULL, null=True, blank=True, related_name="places",
+                                 verbose_name=_("小区/楼院"))
+    grid = models.ForeignKey("territory.Grid", models.SET_NULL, null=True, blank=True, related_name="places",
+                             verbose_name=_("网格"))
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=PlaceKind.choices)
+    address = models.CharField(_("地址"), max_length=200)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_phone_encrypted = models.TextField(editable=False, blank=True)
+    state = models.CharField(_("状态"), max_length=20, choices=PlaceState.choices, default=PlaceState.PENDING)
+    state_reason = models.CharField(_("原因"), max_length=200, blank=True)
+    measures_temperature = models.BooleanField(_("测量体温"), default=True)
+    records_exit = models.BooleanField(_("登记出口"), default=False, help_text=_("否则只登记进入"))
+    policy = models.CharField(_("通行规则"), max_length=20, choices=PassPolicy.choices, default=PassPolicy.STANDARD)
+    code = models.CharField(max_length=32, unique=True, default=new_place_code, editable=False)
+    code_issued_at = models.DateTimeField(default=timezone.now, editable=False)
+    applied_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("审核人"))
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="checkpoint_places",
+                                   verbose_name=_("值守人员"))
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("场所")
+        verbose_name_plural = _("场所")
+        ordering = ["area_id", "name"]
+        permissions = [("approve_place", _("审核场所")), ("export_passage", _("导出出入记录"))]
+        indexes = [
+            # registration queue and the approved places of an area
+            models.Index(fields=["area", "state"], name="place_area_state"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("passes:place", args=[self.pk])
+
+    @property
+    def scan_url(self) -> str:
+        return f"{settings.FANGKONG_PUBLIC_URL}/c/{self.code}"
+
+    def set_contact_phone(self, phone: str):
+        self.contact_phone_encrypted = crypto.encrypt(phone) if phone else ""
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(crypto.decrypt(self.contact_phone_encrypted)) if self.contact_phone_encrypted else ""
+
+
+class Device(models.Model):
+    """A resident's phone, known by a signed cookie; the people registered on it pass with one tap."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    persons = models.ManyToManyField("people.Person", through="DeviceMember", related_name="devices")
+
+    class Meta:
+        verbose_name = _("居民设备")
+        verbose_name_plural = _("居民设备")
+
+    def __str__(self):
+        return str(self.pk)
+
+
+class DeviceMember(models.Model):
+    device = models.ForeignKey(Device, models.CASCADE, related_name="members")
+    person = models.ForeignKey("people.Person", models.CASCADE, related_name="device_memberships")
+    label = models.CharField(_("称呼"), max_length=20, help_text=_("如：本人、母亲、儿子"))
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at"]
+        constraints = [models.UniqueConstraint(fields=["device", "person"], name="device_member_unique")]
+
+    def __str__(self):
+        return self.label
+
+
+class Declaration(models.Model):
+    """健康申报: the answers a resident gives once; the latest one is a fact of the gate verdict."""
+
+    person = models.ForeignKey("people.Person", models.CASCADE, related_name="declarations")
+    place = models.ForeignKey(Place, models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(_("申报时间"), default=timezone.now)
+    visited_risk_area = models.BooleanField(_("14天内去过中高风险地区"))
+    has_symptoms = models.BooleanField(_("有发热、咳嗽等症状"))
+    had_contact = models.BooleanField(_("接触过确诊或疑似人员"))
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    consent_version = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("健康申报")
+        verbose_name_plural = _("健康申报")
+        indexes = [
+            # gate verdict: the latest declaration of a person
+            models.Index(fields=["person", "-at"], name="declaration_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.at:%Y-%m-%d}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("入")
+    OUT = "out", _("出")
+
+
+class Verdict(models.TextChoices):
+    ALLOW = "allow", _("通行")
+    WARN = "warn", _("提醒")
+    DENY = "deny", _("禁止")
+
+
+class Channel(models.TextChoices):
+    SCAN = "scan", _("扫码")
+    ASSISTED = "assisted", _("代登记")
+    VEHICLE = "vehicle", _("车辆")
+    API = "api", _("接口")
+
+
+class PassageQuerySet(ScopedQuerySet):
+    scope_grid_field = "place__grid"
+
+
+class Passage(models.Model):
+    """出入记录: written once and never edited; a correction is a new row pointing at the one it corrects."""
+
+    person = models.ForeignKey("people.Person", models.PROTECT, related_name="passages")
+    place = models.ForeignKey(Place, models.PROTECT, related_name="passages")
+    # The place's area, copied so that scope and area counts need no join on the hot tables.
+    area = models.ForeignKey("territory.Area", models.PROTECT, related_name="+")
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices, default=Direction.IN)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
+    verdict = models.CharField(_("结果"), max_length=5, choices=Verdict.choices)
+    reasons = models.JSONField(_("原因"), default=list, blank=True)
+    channel = models.CharField(_("方式"), max_length=10, choices=Channel.choices)
+    recorder = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("登记人"))
+    vehicle_plate = models.CharField(_("车牌"), max_length=12, blank=True)
+    corrects = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="corrections")
+    # A double tap or a retried request carries the same key and finds the passage already written.
+    idempotency_key = models.CharField(max_length=64, unique=True)
+
+    objects = PassageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("出入记录")
+        verbose_name_plural = _("出入记录")
+        ordering = ["-at"]
+        permissions = [("record_passage", _("登记出入"))]
+        indexes = [
+            # station page and tracing: passages at a place in a time window
+            models.Index(fields=["place", "-at"], name="passage_place_time"),
+            # a resident's own passages, and tracing by person
+            models.Index(fields=["person", "-at"], name="passage_person_time"),
+            # back office: passages in an area by time
+            models.Index(fields=["area", "-at"], name="passage_area_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.place} {self.get_direction_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class DutyShift(Audited):
+    """定岗定人定责: who staffs which checkpoint in which shift."""
+
+    place = models.ForeignKey(Place, models.CASCADE, related_name="shifts", verbose_name=_("场所"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="shifts",
+                             verbose_name=_("值守人员"))
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    duty = models.CharField(_("职责"), max_length=50, blank=True, help_text=_("如：测温、扫码核验、登记"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_area_field = "place__area"
+
+    class Meta:
+        verbose_name = _("值班")
+        verbose_name_plural = _("值班")
+        ordering = ["place_id", "starts_at"]
+        indexes = [models.Index(fields=["place", "starts_at"], name="shift_place_start")]
+
+    def __str__(self):
+        return f"{self.place} {self.user}"
+
+
+class RejectedScan(models.Model):
+    """A scan of an unknown, altered, revoked or suspended code: counted, never a passage."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    code = models.CharField(max_length=64)
+    reason = models.CharField(max_length=20)
+    place = models.ForeignKey(Place, models.CASCADE, null=True, blank=True, related_name="+")
+    ip = models.CharField(max_length=45, blank=True)
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reason}"

@@ -1,0 +1,164 @@
+"""The resident's pages behind a place code: no login, no app, any phone's camera."""
+
+import uuid
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from fangkong.audit.context import client_ip
+from fangkong.people import services as people
+from fangkong.territory.models import Area, AreaLevel
+
+from . import services
+from .forms import DeclarationForm
+from .models import Channel, Declaration, Direction, Passage
+
+HISTORY_DAYS = 14
+
+
+def _place_or_notice(request, code):
+    place = services.place_for_code(code, client_ip(request))
+    if place is None:
+        return None, render(request, "passes/resident/invalid.html", status=404)
+    return place, None
+
+
+def _communities(place):
+    """Where a declaring resident may say they live: the communities around the place."""
+    area = place.area
+    root = area.parent if area.level == AreaLevel.COMMUNITY and area.parent else area
+    return list(Area.objects.subtree(root).filter(level=AreaLevel.COMMUNITY).order_by("path"))
+
+
+def _context(request, place, **extra):
+    device = services.device_from_cookie(request.COOKIES.get(services.DEVICE_COOKIE))
+    members = list(device.members.select_related("person")) if device else []
+    return {"place": place, "device": device, "members": members, "token": uuid.uuid4().hex, **extra}
+
+
+def _with_cookie(request, response, device):
+    response.set_cookie(services.DEVICE_COOKIE, services.device_cookie(device), max_age=services.DEVICE_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=request.is_secure())
+    return response
+
+
+@never_cache
+def scan(request, code):
+    """First visit: the declaration. Later: who is passing, one tap."""
+    place, notice = _place_or_notice(request, code)
+    if notice:
+        return notice
+    context = _context(request, place)
+    if not context["members"] or request.GET.get("add"):
+        communities = _communities(place)
+        label = _("家人") if context["members"] else _("本人")
+        form = DeclarationForm(communities=communities, initial={"community": place.area_id, "label": label},
+                               ask_temperature=place.measures_temperature and not context["members"])
+        return render(request, "passes/resident/declare.html", {**context, "form": form})
+    return render(request, "passes/resident/choose.html", context)
+
+
+@never_cache
+@require_POST
+def declare(request, code):
+    place, notice = _place_or_notice(request, code)
+    if notice:
+        return notice
+    context = _context(request, place)
+    communities = _communities(place)
+    form = DeclarationForm(request.POST, communities=communities,
+                           ask_temperature=place.measures_temperature and not context["members"])
+    if form.is_valid():
+        data = form.cleaned_data
+        area = next((c for c in communities if c.pk == data.get("community")), None) or \
+            (place.area if place.area.level == AreaLevel.COMMUNITY else communities[0])
+        try:
+            with transaction.atomic():
+                person = people.register_resident(name=data["name"], id_type=data["id_type"],
+                                                   id_number=data["id_number"], phone=data["phone"], area=area)
+                Declaration.objects.create(person=person, place=place, address=data["address"],
+                                           consent_version=services.CONSENT_VERSION, **form.answers())
+                device = services.add_to_device(context["device"], person, data["label"] or _("本人"))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            if context["members"]:  # a family member added: back to choosing who passes
+                response = render(request, "passes/resident/choose.html", {
+                    **_context(request, place), "device": device, "declared": person,
+                    "members": list(device.members.select_related("person"))})
+                return _with_cookie(request, response, device)
+            return _pass_and_show(request, place, device, [person], {person.pk: data["label"] or _("本人")})
+    return render(request, "passes/resident/declare.html", {**context, "form": form}, status=200)
+
+
+@never_cache
+@require_POST
+def tap(request, code):
+    """One tap: the chosen people pass; the result screen shows each verdict live."""
+    place, notice = _place_or_notice(request, code)
+    if notice:
+        return notice
+    context = _context(request, place)
+    if context["device"] is None:
+        return render(request, "passes/resident/declare.html", {
+            **context, "form": DeclarationForm(communities=_communities(place),
+                                               ask_temperature=place.measures_temperature)})
+    chosen = {int(pk) for pk in request.POST.getlist("person") if pk.isdigit()}
+    members = [m for m in context["members"] if m.person_id in chosen]
+    if not members:
+        return render(request, "passes/resident/choose.html", {**context, "error": _("请选择通行人员")})
+    try:
+        return _pass_and_show(request, place, context["device"], [m.person for m in members],
+                              {m.person_id: m.label for m in members})
+    except ValidationError as exc:
+        return render(request, "passes/resident/choose.html",
+                      {**context, "error": " ".join(exc.messages), "temperature": request.POST.get("temperature")})
+
+
+def _pass_and_show(request, place, device, persons, labels):
+    """Record one passage per person (idempotent per page token) and show the live result screen."""
+    direction = request.POST.get("direction", Direction.IN)
+    token = request.POST.get("token", "")[:32] or uuid.uuid4().hex
+    passages = [
+        services.record_passage(person, place, channel=Channel.SCAN, direction=direction,
+                                temperature=request.POST.get("temperature"),
+                                idempotency_key=f"scan:{device.pk.hex}:{token}:{person.pk}")
+        for person in persons
+    ]
+    response = render(request, "passes/resident/result.html", {
+        "place": place, "device": device, "results": [(p, labels[p.person_id]) for p in passages]})
+    return _with_cookie(request, response, device)
+
+
+@never_cache
+def mine(request, code):
+    """The resident's own passages of the last 14 days, for the people on this phone only."""
+    place, notice = _place_or_notice(request, code)
+    if notice:
+        return notice
+    context = _context(request, place)
+    persons = [m.person_id for m in context["members"]]
+    passages = Passage.objects.filter(person_id__in=persons, at__gte=timezone.now() - timedelta(days=HISTORY_DAYS)) \
+        .select_related("place", "person").order_by("-at")[:200]
+    return render(request, "passes/resident/mine.html", {**context, "passages": passages})
+
+
+@require_POST
+def forget(request, code):
+    """Remove this phone's registrations (a shared or sold phone)."""
+    place, notice = _place_or_notice(request, code)
+    if notice:
+        return notice
+    context = _context(request, place)
+    if context["device"]:
+        services.revoke_device(context["device"])
+    response = render(request, "passes/resident/forgotten.html", {"place": place})
+    response.delete_cookie(services.DEVICE_COOKIE)
+    return response

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import resident
+
+app_name = "passes"
+urlpatterns = [
+    path("c/<str:code>", resident.scan, name="scan"),
+    path("c/<str:code>/declare", resident.declare, name="declare"),
+    path("c/<str:code>/pass", resident.tap, name="tap"),
+    path("c/<str:code>/mine", resident.mine, name="mine"),
+    path("c/<str:code>/forget", resident.forget, name="forget"),
+]

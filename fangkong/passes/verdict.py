@@ -1,0 +1,82 @@
+"""The gate verdict: may this person pass this place now, and why not.
+
+One function for every channel (resident scan, checkpoint station, assisted registration, API).
+Facts come from providers; later features (key persons, health code, isolation, zones) register
+theirs with `fact_provider` instead of writing another verdict function.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from .models import PassPolicy, PlaceState, Verdict
+
+FEVER = Decimal("37.3")
+SEVERITY = {Verdict.ALLOW: 0, Verdict.WARN: 1, Verdict.DENY: 2}
+PROVIDERS = []
+
+
+@dataclass
+class GateDecision:
+    verdict: str = Verdict.ALLOW
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, verdict, reason):
+        if SEVERITY[verdict] > SEVERITY[self.verdict]:
+            self.verdict = verdict
+        self.reasons.append(str(reason))
+
+    @property
+    def allowed(self):
+        return self.verdict != Verdict.DENY
+
+
+def fact_provider(func):
+    """Register `func(person, place, at, decision, **facts)`: it adds verdicts with reasons to `decision`."""
+    PROVIDERS.append(func)
+    return func
+
+
+def gate_verdict(person, place, at, *, temperature=None, declaration=None) -> GateDecision:
+    decision = GateDecision()
+    for provider in PROVIDERS:
+        provider(person, place, at, decision, temperature=temperature, declaration=declaration)
+    return decision
+
+
+@fact_provider
+def place_open(person, place, at, decision, **facts):
+    if place.state != PlaceState.APPROVED:
+        decision.add(Verdict.DENY, _("该场所码已停用，请联系工作人员"))
+
+
+@fact_provider
+def body_temperature(person, place, at, decision, temperature=None, **facts):
+    if temperature is not None and Decimal(temperature) >= FEVER:
+        decision.add(Verdict.DENY, _("体温 %(t)s℃ 偏高，请到临时留观点复测") % {"t": temperature})
+    elif temperature is None and place.measures_temperature:
+        decision.add(Verdict.WARN, _("未测体温，请工作人员测温"))
+
+
+@fact_provider
+def declared_health(person, place, at, decision, declaration=None, **facts):
+    if declaration is None:
+        decision.add(Verdict.DENY, _("没有健康申报，请先申报"))
+        return
+    strict = place.policy == PassPolicy.STRICT
+    if declaration.had_contact:
+        decision.add(Verdict.DENY, _("申报接触过确诊或疑似人员"))
+    if declaration.has_symptoms:
+        decision.add(Verdict.DENY, _("申报有发热、咳嗽等症状"))
+    if declaration.visited_risk_area:
+        decision.add(Verdict.DENY if strict else Verdict.WARN, _("申报14天内去过中高风险地区"))
+
+
+@fact_provider
+def residents_only(person, place, at, decision, **facts):
+    if place.policy != PassPolicy.RESIDENTS or place.compound_id is None:
+        return
+    household = person.household
+    if household is None or household.unit_id is None or household.unit.building.compound_id != place.compound_id:
+        decision.add(Verdict.WARN, _("非本小区住户，请核实登记"))
