@@ -35,8 +35,9 @@ MANAGE_PLACES = VIEW_PASSES + ["passes.add_place", "passes.change_place", "passe
 
 DEFAULT_PERMISSIONS = {
     Role.DISTRICT_ADMIN: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + ["people.delete_person", "territory.delete_household", "audit.view_auditevent",
-                               "accounts.view_user", "accounts.add_user", "accounts.change_user"],
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + [
+        "people.delete_person", "territory.delete_household", "audit.view_auditevent",
+        "accounts.view_user", "accounts.add_user", "accounts.change_user"],
     Role.SUBDISTRICT_OFFICER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
     + FULL_NUMBERS + EXPORT + MANAGE_PLACES,
     Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT
