@@ -34,6 +34,8 @@ urlpatterns = [
     path("people/", include("fangkong.people.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("", include("fangkong.passes.urls")),
+    path("", include("fangkong.passes.urls_places")),
+    path("", include("fangkong.passes.urls_office")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api_token"),
