@@ -57,6 +57,11 @@ class Command(BaseCommand):
             state = "已存在，保留原数据"
         self.stdout.write(f"演示辖区 {DISTRICT}{state}：{Person.objects.in_area(district).count():,} 人")
         users = self.users(district)
+        from fangkong.passes import demo as passes_demo
+
+        checkpoint_user = next(u for u, role in users if role == Role.CHECKPOINT_STAFF)
+        with transaction.atomic():
+            passes_demo.build(district, size, self.random, checkpoint_user=checkpoint_user)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
             user.set_password(password)
