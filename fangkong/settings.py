@@ -186,7 +186,7 @@ STATICFILES_DIRS = [BASE_DIR / "fangkong" / "static"]
 # Served by WhiteNoise from the app itself, so one process serves a whole intranet deployment.
 WHITENOISE_USE_FINDERS = True
 # Without collectstatic (demo, tests) the files come from the finders; the empty root is expected.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.getenv("FANGKONG_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
@@ -231,6 +231,12 @@ CACHES = {
     if not os.getenv("FANGKONG_REDIS_URL")
     else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.getenv("FANGKONG_REDIS_URL")}
 }
+
+# 一区一码 posters: the hotline printed on every poster, and a TrueType CJK font (.ttf/.ttc) to embed
+# so that posters print the same everywhere; empty = the first of the usual system fonts found
+# (fonts-wqy-zenhei, fonts-wqy-microhei, fonts-droid-fallback), else an unembedded STSong-Light.
+FANGKONG_HOTLINE = os.getenv("FANGKONG_HOTLINE", "12345")
+FANGKONG_POSTER_FONT = os.getenv("FANGKONG_POSTER_FONT", "")
 
 # Retention (days). Audit log: 3 years, as the data-protection rules for government systems require
 # records of access to personal information to be kept (docs/data-protection.md).

@@ -1,19 +1,31 @@
 """一区一码 use cases: the place lifecycle, code lookup, residents' devices and recording passages."""
 
 import hashlib
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Role
 
-from .models import Declaration, Device, DeviceMember, Direction, Passage, Place, PlaceState, RejectedScan
+from .models import (
+    Channel,
+    Declaration,
+    Device,
+    DeviceMember,
+    Direction,
+    Passage,
+    Place,
+    PlaceState,
+    RejectedScan,
+)
 from .verdict import gate_verdict
 
 CODE_CACHE_SECONDS = 300
@@ -153,8 +165,11 @@ def may_record_at(user, place: Place) -> bool:
 
 
 def record_passage(person, place, *, channel, idempotency_key, direction=Direction.IN, temperature=None,
-                   recorder=None, declaration=None, vehicle_plate="", at=None) -> Passage:
-    """Decide the verdict and write the passage once; the same idempotency key returns the first one."""
+                   recorder=None, declaration=None, vehicle_plate="", at=None, corrects=None) -> Passage:
+    """Decide the verdict and write the passage once; the same idempotency key returns the first one.
+
+    The returned passage's `replayed` is True when the key had been used before (nothing was written).
+    """
     if direction not in Direction.values:
         raise ValidationError({"direction": _("方向只能是“入”或“出”")})
     if direction == Direction.OUT and not place.records_exit:
@@ -164,7 +179,7 @@ def record_passage(person, place, *, channel, idempotency_key, direction=Directi
     if not idempotency_key or len(idempotency_key) > 255:
         raise ValidationError({"idempotency_key": _("缺少或过长的幂等键")})
     # Stored as a digest: fixed length, and a client's key says nothing about who sent it.
-    idempotency_key = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    idempotency_key = key_digest(idempotency_key)
     temperature = clean_temperature(temperature)
     at = at or timezone.now()
     if declaration is None:
@@ -172,14 +187,231 @@ def record_passage(person, place, *, channel, idempotency_key, direction=Directi
     decision = gate_verdict(person, place, at, temperature=temperature, declaration=declaration)
     passage = Passage(person=person, place=place, area_id=place.area_id, direction=direction, at=at,
                       temperature=temperature, verdict=decision.verdict, reasons=decision.reasons,
-                      channel=channel, recorder=recorder, vehicle_plate=vehicle_plate,
+                      channel=channel, recorder=recorder, vehicle_plate=vehicle_plate, corrects=corrects,
                       idempotency_key=idempotency_key)
     try:
-        with transaction.atomic():
+        if connection.in_atomic_block:  # keep the caller's transaction usable if the key exists
+            with transaction.atomic():
+                passage.save(force_insert=True)
+        else:  # autocommit: one INSERT, no BEGIN/COMMIT round trips on the hot path
             passage.save(force_insert=True)
     except IntegrityError:
         existing = Passage.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
+        existing.replayed = True
         return existing
+    passage.replayed = False
     return passage
+
+
+def key_digest(idempotency_key: str) -> str:
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+# Checkpoint station -------------------------------------------------------------------------------
+
+# 豫A12345 (blue/yellow), 豫AD12345 / 豫A12345D (new energy, 8 characters), 豫A1234学 (special endings).
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE_PATTERN = re.compile(
+    rf"[{PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳领]"
+    rf"|[A-HJK][A-HJ-NP-Z0-9]\d{{4}}|\d{{5}}[A-HJK])")
+
+
+def normalize_plate(raw: str) -> str:
+    """A Chinese licence plate as printed (豫A12345), or ValidationError in Chinese."""
+    plate = re.sub(r"[\s·.\-]", "", raw or "").upper()
+    if not PLATE_PATTERN.fullmatch(plate):
+        raise ValidationError(_("车牌号格式不正确，如 豫A12345，新能源车如 豫AD12345"), code="plate")
+    return plate
+
+
+def station_places(user):
+    """The approved places this user staffs (the place's staff list or a duty shift), in scope."""
+    mine = Q(staff=user) | Q(shifts__user=user)
+    return Place.objects.visible_to(user).approved().filter(mine).select_related("area").distinct()
+
+
+def may_run_station(user, place: Place) -> bool:
+    return place.state == PlaceState.APPROVED and may_record_at(user, place)
+
+
+def on_duty(place: Place, at=None):
+    """The duty shifts covering `at` (default now) at this place."""
+    at = at or timezone.now()
+    return place.shifts.filter(starts_at__lte=at, ends_at__gt=at).select_related("user").order_by("starts_at")
+
+
+def _audit_passage(passage, user, **changes):
+    from fangkong.audit import services as audit
+    from fangkong.audit.models import AuditAction
+
+    audit.record(AuditAction.CREATE, passage, actor=user, changes={
+        "channel": passage.channel, "place": passage.place_id, "person": passage.person_id,
+        "direction": passage.direction, "verdict": passage.verdict,
+        "temperature": str(passage.temperature) if passage.temperature is not None else None, **changes})
+
+
+def _declaration(person, place, answers: dict) -> Declaration:
+    """The answers a guard asked for on the person's behalf; saved only if a passage is written."""
+    return Declaration(person=person, place=place, consent_version=f"{CONSENT_VERSION}-assisted",
+                       visited_risk_area=bool(answers.get("visited_risk_area")),
+                       has_symptoms=bool(answers.get("has_symptoms")), had_contact=bool(answers.get("had_contact")))
+
+
+def _home_area(place: Place):
+    """The community a person registered at a gate is filed under: the place's own, or the first below it."""
+    from fangkong.territory.models import Area, AreaLevel
+
+    if place.area.level == AreaLevel.COMMUNITY:
+        return place.area
+    return Area.objects.subtree(place.area).filter(level=AreaLevel.COMMUNITY).order_by("path").first() or place.area
+
+
+def _record_with_answers(person, place, user, *, answers, idempotency_key, **kwargs) -> Passage:
+    declaration = _declaration(person, place, answers) if answers is not None else None
+    passage = record_passage(person, place, recorder=user, idempotency_key=idempotency_key,
+                             declaration=declaration, **kwargs)
+    if not passage.replayed and declaration is not None:
+        declaration.at = passage.at
+        declaration.save()
+    return passage
+
+
+@transaction.atomic
+def register_and_pass(place: Place, user, *, name, id_type, id_number, phone="", temperature=None,
+                      direction=Direction.IN, answers=None, idempotency_key) -> Passage:
+    """代登记: a person without a phone, registered by the guard, passes; audited.
+
+    `answers` are the three health questions the guard asked ({visited_risk_area: bool, ...}); they
+    become the person's declaration. The same key returns the first passage and writes nothing.
+    """
+    from fangkong.people import services as people
+
+    if not may_run_station(user, place):
+        raise PermissionDenied(_("您不能在该场所登记出入"))
+    temperature = clean_temperature(temperature)
+    existing = Passage.objects.filter(idempotency_key=key_digest(idempotency_key)).first()
+    if existing is not None:
+        existing.replayed = True
+        return existing
+    person = people.register_resident(name=name, id_type=id_type, id_number=id_number, phone=phone or "",
+                                      area=_home_area(place))
+    passage = _record_with_answers(person, place, user, answers=answers, idempotency_key=idempotency_key,
+                                   channel=Channel.ASSISTED, direction=direction, temperature=temperature)
+    if not passage.replayed:
+        _audit_passage(passage, user, assisted=True)
+    return passage
+
+
+@transaction.atomic
+def record_vehicle(place: Place, user, *, plate, occupants, direction=Direction.IN, answers=None,
+                   idempotency_key) -> list[Passage]:
+    """A vehicle at a traffic checkpoint: one passage per person on board, all carrying the plate.
+
+    `occupants` is a list of dicts: either {"person": Person} (picked from recent passages) or
+    {"name", "id_number"} (registered now), each with an optional "temperature". The first is the driver.
+    All or nothing: a bad row raises ValidationError keyed "occupants-<i>-<field>" and writes nothing.
+    """
+    from fangkong.core.identity import DocumentType
+    from fangkong.people import services as people
+
+    if not may_run_station(user, place):
+        raise PermissionDenied(_("您不能在该场所登记出入"))
+    plate = normalize_plate(plate)
+    if not occupants:
+        raise ValidationError({"occupants": _("请至少登记司机一人")})
+    errors, cleaned = {}, []
+    for index, row in enumerate(occupants):
+        try:
+            temperature = clean_temperature(row.get("temperature"))
+        except ValidationError as exc:
+            errors[f"occupants-{index}-temperature"] = exc.messages
+            temperature = None
+        cleaned.append((row, temperature))
+    if errors:
+        raise ValidationError(errors)
+    passages, seen = [], set()
+    for index, (row, temperature) in enumerate(cleaned):
+        person = row.get("person")
+        if person is None:
+            try:
+                person = people.register_resident(name=row.get("name", ""), id_type=DocumentType.RESIDENT_ID,
+                                                  id_number=row.get("id_number", ""), phone="",
+                                                  area=_home_area(place))
+            except ValidationError as exc:
+                errors.update({f"occupants-{index}-{field}": messages
+                               for field, messages in exc.message_dict.items()})
+                continue
+        if person.pk in seen:
+            errors[f"occupants-{index}-id_number"] = [_("同一人员不能重复登记")]
+            continue
+        seen.add(person.pk)
+        passages.append((index, person, temperature))
+    if errors:
+        raise ValidationError(errors)  # the atomic block undoes any person registered above
+    written = []
+    for index, person, temperature in passages:
+        passage = _record_with_answers(person, place, user, answers=answers,
+                                       idempotency_key=f"{idempotency_key}:{person.pk}", channel=Channel.VEHICLE,
+                                       direction=direction, temperature=temperature, vehicle_plate=plate)
+        if not passage.replayed:
+            _audit_passage(passage, user, vehicle_plate=plate, driver=index == 0)
+        written.append(passage)
+    return written
+
+
+@transaction.atomic
+def correct_temperature(passage: Passage, user, *, temperature, idempotency_key) -> Passage:
+    """A temperature taken after the passage: a new row that corrects it, with a fresh verdict; audited.
+
+    The passage itself is never edited. The correction keeps the passage's time, so counts and tracing
+    windows see one event; lists show the latest correction in place of what it corrects.
+    """
+    if not may_run_station(user, passage.place):
+        raise PermissionDenied(_("您不能在该场所登记出入"))
+    if temperature in (None, ""):
+        raise ValidationError({"temperature": _("请填写体温")})
+    temperature = clean_temperature(temperature)
+    # Corrections form a chain; a stale screen may offer one that has been corrected since.
+    while (newer := passage.corrections.order_by("-id").first()) is not None:
+        passage = newer
+    correction = record_passage(passage.person, passage.place, channel=passage.channel,
+                                direction=passage.direction, temperature=temperature, recorder=user,
+                                vehicle_plate=passage.vehicle_plate, at=passage.at, corrects=passage,
+                                idempotency_key=idempotency_key)
+    if not correction.replayed:
+        _audit_passage(correction, user, corrects=passage.pk,
+                       previous_temperature=str(passage.temperature) if passage.temperature is not None else None)
+    return correction
+
+
+def acknowledge(passage: Passage, user):
+    """已处理: the guard has dealt with a warning or denial; it leaves the top of the station list."""
+    from .models import PassageAck
+
+    if not may_run_station(user, passage.place):
+        raise PermissionDenied(_("您不能在该场所登记出入"))
+    ack, _created = PassageAck.objects.get_or_create(passage=passage, defaults={"user": user})
+    return ack
+
+
+def station_feed(place: Place, *, limit=20):
+    """What the station shows: flagged passages not yet dealt with, the latest passages, today's counts.
+
+    Rows that have been corrected are left out: their correction stands in their place.
+    """
+    from .models import PassageAck, Verdict
+
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    corrected = Passage.objects.filter(corrects=OuterRef("pk"))
+    acked = PassageAck.objects.filter(passage=OuterRef("pk"))
+    current = Passage.objects.filter(place=place).exclude(Exists(corrected)).select_related("person")
+    flagged = list(current.filter(at__gte=start, verdict__in=[Verdict.WARN, Verdict.DENY])
+                   .exclude(Exists(acked)).order_by("-at", "-id")[:limit])
+    flagged_ids = {p.pk for p in flagged}
+    latest = [p for p in current.order_by("-at", "-id")[:limit] if p.pk not in flagged_ids]
+    counts = dict(Passage.objects.filter(place=place, at__gte=start, corrects=None)
+                  .values_list("direction").annotate(n=Count("id")).values_list("direction", "n"))
+    return {"flagged": flagged, "latest": latest,
+            "count_in": counts.get(Direction.IN, 0), "count_out": counts.get(Direction.OUT, 0)}
