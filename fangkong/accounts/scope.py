@@ -33,7 +33,11 @@ class ScopedQuerySet(models.QuerySet):
         field = self._field("scope_area_field")
         if field == "pk":
             return self.filter(path__startswith=area.path)
-        return self.filter(**{f"{field}__in": Area.objects.filter(path__startswith=area.path).values("pk")})
+        # The subtree's ids as values (areas are few), not a subquery: the planner then knows which areas
+        # it filters on and reads a community's newest rows from the (area, -id) index instead of walking
+        # the whole table backwards when that community has no recent rows (bench/persons.py).
+        ids = list(Area.objects.filter(path__startswith=area.path).order_by().values_list("pk", flat=True))
+        return self.filter(**{f"{field}__in": ids})
 
     def in_grid(self, grid):
         field = self._field("scope_grid_field")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from fangkong.audit import services as audit
+from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 
 from .models import ImportJob, JobStatus
@@ -40,7 +41,8 @@ class RowErrors:
         self.items = []
 
     def add(self, row_number, column, message):
-        self.items.append([row_number, column, str(message)])
+        # Column labels and messages may be lazy translations; the job stores them as JSON text.
+        self.items.append([row_number, str(column), str(message)])
 
     def __bool__(self):
         return bool(self.items)
@@ -77,7 +79,7 @@ def run(job: ImportJob):
         errors.add(0, "", _("文件中没有数据行"))
     if errors:
         return _finish(job, JobStatus.FAILED, errors.items)
-    with transaction.atomic():
+    with transaction.atomic(), acting_as(job.created_by):
         summary = handler.save(valid)
         audit.record(AuditAction.IMPORT, job, actor=job.created_by, object_repr=job.file_name,
                      changes={"kind": job.kind, "rows": len(body), **summary})

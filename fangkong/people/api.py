@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
+from fangkong.core.api import ScopedFilterSet
 from fangkong.core.identity import DocumentType
 from fangkong.territory.models import Area, Household
 
@@ -50,7 +51,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return services.create_person(validated_data, user=self.context["request"].user)
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(ScopedFilterSet):
     q = filters.CharFilter(method="search", label="姓名、证件号后4-6位或手机号")
     area = filters.NumberFilter(method="in_area")
 

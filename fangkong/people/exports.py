@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
+from fangkong.core.identity import mask_document, mask_phone
 from fangkong.core.xlsx import safe_cell
 
 from .models import Person
@@ -31,5 +32,19 @@ def export_persons(queryset, user, filters: dict) -> bytes:
     sheet.write(count + 2, 0, _("导出人：%(user)s  时间：%(at)s  共 %(n)d 人") % {
         "user": user.username, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "n": count})
     book.close()
-    audit.log_export(user, Person._meta.label, count, {**filters, "full_numbers": full})
+    audit.log_export(user, Person._meta.label, count, {**_loggable(filters), "full_numbers": full})
     return out.getvalue()
+
+
+def _loggable(filters: dict) -> dict:
+    """The filters as the audit log keeps them: a number searched for is masked as on screen."""
+    query = str(filters.get("q", "")).replace(" ", "").upper()
+    if not any(ch.isdigit() for ch in query):
+        return filters
+    if len(query) >= 15:
+        masked = mask_document(query)
+    elif len(query) == 11 and query.isdigit():
+        masked = mask_phone(query)
+    else:
+        masked = "*" * len(query)
+    return {**filters, "q": masked}

@@ -53,10 +53,12 @@ class PersonQuerySet(ScopedQuerySet):
                     text = normalize_resident_id(text)
                 except Exception:
                     pass
-                query |= models.Q(id_index__in=crypto.blind_indexes(ID_FULL, text))
+                # id_type leads the unique index (id_type, id_index): naming every type lets the lookup use it.
+                query |= models.Q(id_type__in=DocumentType.values, id_index__in=crypto.blind_indexes(ID_FULL, text))
             elif len(text) >= 6:
                 query |= models.Q(id_tail6_index__in=crypto.blind_indexes(ID_TAIL6, text[-6:]))
-            if len(text) >= 4:
+            elif len(text) >= 4:
+                # Only for 4-5 characters: a longer number must not also match everyone sharing its last four.
                 query |= models.Q(id_tail4_index__in=crypto.blind_indexes(ID_TAIL4, text[-4:]))
             if text.isdigit() and len(text) == 4:
                 query |= models.Q(phone_tail4_index__in=crypto.blind_indexes(PHONE_TAIL4, text))

@@ -2,6 +2,7 @@ from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
 from fangkong.accounts.scope import ScopedQuerySet
+from fangkong.core.api import ScopedFilterSet
 
 from .models import Area, Household
 
@@ -12,9 +13,15 @@ class AreaSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "code", "level", "parent"]
 
 
+class AreaFilter(ScopedFilterSet):
+    class Meta:
+        model = Area
+        fields = ["level", "parent"]
+
+
 class AreaViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AreaSerializer
-    filterset_fields = ["level", "parent"]
+    filterset_class = AreaFilter
 
     def get_queryset(self):
         return Area.objects.visible_to(self.request.user)
@@ -28,7 +35,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         fields = ["id", "area", "grid", "unit", "floor", "room", "address", "person_count"]
 
 
-class HouseholdFilter(filters.FilterSet):
+class HouseholdFilter(ScopedFilterSet):
     q = filters.CharFilter(method="search")
 
     class Meta:
