@@ -36,6 +36,32 @@ def importer(kind):
     return register
 
 
+def column_positions(header, columns) -> tuple[dict, list[str]]:
+    """{key: position} of `columns` ([(key, lazy label)]) in the header row, and the labels missing.
+
+    A header may be in any of the site's languages: the template the user downloaded was in theirs,
+    while the import runs in a worker that speaks the default one.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    from .xlsx import cell_text
+
+    cells = [cell_text(h) for h in header]
+    positions, missing = {}, []
+    for key, label in columns:
+        names = set()
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                names.add(str(label))
+        found = next((i for i, cell in enumerate(cells) if cell in names), None)
+        if found is None:
+            missing.append(str(label))
+        else:
+            positions[key] = found
+    return positions, missing
+
+
 class RowErrors:
     def __init__(self):
         self.items = []

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.imports import importer
+from fangkong.core.imports import column_positions, importer
 from fangkong.core.xlsx import cell_text
 
 from .models import Area, AreaLevel, Building, Compound, Grid, Household, Unit
@@ -38,13 +38,11 @@ class TerritoryImporter:
         self.user = user
 
     def validate(self, header, body, errors, progress):
-        labels = [cell_text(h) for h in header]
-        missing = [str(label) for _key, label in COLUMNS if str(label) not in labels]
+        position, missing = column_positions(header, COLUMNS)
         if missing:
             names = "、".join(missing)
             errors.add(1, names, _("缺少列：%(columns)s。请使用下载的模板") % {"columns": names})
             return []
-        position = {key: labels.index(str(label)) for key, label in COLUMNS}
         areas = {(a.parent_id, a.name): a for a in Area.objects.all()}
         seen_households = {}
         valid = []

@@ -271,3 +271,16 @@ def test_the_job_page_polls_until_the_job_has_finished(district, users, client_f
     imports.run(job)
     done = client.get(f"/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in done and "导入成功" in done
+
+
+def test_a_template_downloaded_in_english_imports_too(district, users, client_for, xlsx, run_import):
+    """The worker that runs the import speaks the default language; the header may be in the user's."""
+    client = client_for(users.admin)
+    client.post("/i18n/setlang/", {"language": "en"})
+    header = list(xlsx.rows(client.get("/territory/import/template.xlsx").content)[0])
+    assert header[0] != "区"  # translated
+    before = Household.objects.count()
+    job = job_of(run_import(users.admin, xlsx.upload([header] + good_rows())))
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.errors
+    assert Household.objects.count() == before + 13
