@@ -7,6 +7,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from fangkong.accounts import views as accounts
 from fangkong.core import views as core
+from fangkong.passes.api import ExportViewSet, PassageViewSet
 from fangkong.people.api import PersonViewSet
 from fangkong.territory.api import AreaViewSet, HouseholdViewSet
 
@@ -14,6 +15,8 @@ router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
+router.register("passages", PassageViewSet, basename="passage")
+router.register("exports", ExportViewSet, basename="export")
 
 
 class TokenView(ObtainAuthToken):

@@ -43,8 +43,8 @@ DEFAULT_PERMISSIONS = {
     Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT
     + MANAGE_PLACES,
     Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE + VIEW_PASSES,
-    Role.CHECKPOINT_STAFF: ["territory.view_area", "passes.view_place", "passes.view_passage",
-                            "passes.record_passage"],
+    # The station shows the passages of their own posts; the back office (view_passage) is not theirs.
+    Role.CHECKPOINT_STAFF: ["territory.view_area", "passes.view_place", "passes.record_passage"],
     Role.ENTERPRISE_ADMIN: ["territory.view_area"],
     Role.INSPECTOR: ["territory.view_area", "territory.view_compound"],
     Role.LAB_STAFF: ["territory.view_area"],

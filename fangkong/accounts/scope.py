@@ -28,16 +28,13 @@ class ScopedQuerySet(models.QuerySet):
         return self.in_area(user.area).in_grid(user.grid if user.grid_id else None)
 
     def in_area(self, area):
-        from fangkong.territory.models import Area
-
         field = self._field("scope_area_field")
         if field == "pk":
             return self.filter(path__startswith=area.path)
-        # The subtree's ids as values (areas are few), not a subquery: the planner then knows which areas
-        # it filters on and reads a community's newest rows from the (area, -id) index instead of walking
-        # the whole table backwards when that community has no recent rows (bench/persons.py).
-        ids = list(Area.objects.filter(path__startswith=area.path).order_by().values_list("pk", flat=True))
-        return self.filter(**{f"{field}__in": ids})
+        # The subtree's ids as literal values, not a subquery: the planner then knows which areas it
+        # filters on and reads their newest rows from the (area, -id) index instead of walking the whole
+        # table backwards when they have no recent rows (bench/persons.py). The ids are cached.
+        return self.filter(**{f"{field}__in": area.subtree_ids()})
 
     def in_grid(self, grid):
         field = self._field("scope_grid_field")

@@ -45,3 +45,63 @@ class ImportJob(models.Model):
     @property
     def percent(self):
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.finished else 0)
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("导出失败")
+
+
+class ExportJob(models.Model):
+    """One export of a search: written by a background task; the file expires after the retention period."""
+
+    kind = models.CharField(_("类型"), max_length=40)
+    status = models.CharField(_("状态"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.PENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The search as the task replays it; numbers searched for are stored as person ids, never in clear.
+    params = models.JSONField(default=dict, blank=True)
+    # What the page shows of the search ("证件号 4101**********1234, 今天").
+    description = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        ordering = ["-created_at"]
+        indexes = [
+            # a user's own exports, newest first; the retention purge by age
+            models.Index(fields=["created_by", "-created_at"], name="exportjob_owner"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def finished(self):
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def percent(self):
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, int(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0
+
+    @property
+    def expires_at(self):
+        from datetime import timedelta
+
+        return self.created_at + timedelta(hours=settings.FANGKONG_EXPORT_RETENTION_HOURS)
+
+    @property
+    def downloadable(self):
+        from django.utils import timezone
+
+        return self.status == ExportStatus.DONE and bool(self.file) and timezone.now() < self.expires_at

@@ -9,6 +9,7 @@ class PassesConfig(AppConfig):
     def ready(self):
         from fangkong.territory.services import register_counter
 
+        from . import importer  # noqa: F401  (registers the "places" import for workers too)
         from .models import Place
 
         register_counter("places", "场所", lambda user: Place.objects.visible_to(user))

@@ -1,7 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.identity import DocumentType
+
+from .models import Place, PlaceKind
 
 YES_NO = [("no", _("否")), ("yes", _("是"))]
 
@@ -44,3 +47,153 @@ class DeclarationForm(forms.Form):
 
     def answers(self):
         return {key: self.cleaned_data[key] == "yes" for key in ("visited_risk_area", "has_symptoms", "had_contact")}
+
+
+# Places: staff pages and the public registration ---------------------------------------------------
+
+class AreaChoiceField(forms.ModelChoiceField):
+    """Areas indented by level, so that a long list reads as the tree it is."""
+
+    def label_from_instance(self, obj):
+        depth = obj.path.count("/") - 2
+        return "　" * max(depth, 0) + obj.name
+
+
+class PlaceForm(forms.ModelForm):
+    """A place created or edited by staff; choices are limited to the user's scope, saving goes through services."""
+
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, widget=forms.TextInput(
+        attrs={"inputmode": "tel", "autocomplete": "off"}))
+
+    class Meta:
+        model = Place
+        fields = ["name", "kind", "area", "compound", "grid", "address", "contact_name", "contact_phone",
+                  "measures_temperature", "records_exit", "policy"]
+        field_classes = {"area": AreaChoiceField}
+        widgets = {"address": forms.TextInput(attrs={"placeholder": _("如：文化路12号幸福里小区北门")})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fangkong.territory.models import Area, Compound, Grid
+
+        self.user = user
+        self.fields["area"].queryset = Area.objects.visible_to(user).order_by("path")
+        area_id = self.data.get("area") or self.initial.get("area") or self.instance.area_id
+        compounds, grids = Compound.objects.visible_to(user), Grid.objects.visible_to(user)
+        if area_id and str(area_id).isdigit():
+            compounds, grids = compounds.filter(area_id=area_id), grids.filter(area_id=area_id)
+        self.fields["compound"].queryset = compounds
+        self.fields["grid"].queryset = grids
+        self.fields["kind"].choices = [("", _("请选择")), *PlaceKind.choices]
+        self.fields["area"].empty_label = _("请选择")
+        self.fields["compound"].empty_label = self.fields["grid"].empty_label = _("（不选）")
+        self.fields["compound"].help_text = _("小区门岗请选择小区，住户核验要用")
+        if self.instance.pk:
+            # The stored number never goes back to the browser: empty means unchanged.
+            self.fields["contact_phone"].required = False
+            self.fields["contact_phone"].help_text = _("当前：%(masked)s，不修改请留空") % {
+                "masked": self.instance.contact_phone_masked or "—"}
+
+    def clean_contact_phone(self):
+        from fangkong.core.identity import normalize_phone
+
+        raw = self.cleaned_data["contact_phone"]
+        return normalize_phone(raw) if raw else ""
+
+    def clean(self):
+        data = super().clean()
+        area = data.get("area")
+        for key in ("compound", "grid"):
+            if area and data.get(key) and data[key].area_id != area.pk:
+                self.add_error(key, _("所选%(what)s不在“%(area)s”") % {
+                    "what": self.fields[key].label, "area": area.name})
+        return data
+
+    def _post_clean(self):
+        # Uniqueness of the name is checked by the service with the same message everywhere.
+        super()._post_clean()
+        if not self.errors and self.cleaned_data.get("area") and self.cleaned_data.get("name"):
+            from .services import check_place_name
+
+            try:
+                check_place_name(self.cleaned_data["name"], self.cleaned_data["area"],
+                                 exclude=self.instance if self.instance.pk else None)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+
+    def save(self, commit=True):
+        from . import services
+
+        fields = {name: self.cleaned_data[name] for name in self._meta.fields if name != "contact_phone"}
+        if self.instance.pk:
+            return services.update_place(self.instance, contact_phone=self.cleaned_data["contact_phone"], **fields)
+        return services.create_place(user=self.user, contact_phone=self.cleaned_data["contact_phone"], **fields)
+
+
+class RegistrationForm(forms.Form):
+    """A unit applies for its place code; the community reviews it."""
+
+    name = forms.CharField(label=_("场所/单位名称"), max_length=100, widget=forms.TextInput(
+        attrs={"placeholder": _("如：幸福里小区北门、好又多超市")}))
+    kind = forms.ChoiceField(label=_("类型"), choices=[("", _("请选择"))] + list(PlaceKind.choices))
+    community = forms.TypedChoiceField(label=_("所在社区/村"), coerce=int, help_text=_("由该社区/村审核"))
+    address = forms.CharField(label=_("地址"), max_length=200)
+    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, widget=forms.TextInput(
+        attrs={"inputmode": "tel", "autocomplete": "tel"}), help_text=_("社区审核时可能电话联系您核实"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fangkong.territory.models import Area, AreaLevel
+
+        groups = {}
+        for community in Area.objects.filter(level=AreaLevel.COMMUNITY).select_related("parent").order_by("path"):
+            label = community.parent.name if community.parent else ""
+            groups.setdefault(label, []).append((community.pk, community.name))
+        self.fields["community"].choices = [("", _("请选择"))] + list(groups.items())
+
+    def clean_contact_phone(self):
+        from fangkong.core.identity import normalize_phone
+
+        return normalize_phone(self.cleaned_data["contact_phone"])
+
+
+class ReasonForm(forms.Form):
+    """The reason of a review or a suspension; whether it is required is the service's rule."""
+
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+    def __init__(self, *args, label=None, placeholder="", **kwargs):
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["reason"].label = label
+        self.fields["reason"].widget.attrs["placeholder"] = placeholder
+
+
+class StaffForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("值守人员"), queryset=None, empty_label=_("请选择"))
+
+    def __init__(self, *args, place, acting_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import checkpoint_staff_for
+
+        self.fields["user"].queryset = checkpoint_staff_for(place, acting_user)
+
+
+class ShiftForm(StaffForm):
+    starts_at = forms.DateTimeField(label=_("开始"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    ends_at = forms.DateTimeField(label=_("结束"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    duty = forms.CharField(label=_("职责"), max_length=50, required=False, widget=forms.TextInput(
+        attrs={"placeholder": _("如：测温、扫码核验、登记")}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("结束时间必须晚于开始时间"))
+        return data
+
+
+class PlaceImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))

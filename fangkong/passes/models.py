@@ -90,7 +90,7 @@ class Place(Audited):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("passes:place", args=[self.pk])
+        return reverse("places:detail", args=[self.pk])
 
     @property
     def scan_url(self) -> str:
@@ -214,10 +214,28 @@ class Passage(models.Model):
             models.Index(fields=["person", "-at"], name="passage_person_time"),
             # back office: passages in an area by time
             models.Index(fields=["area", "-at"], name="passage_area_time"),
+            # back office, API and exports over a wide scope (a district's many areas): newest first
+            models.Index(fields=["-at"], name="passage_time"),
         ]
 
     def __str__(self):
         return f"{self.place} {self.get_direction_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PassageAck(models.Model):
+    """已处理: a guard has dealt with a warning or a denial; the passage itself stays as written."""
+
+    passage = models.OneToOneField(Passage, models.CASCADE, related_name="ack")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                             verbose_name=_("处理人"))
+    at = models.DateTimeField(_("处理时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已处理提醒")
+        verbose_name_plural = _("已处理提醒")
+
+    def __str__(self):
+        return f"{self.passage} {self.user}"
 
 
 class DutyShift(Audited):

@@ -74,12 +74,16 @@ def decide_place(place: Place, *, approve: bool, reason: str, user) -> Place:
     place.state_reason = reason.strip()[:200]
     place.decided_by, place.decided_at = user, timezone.now()
     place.save()
+    # A scan while pending cached the place as pending; the next scan must see the decision.
+    transaction.on_commit(lambda: forget_code(place))
     return place
 
 
 @transaction.atomic
 def suspend_place(place: Place, *, reason: str, user) -> Place:
     """Suspending takes effect at once: the poster's code stops working on the next scan."""
+    if place.state != PlaceState.APPROVED:
+        raise ValidationError(_("只有已启用的场所可以暂停"))
     if not reason.strip():
         raise ValidationError({"reason": _("暂停时必须填写原因")})
     place.state, place.state_reason = PlaceState.SUSPENDED, reason.strip()[:200]
@@ -90,6 +94,8 @@ def suspend_place(place: Place, *, reason: str, user) -> Place:
 
 @transaction.atomic
 def resume_place(place: Place, *, user) -> Place:
+    if place.state != PlaceState.SUSPENDED:
+        raise ValidationError(_("只有已暂停的场所可以恢复"))
     place.state, place.state_reason = PlaceState.APPROVED, ""
     place.save()
     transaction.on_commit(lambda: forget_code(place))
@@ -106,6 +112,117 @@ def rotate_code(place: Place, *, user) -> Place:
     place.save()
     transaction.on_commit(lambda: cache.delete(_code_key(old)))
     return place
+
+
+# Place management (staff pages, self-registration, import) ---------------------------------------
+
+MAX_SHIFT_HOURS = 24
+
+
+def check_place_name(name: str, area, exclude: Place | None = None):
+    """A second live place of one name in one area is almost always the same unit registering twice."""
+    same = Place.objects.filter(area=area, name=name).exclude(state=PlaceState.REJECTED)
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    if same.exists():
+        raise ValidationError({"name": _("%(area)s已有名为“%(name)s”的场所") % {"area": area.name, "name": name}})
+
+
+@transaction.atomic
+def create_place(*, contact_phone: str, user=None, **fields) -> Place:
+    """A place registered by its unit (no user: it waits for review) or by staff.
+
+    Staff who may approve places approve what they create themselves: the poster is ready at once.
+    """
+    from fangkong.core.identity import normalize_phone
+
+    place = Place(**fields)
+    try:
+        place.set_contact_phone(normalize_phone(contact_phone))
+    except ValidationError as exc:
+        raise ValidationError({"contact_phone": exc.messages}) from None
+    check_place_name(place.name, place.area)
+    if user is not None and user.has_perm("passes.approve_place"):
+        place.state, place.decided_by, place.decided_at = PlaceState.APPROVED, user, timezone.now()
+    place.save()
+    return place
+
+
+@transaction.atomic
+def update_place(place: Place, *, contact_phone: str = "", **fields) -> Place:
+    """Edit a place; an empty phone keeps the stored one. Scans see the change at once."""
+    from fangkong.core.identity import normalize_phone
+
+    for name, value in fields.items():
+        setattr(place, name, value)
+    if contact_phone:
+        try:
+            place.set_contact_phone(normalize_phone(contact_phone))
+        except ValidationError as exc:
+            raise ValidationError({"contact_phone": exc.messages}) from None
+    check_place_name(place.name, place.area, exclude=place)
+    place.save()
+    transaction.on_commit(lambda: forget_code(place))
+    return place
+
+
+def checkpoint_staff_for(place: Place, acting_user):
+    """Checkpoint staff the acting user may post at `place`: in the acting user's scope, and with a scope
+    of their own (area at or above the place's, no other grid) that includes the place."""
+    from django.contrib.auth import get_user_model
+
+    from fangkong.territory.models import Area
+
+    above = [f"/{'/'.join(parts)}/" for parts in _prefixes(place.area.path)]
+    grid = Q(grid=None) | Q(grid_id=place.grid_id) if place.grid_id else Q(grid=None)
+    return (get_user_model().objects.visible_to(acting_user)
+            .filter(grid, is_active=True, groups__name=Role.CHECKPOINT_STAFF.value,
+                    area__in=Area.objects.filter(path__in=above))
+            .distinct().order_by("full_name", "username"))
+
+
+def _prefixes(path: str):
+    parts = path.strip("/").split("/")
+    return [parts[:i] for i in range(1, len(parts) + 1)]
+
+
+def _check_staff_member(place: Place, member, acting_user):
+    if not checkpoint_staff_for(place, acting_user).filter(pk=member.pk).exists():
+        raise ValidationError({"user": _("只能安排本辖区的卡点值守人员")})
+
+
+@transaction.atomic
+def set_place_staff(place: Place, member, *, assigned: bool, user):
+    """Post a checkpoint staff member at the place (or take them off it); audited, as m2m changes are not."""
+    from fangkong.audit import services as audit
+    from fangkong.audit.models import AuditAction
+
+    if assigned:
+        _check_staff_member(place, member, user)
+        place.staff.add(member)
+    else:
+        place.staff.remove(member)
+    audit.record(AuditAction.UPDATE, place, changes={"staff": {"added" if assigned else "removed": str(member)}})
+
+
+@transaction.atomic
+def add_shift(place: Place, *, member, starts_at, ends_at, duty: str = "", user):
+    """定岗定人定责: one shift of one checkpoint staff member at one place."""
+    from .models import DutyShift
+
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("结束时间必须晚于开始时间")})
+    if (ends_at - starts_at).total_seconds() > MAX_SHIFT_HOURS * 3600:
+        raise ValidationError({"ends_at": _("一个班次不能超过 %(n)d 小时") % {"n": MAX_SHIFT_HOURS}})
+    _check_staff_member(place, member, user)
+    if place.shifts.filter(user=member, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
+        raise ValidationError({"starts_at": _("%(name)s在这段时间已有班次") % {"name": member}})
+    return DutyShift.objects.create(place=place, user=member, starts_at=starts_at, ends_at=ends_at,
+                                    duty=duty.strip()[:50])
+
+
+def delete_shift(shift, *, user):
+    shift.delete()
 
 
 # Residents' devices -------------------------------------------------------------------------------
@@ -279,10 +396,12 @@ def _record_with_answers(person, place, user, *, answers, idempotency_key, **kwa
 
 
 @transaction.atomic
-def register_and_pass(place: Place, user, *, name, id_type, id_number, phone="", temperature=None,
-                      direction=Direction.IN, answers=None, idempotency_key) -> Passage:
-    """代登记: a person without a phone, registered by the guard, passes; audited.
+def register_and_pass(place: Place, user, *, person=None, name="", id_type="resident_id", id_number="", phone="",
+                      temperature=None, direction=Direction.IN, answers=None, idempotency_key,
+                      channel=Channel.ASSISTED) -> Passage:
+    """代登记: a person without a phone, registered by the guard (or an API client), passes; audited.
 
+    `person` is someone already registered; otherwise name and document register them (or find them).
     `answers` are the three health questions the guard asked ({visited_risk_area: bool, ...}); they
     become the person's declaration. The same key returns the first passage and writes nothing.
     """
@@ -295,12 +414,14 @@ def register_and_pass(place: Place, user, *, name, id_type, id_number, phone="",
     if existing is not None:
         existing.replayed = True
         return existing
-    person = people.register_resident(name=name, id_type=id_type, id_number=id_number, phone=phone or "",
-                                      area=_home_area(place))
+    new_person = person is None
+    if new_person:
+        person = people.register_resident(name=name, id_type=id_type, id_number=id_number, phone=phone or "",
+                                          area=_home_area(place))
     passage = _record_with_answers(person, place, user, answers=answers, idempotency_key=idempotency_key,
-                                   channel=Channel.ASSISTED, direction=direction, temperature=temperature)
+                                   channel=channel, direction=direction, temperature=temperature)
     if not passage.replayed:
-        _audit_passage(passage, user, assisted=True)
+        _audit_passage(passage, user, registered_by_staff=new_person)
     return passage
 
 

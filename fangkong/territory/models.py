@@ -1,11 +1,29 @@
 """The district's territory: one area tree, grids over it, and addresses down to the household."""
 
+from django.core.cache import cache
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
+
+# A new area shows up in other processes' scopes within this many seconds (at once in this one and,
+# with the shared Redis cache of a production deployment, in all).
+SUBTREE_CACHE_SECONDS = 60
+AREA_TREE_VERSION = "fangkong:area-tree-version"
+
+
+def area_tree_version() -> int:
+    return cache.get_or_set(AREA_TREE_VERSION, 1, None)
+
+
+def area_tree_changed(**kwargs):
+    try:
+        cache.incr(AREA_TREE_VERSION)
+    except ValueError:
+        cache.set(AREA_TREE_VERSION, 2, None)
 
 
 class AreaLevel(models.TextChoices):
@@ -67,6 +85,15 @@ class Area(Audited):
         if path != self.path:
             self.path = path
             Area.objects.filter(pk=self.pk).update(path=path)
+
+    def subtree_ids(self) -> list[int]:
+        """Ids of this area and all below it; cached, since every scoped query asks and areas rarely change."""
+        key = f"fangkong:subtree:{area_tree_version()}:{self.path}"
+        ids = cache.get(key)
+        if ids is None:
+            ids = list(Area.objects.filter(path__startswith=self.path).order_by().values_list("pk", flat=True))
+            cache.set(key, ids, SUBTREE_CACHE_SECONDS)
+        return ids
 
     def ancestors(self):
         ids = [int(part) for part in self.path.strip("/").split("/")[:-1]]
@@ -235,3 +262,7 @@ class Household(Audited):
             raise ValidationError({"grid": _("网格不属于该社区")})
         if self.unit_id and self.unit.building.compound.area_id != self.area_id:
             raise ValidationError({"unit": _("单元不属于该社区")})
+
+
+post_save.connect(area_tree_changed, sender=Area, dispatch_uid="area_tree_changed_save")
+post_delete.connect(area_tree_changed, sender=Area, dispatch_uid="area_tree_changed_delete")

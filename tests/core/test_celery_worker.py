@@ -50,6 +50,9 @@ def test_import_job_runs_in_a_celery_worker(tmp_path, settings):
          "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     celery_app.conf.update(broker_url=BROKER, task_always_eager=False)
+    # Eager tasks run earlier in this process built a producer pool for the default broker: drop it.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
     try:
         result = run_import.delay(job.pk)
         assert not isinstance(result, EagerResult), "the task ran in the test process, not in the worker"
@@ -61,6 +64,8 @@ def test_import_job_runs_in_a_celery_worker(tmp_path, settings):
             time.sleep(0.5)
     finally:
         celery_app.conf.update(broker_url=settings.CELERY_BROKER_URL, task_always_eager=True)
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
         worker.terminate()
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
     assert job.status == JobStatus.DONE, output[-2000:]

@@ -7,11 +7,11 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
-from fangkong.core.models import ImportJob
+from fangkong.core.models import ExportJob, ImportJob
 
 
 class Command(BaseCommand):
-    help = "Delete audit rows and import files older than their retention period."
+    help = "Delete audit rows, import files and export files older than their retention period."
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -23,4 +23,12 @@ class Command(BaseCommand):
             job.file.delete(save=False)
             files += 1
         jobs.update(file="")
-        self.stdout.write(f"审计记录删除 {audit_deleted} 条，导入文件删除 {files} 个")
+        # Exports: the file goes when it expires (the job row stays, saying it has expired).
+        exports = ExportJob.objects.filter(
+            created_at__lt=now - timedelta(hours=settings.FANGKONG_EXPORT_RETENTION_HOURS)).exclude(file="")
+        export_files = 0
+        for job in exports:
+            job.file.delete(save=False)
+            export_files += 1
+        exports.update(file="")
+        self.stdout.write(f"审计记录删除 {audit_deleted} 条，导入文件删除 {files} 个，导出文件删除 {export_files} 个")

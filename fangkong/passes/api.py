@@ -1,0 +1,204 @@
+"""API for passages and exports. Same services as the pages: scoped, masked, idempotent, audited."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from fangkong.core.identity import DocumentType
+from fangkong.core.models import ExportJob
+from fangkong.people.models import Person
+
+from . import exports, search, services
+from .models import Channel, Direction, Passage, Place
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class PassageSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    person_id_number = serializers.CharField(source="person.id_number_masked", read_only=True)
+    place_name = serializers.CharField(source="place.name", read_only=True)
+
+    class Meta:
+        model = Passage
+        fields = ["id", "person", "person_name", "person_id_number", "place", "place_name", "area", "direction",
+                  "at", "temperature", "verdict", "reasons", "channel", "vehicle_plate", "recorder", "corrects"]
+        read_only_fields = fields
+
+
+class PassageCreateSerializer(serializers.Serializer):
+    """Either `person` (an id in scope) or a new person's `name` and `id_number` (and `phone`)."""
+
+    person = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False, max_length=50)
+    id_type = serializers.ChoiceField(choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+    id_number = serializers.CharField(required=False, max_length=30)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    place = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.IN)
+    temperature = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=8)
+    # The three health questions, when the recorder asked them; they become the person's declaration.
+    visited_risk_area = serializers.BooleanField(required=False, allow_null=True, default=None)
+    has_symptoms = serializers.BooleanField(required=False, allow_null=True, default=None)
+    had_contact = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if attrs.get("person") is None and not (attrs.get("name") and attrs.get("id_number")):
+            raise serializers.ValidationError({
+                "person": _("请提供人员编号 person，或新人员的姓名 name 和证件号码 id_number")})
+        try:
+            attrs["temperature"] = services.clean_temperature(attrs.get("temperature"))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"temperature": exc.messages}) from None
+        answers = [attrs.get(key) for key in ("visited_risk_area", "has_symptoms", "had_contact")]
+        if any(answer is not None for answer in answers) and None in answers:
+            raise serializers.ValidationError({"visited_risk_area": _("三个健康问题需要一起填写")})
+        attrs["answers"] = None if answers[0] is None else dict(zip(
+            ("visited_risk_area", "has_symptoms", "had_contact"), answers, strict=True))
+        return attrs
+
+
+def _search_form(request, data):
+    form = search.PassageSearchForm(data, user=request.user)
+    if not form.is_valid():
+        raise ApiValidationError({field: [str(e) for e in errors] for field, errors in form.errors.items()})
+    return form
+
+
+FILTERS = [
+    OpenApiParameter("place", OpenApiTypes.INT, description="场所编号"),
+    OpenApiParameter("area", OpenApiTypes.INT, description="区域编号（含下级）"),
+    OpenApiParameter("since", OpenApiTypes.STR, description="开始：日期 2026-03-06 或 ISO 时间"),
+    OpenApiParameter("until", OpenApiTypes.STR, description="结束：日期（含当天）或 ISO 时间"),
+    OpenApiParameter("verdict", OpenApiTypes.STR, enum=["allow", "warn", "deny"]),
+    OpenApiParameter("direction", OpenApiTypes.STR, enum=["in", "out"]),
+    OpenApiParameter("person", OpenApiTypes.INT, description="人员编号"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="姓名、完整证件号码或后4-6位、手机号"),
+]
+
+
+class ViewPassages(BasePermission):
+    def has_permission(self, request, view):
+        if view.action == "create":
+            return request.user.has_perm("passes.record_passage")
+        return request.user.has_perm("passes.view_passage")
+
+
+class PassageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """出入记录. POST needs an `Idempotency-Key` header: the same key returns the first passage (200)."""
+
+    serializer_class = PassageSerializer
+    permission_classes = [ViewPassages]
+    filter_backends = []
+
+    def get_queryset(self):
+        passages = Passage.objects.visible_to(self.request.user)
+        if self.action == "list":
+            passages = _search_form(self.request, self.request.query_params).search()
+        return passages.select_related("person", "place")
+
+    @extend_schema(parameters=FILTERS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=PassageCreateSerializer, responses={200: PassageSerializer, 201: PassageSerializer},
+                   parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                                required=True, description="每次登记一个新的随机值；重试时不变")])
+    def create(self, request, *args, **kwargs):
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key or len(key) > 200:
+            raise ApiValidationError({"detail": _("请求头必须带 Idempotency-Key（不超过200个字符），重试时保持不变")})
+        incoming = PassageCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        place = Place.objects.visible_to(request.user).filter(pk=data["place"]).select_related("area").first()
+        if place is None:
+            raise NotFound(_("场所不存在或不在您的管辖范围内"))
+        if not services.may_record_at(request.user, place):
+            raise ApiPermissionDenied(_("您不能在该场所登记出入"))
+        try:
+            passage = self._record(request.user, place, data, f"api:{request.user.pk}:{key}")
+        except DjangoValidationError as exc:
+            raise ApiValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}) from None
+        except PermissionDenied:
+            raise ApiPermissionDenied(_("您不能在该场所登记出入")) from None
+        if passage.replayed and (passage.place_id != place.pk or
+                                 (data.get("person") is not None and passage.person_id != data["person"])):
+            return Response({"detail": _("该 Idempotency-Key 已用于另一条登记")}, status=status.HTTP_409_CONFLICT)
+        return Response(PassageSerializer(passage).data,
+                        status=status.HTTP_200_OK if passage.replayed else status.HTTP_201_CREATED)
+
+    def _record(self, user, place, data, key):
+        person = None
+        if data.get("person") is not None:
+            person = Person.objects.visible_to(user).filter(pk=data["person"]).first()
+            if person is None:
+                raise DjangoValidationError({"person": _("人员不存在或不在您的管辖范围内")})
+        return services.register_and_pass(
+            place, user, person=person, name=data.get("name", ""), id_type=data["id_type"],
+            id_number=data.get("id_number", ""), phone=data.get("phone", ""), temperature=data["temperature"],
+            direction=data["direction"], answers=data["answers"], idempotency_key=key, channel=Channel.API)
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "kind", "status", "status_display", "percent", "total_rows", "processed_rows", "description",
+                  "created_at", "finished_at", "expires_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, job) -> str | None:
+        request = self.context.get("request")
+        if not job.downloadable or request is None:
+            return None
+        return request.build_absolute_uri(f"/api/exports/{job.pk}/download/")
+
+
+class ExportPermission(BasePermission):
+    def has_permission(self, request, view):
+        return request.user.has_perm("passes.export_passage")
+
+
+class ExportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Exports of passages: POST the search filters, poll the job, download the file (creator only)."""
+
+    serializer_class = ExportSerializer
+    permission_classes = [ExportPermission]
+    filter_backends = []
+
+    def get_queryset(self):
+        return ExportJob.objects.filter(created_by=self.request.user)
+
+    @extend_schema(request={"application/json": {"type": "object", "properties": {
+        p.name: {"type": "integer" if p.type == OpenApiTypes.INT else "string"} for p in FILTERS}}},
+        responses={202: ExportSerializer})
+    def create(self, request, *args, **kwargs):
+        form = _search_form(request, request.data)
+        job = exports.start_export(request.user, form.cleaned_params())
+        job.refresh_from_db()  # in eager mode (no broker) the job has already run
+        return Response(ExportSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+                              OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        job = self.get_object()
+        if not job.downloadable:
+            raise Http404
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
