@@ -7,7 +7,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from fangkong.accounts import views as accounts
 from fangkong.core import views as core
-from fangkong.passes.api import ExportViewSet, PassageViewSet
+from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
 from fangkong.people.api import PersonViewSet
 from fangkong.territory.api import AreaViewSet, HouseholdViewSet
 
@@ -15,6 +15,7 @@ router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
+router.register("places", PlaceViewSet, basename="place")
 router.register("passages", PassageViewSet, basename="passage")
 router.register("exports", ExportViewSet, basename="export")
 

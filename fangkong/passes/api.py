@@ -19,7 +19,7 @@ from fangkong.core.models import ExportJob
 from fangkong.people.models import Person
 
 from . import exports, search, services
-from .models import Channel, Direction, Passage, Place
+from .models import Channel, Direction, Passage, Place, PlaceState
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -202,3 +202,61 @@ class ExportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise Http404
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    """A place as staff see it, with the URL its QR poster encodes; the contact phone is masked."""
+
+    contact_phone = serializers.CharField(write_only=True, max_length=20)
+    contact_phone_masked = serializers.CharField(read_only=True)
+    scan_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Place
+        fields = ["id", "name", "kind", "area", "compound", "grid", "address", "contact_name", "contact_phone",
+                  "contact_phone_masked", "state", "state_reason", "measures_temperature", "records_exit",
+                  "policy", "scan_url", "applied_at", "decided_at"]
+        read_only_fields = ["state", "state_reason", "applied_at", "decided_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:  # related ids outside the user's scope read as "does not exist"
+            for name in ("area", "compound", "grid"):
+                self.fields[name].queryset = self.fields[name].queryset.visible_to(request.user)
+
+    def create(self, validated_data):
+        try:
+            return services.create_place(user=self.context["request"].user, **validated_data)
+        except DjangoValidationError as exc:
+            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+
+
+class PlacePermission(BasePermission):
+    def has_permission(self, request, view):
+        needed = "passes.view_place" if request.method in ("GET", "HEAD", "OPTIONS") else "passes.add_place"
+        return request.user.has_perm(needed)
+
+
+class PlaceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = PlaceSerializer
+    permission_classes = [PlacePermission]
+    filterset_fields = ["state", "kind", "area"]
+
+    def get_queryset(self):
+        return Place.objects.visible_to(self.request.user).order_by("pk")
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def poster(self, request, pk=None):
+        """The A4 poster PDF with the place's QR code; only for approved places."""
+        from django.http import HttpResponse
+
+        from .posters import poster_pdf
+
+        place = self.get_object()
+        if place.state != PlaceState.APPROVED:
+            return Response({"detail": _("只有已启用的场所才能下载海报")}, status=status.HTTP_409_CONFLICT)
+        response = HttpResponse(poster_pdf(place), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="place-{place.pk}.pdf"'
+        return response

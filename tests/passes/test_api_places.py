@@ -1,0 +1,71 @@
+"""/api/places/: scoped, masked, scan_url for staff, the poster as PDF for approved places only."""
+
+import pytest
+from rest_framework.test import APIClient
+from test_places import PHONE, place_in
+
+from fangkong.passes.models import Place, PlaceKind, PlaceState
+
+
+@pytest.fixture
+def places(district):
+    """An approved gate and a pending shop in A, an approved checkpoint in B."""
+
+    class Places:
+        gate = place_in(district.community_a)
+        pending = place_in(district.community_a, "好又多超市", PlaceState.PENDING, PlaceKind.VENUE)
+        village = place_in(district.community_b, "李庄村卡点", kind=PlaceKind.CHECKPOINT, address="李庄村村口")
+
+    return Places
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_staff_list_their_places_with_the_scan_url_and_a_masked_phone(users, places):
+    body = api(users.worker_a).get("/api/places/").json()
+    names = {row["name"]: row for row in body["results"]}
+    assert set(names) == {"幸福里小区北门", "好又多超市"}
+    gate = names["幸福里小区北门"]
+    assert gate["scan_url"].endswith(f"/c/{places.gate.code}")
+    assert gate["contact_phone_masked"] == "139****0001"
+    assert PHONE not in str(body)
+
+
+def test_another_communitys_place_and_poster_are_not_found(users, places):
+    client = api(users.worker_a)
+    assert client.get(f"/api/places/{places.village.pk}/").status_code == 404
+    assert client.get(f"/api/places/{places.village.pk}/poster/").status_code == 404
+
+
+def test_the_poster_of_an_approved_place_is_a_pdf_and_a_pending_one_has_none(users, places):
+    client = api(users.worker_a)
+    poster = client.get(f"/api/places/{places.gate.pk}/poster/")
+    assert poster.status_code == 200
+    assert poster["Content-Type"] == "application/pdf" and poster.content.startswith(b"%PDF")
+    refused = client.get(f"/api/places/{places.pending.pk}/poster/")
+    assert refused.status_code == 409 and "已启用" in refused.json()["detail"]
+
+
+def test_creating_a_place_validates_the_phone_and_the_scope(users, places, district):
+    client = api(users.worker_a)
+    data = {"name": "新开药店", "kind": PlaceKind.VENUE, "area": district.community_a.pk, "address": "文化路3号",
+            "contact_name": "李明", "contact_phone": "12345"}
+    bad = client.post("/api/places/", data, format="json")
+    assert bad.status_code == 400 and "手机号码" in str(bad.json())
+    outside = client.post("/api/places/", {**data, "contact_phone": PHONE, "area": district.community_b.pk},
+                          format="json")
+    assert outside.status_code == 400
+    assert not Place.objects.filter(name="新开药店").exists()
+    made = client.post("/api/places/", {**data, "contact_phone": PHONE}, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["state"] == PlaceState.APPROVED and made.json()["scan_url"]
+
+
+def test_the_leader_reads_but_cannot_create(users, places, district):
+    client = api(users.leader)
+    assert client.get("/api/places/").status_code == 200
+    assert client.post("/api/places/", {"name": "x"}, format="json").status_code == 403
