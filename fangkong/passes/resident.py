@@ -37,8 +37,7 @@ def _communities(place):
 
 
 def _context(request, place, **extra):
-    device = services.device_from_cookie(request.COOKIES.get(services.DEVICE_COOKIE))
-    members = list(device.members.select_related("person")) if device else []
+    device, members = services.device_members(request.COOKIES.get(services.DEVICE_COOKIE))
     return {"place": place, "device": device, "members": members, "token": uuid.uuid4().hex, **extra}
 
 
@@ -116,25 +115,26 @@ def tap(request, code):
         return render(request, "passes/resident/choose.html", {**context, "error": _("请选择通行人员")})
     try:
         return _pass_and_show(request, place, context["device"], [m.person for m in members],
-                              {m.person_id: m.label for m in members})
+                              {m.person_id: m.label for m in members}, renew_cookie=False)
     except ValidationError as exc:
         return render(request, "passes/resident/choose.html",
                       {**context, "error": " ".join(exc.messages), "temperature": request.POST.get("temperature")})
 
 
-def _pass_and_show(request, place, device, persons, labels):
+def _pass_and_show(request, place, device, persons, labels, renew_cookie=True):
     """Record one passage per person (idempotent per page token) and show the live result screen."""
     direction = request.POST.get("direction", Direction.IN)
     token = request.POST.get("token", "")[:32] or uuid.uuid4().hex
     passages = [
         services.record_passage(person, place, channel=Channel.SCAN, direction=direction,
                                 temperature=request.POST.get("temperature"),
+                                declaration=getattr(person, "declared", services.LATEST),
                                 idempotency_key=f"scan:{device.pk.hex}:{token}:{person.pk}")
         for person in persons
     ]
     response = render(request, "passes/resident/result.html", {
         "place": place, "device": device, "results": [(p, labels[p.person_id]) for p in passages]})
-    return _with_cookie(request, response, device)
+    return _with_cookie(request, response, device) if renew_cookie else response
 
 
 @never_cache

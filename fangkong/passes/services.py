@@ -227,14 +227,51 @@ def delete_shift(shift, *, user):
 
 # Residents' devices -------------------------------------------------------------------------------
 
-def device_from_cookie(value: str | None) -> Device | None:
-    if not value:
-        return None
+# The device's people and each one's latest declaration, in one query that SQLite and PostgreSQL share.
+DEVICE_MEMBERS_SQL = """
+SELECT m.id, m.label, p.id, p.name, p.household_id, p.area_id,
+       d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact
+FROM passes_devicemember m
+JOIN passes_device v ON v.id = m.device_id AND v.revoked_at IS NULL
+JOIN people_person p ON p.id = m.person_id
+LEFT JOIN passes_declaration d ON d.id = (
+    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = m.person_id ORDER BY d2.at DESC LIMIT 1)
+WHERE m.device_id = %s
+ORDER BY m.added_at
+"""
+
+
+def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember]]:
+    """The device behind a signed cookie and the people registered on it, in one query.
+
+    Each member's person carries `declared`, their latest declaration (or None), read in the same
+    query, so that a one-tap check-in needs no other read before its INSERT (DESIGN.md, the hot path).
+    It is hand-written SQL because this is the hot path: the ORM's compilation of the same query
+    cost more than the query itself (bench/checkin.py).
+    """
+    if not cookie:
+        return None, []
     try:
-        device_id = uuid.UUID(signing.loads(value, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE))
+        device_id = uuid.UUID(signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE))
     except (signing.BadSignature, ValueError, TypeError):
-        return None
-    return Device.objects.filter(pk=device_id, revoked_at=None).first()
+        return None, []
+    from fangkong.people.models import Person
+
+    with connection.cursor() as cursor:
+        cursor.execute(DEVICE_MEMBERS_SQL, [Device._meta.pk.get_db_prep_value(device_id, connection)])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    members = []
+    for member_id, label, person_id, name, household_id, area_id, decl_id, at, risk, symptoms, contact in rows:
+        person = Person.from_db(None, ["id", "name", "household_id", "area_id"],
+                                [person_id, name, household_id, area_id])
+        person.declared = None if decl_id is None else Declaration(
+            pk=decl_id, person_id=person_id, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
+            had_contact=bool(contact))
+        member = DeviceMember(pk=member_id, device_id=device_id, person=person, label=label)
+        members.append(member)
+    return Device(pk=device_id), members
 
 
 def device_cookie(device: Device) -> str:
@@ -248,8 +285,10 @@ def add_to_device(device: Device | None, person, label: str) -> Device:
 
 
 def revoke_device(device: Device):
-    device.revoked_at = timezone.now()
-    device.save(update_fields=["revoked_at"])
+    Device.objects.filter(pk=device.pk).update(revoked_at=timezone.now())
+
+
+LATEST = object()  # record_passage reads the latest declaration itself
 
 
 def latest_declaration(person) -> Declaration | None:
@@ -282,8 +321,10 @@ def may_record_at(user, place: Place) -> bool:
 
 
 def record_passage(person, place, *, channel, idempotency_key, direction=Direction.IN, temperature=None,
-                   recorder=None, declaration=None, vehicle_plate="", at=None, corrects=None) -> Passage:
+                   recorder=None, declaration=LATEST, vehicle_plate="", at=None, corrects=None) -> Passage:
     """Decide the verdict and write the passage once; the same idempotency key returns the first one.
+
+    `declaration` is the person's latest declaration (or None) when the caller has already read it.
 
     The returned passage's `replayed` is True when the key had been used before (nothing was written).
     """
@@ -299,7 +340,7 @@ def record_passage(person, place, *, channel, idempotency_key, direction=Directi
     idempotency_key = key_digest(idempotency_key)
     temperature = clean_temperature(temperature)
     at = at or timezone.now()
-    if declaration is None:
+    if declaration is LATEST:
         declaration = latest_declaration(person)
     decision = gate_verdict(person, place, at, temperature=temperature, declaration=declaration)
     passage = Passage(person=person, place=place, area_id=place.area_id, direction=direction, at=at,
@@ -386,10 +427,10 @@ def _home_area(place: Place):
 
 
 def _record_with_answers(person, place, user, *, answers, idempotency_key, **kwargs) -> Passage:
-    declaration = _declaration(person, place, answers) if answers is not None else None
+    declaration = _declaration(person, place, answers) if answers is not None else LATEST
     passage = record_passage(person, place, recorder=user, idempotency_key=idempotency_key,
                              declaration=declaration, **kwargs)
-    if not passage.replayed and declaration is not None:
+    if not passage.replayed and declaration is not LATEST:
         declaration.at = passage.at
         declaration.save()
     return passage
