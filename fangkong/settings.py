@@ -240,6 +240,9 @@ FANGKONG_POSTER_FONT = os.getenv("FANGKONG_POSTER_FONT", "")
 
 # Retention (days). Audit log: 3 years, as the data-protection rules for government systems require
 # records of access to personal information to be kept (docs/data-protection.md).
+# Passages and health declarations (DESIGN.md, Retention): collected for entry checks and tracing only,
+# kept 28 days (two incubation periods), then deleted by `manage.py purge_retention`.
+FANGKONG_PASSAGE_RETENTION_DAYS = envint("FANGKONG_PASSAGE_RETENTION_DAYS", "28")
 FANGKONG_AUDIT_RETENTION_DAYS = envint("FANGKONG_AUDIT_RETENTION_DAYS", "1095")
 # Export files are deleted after this many hours.
 FANGKONG_EXPORT_RETENTION_HOURS = envint("FANGKONG_EXPORT_RETENTION_HOURS", "24")

@@ -577,3 +577,21 @@ def station_feed(place: Place, *, limit=20):
                   .values_list("direction").annotate(n=Count("id")).values_list("direction", "n"))
     return {"flagged": flagged, "latest": latest,
             "count_in": counts.get(Direction.IN, 0), "count_out": counts.get(Direction.OUT, 0)}
+
+
+def purge_passages(cutoff) -> tuple[int, int]:
+    """Delete passages (with their acknowledgements) and declarations older than `cutoff` (retention).
+
+    One statement per table: a correction keeps its original's time, so a chain goes in the same
+    statement, and the self-reference is checked at commit. At city scale the day's partition is
+    dropped instead (docs/scale.md).
+    """
+    from .models import PassageAck
+
+    passage, ack, declaration = (model._meta.db_table for model in (Passage, PassageAck, Declaration))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {ack} WHERE passage_id IN (SELECT id FROM {passage} WHERE at < %s)", [cutoff])
+        cursor.execute(f"DELETE FROM {passage} WHERE at < %s", [cutoff])
+        passages = cursor.rowcount
+        cursor.execute(f"DELETE FROM {declaration} WHERE at < %s", [cutoff])
+        return passages, cursor.rowcount

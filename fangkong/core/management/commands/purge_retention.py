@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.models import ExportJob, ImportJob
+from fangkong.passes.services import purge_passages
 
 
 class Command(BaseCommand):
-    help = "Delete audit rows, import files and export files older than their retention period."
+    help = "Delete passages, declarations, audit rows, import and export files older than their retention period."
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -31,4 +32,6 @@ class Command(BaseCommand):
             job.file.delete(save=False)
             export_files += 1
         exports.update(file="")
-        self.stdout.write(f"审计记录删除 {audit_deleted} 条，导入文件删除 {files} 个，导出文件删除 {export_files} 个")
+        passages, declarations = purge_passages(now - timedelta(days=settings.FANGKONG_PASSAGE_RETENTION_DAYS))
+        self.stdout.write(f"出入记录删除 {passages} 条，健康申报删除 {declarations} 份，"
+                          f"审计记录删除 {audit_deleted} 条，导入文件删除 {files} 个，导出文件删除 {export_files} 个")

@@ -1,0 +1,32 @@
+"""Retention: passages and declarations older than 28 days are deleted, corrections and acks with them."""
+
+from datetime import timedelta
+from io import StringIO
+
+from django.core.management import call_command
+from django.utils import timezone
+from office_helpers import declare, make_place, passage
+
+from fangkong.passes.models import Declaration, Passage, PassageAck
+
+
+def test_old_passages_declarations_corrections_and_acks_go_and_recent_ones_stay(district, users):
+    place = make_place(district.community_a)
+    person = district.persons_a[0]
+    old_at = timezone.now() - timedelta(days=29)
+    old = passage(person, place, at=old_at)
+    correction = passage(person, place, at=old_at)
+    Passage.objects.filter(pk=correction.pk).update(corrects=old)
+    PassageAck.objects.create(passage=old, user=users.worker_a)
+    old_declaration = declare(person)
+    Declaration.objects.filter(pk=old_declaration.pk).update(at=old_at)
+    recent = passage(person, place, at=timezone.now() - timedelta(days=27))
+    recent_declaration = declare(person)
+
+    out = StringIO()
+    call_command("purge_retention", stdout=out)
+
+    assert list(Passage.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert list(Declaration.objects.values_list("pk", flat=True)) == [recent_declaration.pk]
+    assert not PassageAck.objects.exists()
+    assert "出入记录删除 2 条" in out.getvalue() and "健康申报删除 1 份" in out.getvalue()
