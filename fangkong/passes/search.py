@@ -15,7 +15,7 @@ from django.db.models.functions import ExtractHour
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.identity import mask_document, mask_phone
 from fangkong.people.models import Person
@@ -65,17 +65,17 @@ class MomentField(forms.CharField):
 class PassageSearchForm(forms.Form):
     """The filters of a passage search, the same for the page, the API and an export."""
 
-    q = forms.CharField(label=_lazy("人员"), required=False, max_length=50, widget=forms.TextInput(attrs={
-        "type": "search", "placeholder": _lazy("姓名、证件号码或后4-6位、手机号"), "autocomplete": "off"}))
+    q = forms.CharField(label=gettext_lazy("人员"), required=False, max_length=50, widget=forms.TextInput(attrs={
+        "type": "search", "placeholder": gettext_lazy("姓名、证件号码或后4-6位、手机号"), "autocomplete": "off"}))
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    place = forms.IntegerField(label=_lazy("场所"), required=False)
-    area = forms.IntegerField(label=_lazy("区域"), required=False)
-    since = MomentField(label=_lazy("从"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = MomentField(label=_lazy("到"), end=True, widget=forms.DateInput(attrs={"type": "date"}))
-    verdict = forms.ChoiceField(label=_lazy("结果"), required=False,
-                                choices=[("", _lazy("全部结果")), *Verdict.choices])
-    direction = forms.ChoiceField(label=_lazy("方向"), required=False,
-                                  choices=[("", _lazy("全部方向")), *Direction.choices])
+    place = forms.IntegerField(label=gettext_lazy("场所"), required=False)
+    area = forms.IntegerField(label=gettext_lazy("区域"), required=False)
+    since = MomentField(label=gettext_lazy("从"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = MomentField(label=gettext_lazy("到"), end=True, widget=forms.DateInput(attrs={"type": "date"}))
+    verdict = forms.ChoiceField(label=gettext_lazy("结果"), required=False,
+                                choices=[("", gettext_lazy("全部结果")), *Verdict.choices])
+    direction = forms.ChoiceField(label=gettext_lazy("方向"), required=False,
+                                  choices=[("", gettext_lazy("全部方向")), *Direction.choices])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -26,9 +26,10 @@ from fangkong.core.identity import DocumentType
 from . import services
 from .models import Direction, Passage, Place
 
-YES_NO = [("no", _lazy("否")), ("yes", _lazy("是"))]
-QUESTIONS = [("visited_risk_area", _lazy("14天内去过中高风险地区")), ("has_symptoms", _lazy("有发热、咳嗽等症状")),
-             ("had_contact", _lazy("接触过确诊或疑似人员"))]
+YES_NO = [("no", gettext_lazy("否")), ("yes", gettext_lazy("是"))]
+QUESTIONS = [("visited_risk_area", gettext_lazy("14天内去过中高风险地区")),
+             ("has_symptoms", gettext_lazy("有发热、咳嗽等症状")),
+             ("had_contact", gettext_lazy("接触过确诊或疑似人员"))]
 OCCUPANT_ROWS = 5
 RECENT_HOURS = 12
 TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -37,20 +38,21 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 # Forms --------------------------------------------------------------------------------------------
 
 def _temperature_field(required=False):
-    return forms.CharField(label=_lazy("体温（℃）"), max_length=6, required=required, widget=forms.TextInput(attrs={
-        "inputmode": "decimal", "placeholder": "36.5", "autocomplete": "off", "class": "temp-input"}))
+    return forms.CharField(label=gettext_lazy("体温（℃）"), max_length=6, required=required,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5",
+                                                         "autocomplete": "off", "class": "temp-input"}))
 
 
 class StationForm(forms.Form):
     """The parts every station form shares: direction, the three health questions and consent."""
 
-    direction = forms.ChoiceField(label=_lazy("方向"), choices=Direction.choices, initial=Direction.IN,
+    direction = forms.ChoiceField(label=gettext_lazy("方向"), choices=Direction.choices, initial=Direction.IN,
                                   widget=forms.RadioSelect)
     visited_risk_area = forms.ChoiceField(label=QUESTIONS[0][1], choices=YES_NO, initial="no", widget=forms.RadioSelect)
     has_symptoms = forms.ChoiceField(label=QUESTIONS[1][1], choices=YES_NO, initial="no", widget=forms.RadioSelect)
     had_contact = forms.ChoiceField(label=QUESTIONS[2][1], choices=YES_NO, initial="no", widget=forms.RadioSelect)
-    consent = forms.BooleanField(label=_lazy("已询问以上情况，并告知信息用途和保存期限"), error_messages={
-        "required": _lazy("请先询问健康情况并告知用途，再勾选")})
+    consent = forms.BooleanField(label=gettext_lazy("已询问以上情况，并告知信息用途和保存期限"), error_messages={
+        "required": gettext_lazy("请先询问健康情况并告知用途，再勾选")})
 
     def __init__(self, *args, place, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -88,12 +90,14 @@ class StationForm(forms.Form):
 class AssistForm(StationForm):
     """代登记: someone without a phone (an elderly resident, a child), registered by the guard."""
 
-    id_type = forms.ChoiceField(label=_lazy("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID)
-    id_number = forms.CharField(label=_lazy("证件号码"), max_length=30, error_messages={
-        "required": _lazy("请填写证件号码")}, widget=forms.TextInput(attrs={
+    id_type = forms.ChoiceField(label=gettext_lazy("证件类型"), choices=DocumentType.choices,
+                                initial=DocumentType.RESIDENT_ID)
+    id_number = forms.CharField(label=gettext_lazy("证件号码"), max_length=30, error_messages={
+        "required": gettext_lazy("请填写证件号码")}, widget=forms.TextInput(attrs={
             "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
-    name = forms.CharField(label=_lazy("姓名"), max_length=50, error_messages={"required": _lazy("请填写姓名")})
-    phone = forms.CharField(label=_lazy("手机号（选填）"), max_length=20, required=False,
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50,
+                           error_messages={"required": gettext_lazy("请填写姓名")})
+    phone = forms.CharField(label=gettext_lazy("手机号（选填）"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     temperature = _temperature_field()
 
@@ -104,10 +108,10 @@ class VehicleForm(StationForm):
     """车辆登记: a plate, the driver and passengers, each by identity number and name or picked from
     the people who passed here recently."""
 
-    plate = forms.CharField(label=_lazy("车牌号"), max_length=12, error_messages={
-        "required": _lazy("请填写车牌号")}, widget=forms.TextInput(attrs={
+    plate = forms.CharField(label=gettext_lazy("车牌号"), max_length=12, error_messages={
+        "required": gettext_lazy("请填写车牌号")}, widget=forms.TextInput(attrs={
         "autocomplete": "off", "autocapitalize": "characters", "placeholder": "豫A12345", "spellcheck": "false"}))
-    recent = forms.TypedMultipleChoiceField(label=_lazy("最近通过的人员"), required=False, coerce=int,
+    recent = forms.TypedMultipleChoiceField(label=gettext_lazy("最近通过的人员"), required=False, coerce=int,
                                             widget=forms.CheckboxSelectMultiple)
 
     field_order = ["plate", "direction"]
@@ -165,7 +169,7 @@ class VehicleForm(StationForm):
 
 class TemperatureForm(forms.Form):
     temperature = _temperature_field(required=True)
-    temperature.error_messages["required"] = _lazy("请填写体温")
+    temperature.error_messages["required"] = gettext_lazy("请填写体温")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
