@@ -35,10 +35,8 @@ def psql(sql):
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql], check=True)
 
 
-def prepare(devices):
-    """A fresh database with the small demo district, one approved place and `devices` registered phones."""
-    psql(f"DROP DATABASE IF EXISTS {DB}")
-    psql(f"CREATE DATABASE {DB}")
+def load_demo():
+    """The schema and the small demo district in the configured database (both steps are idempotent)."""
     import django
     from django.core.management import call_command
 
@@ -47,6 +45,13 @@ def prepare(devices):
     os.environ.setdefault("FANGKONG_DEMO_PASSWORD", secrets.token_urlsafe(12))
     with open(os.devnull, "w") as quiet:
         call_command("demo_district", size="small", stdout=quiet)
+
+
+def prepare(devices):
+    """A fresh database with the small demo district, one approved place and `devices` registered phones."""
+    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"CREATE DATABASE {DB}")
+    load_demo()
     from fangkong.passes import services
     from fangkong.passes.models import Device, DeviceMember, PassPolicy, Place, PlaceKind, PlaceState
     from fangkong.people.models import Person
