@@ -16,7 +16,9 @@ from .models import Person
 def export_persons(queryset, user, filters: dict) -> bytes:
     full = user.may_see_full_numbers()
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": True})
+    # Text stays text: no URL, formula or number guessing (safe_cell already neutralised "=" and the like).
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": True, "strings_to_urls": False,
+                                     "strings_to_formulas": False, "strings_to_numbers": False})
     sheet = book.add_worksheet(_("人员"))
     header = [_("姓名"), _("性别"), _("出生日期"), _("证件类型"), _("证件号码"), _("手机号"), _("社区/村"), _("住址")]
     sheet.write_row(0, 0, header)
