@@ -1,7 +1,11 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -25,6 +29,16 @@ class TokenView(ObtainAuthToken):
 
     throttle_scope = "token"
     throttle_classes = [ScopedRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes turns a locked-out login into its lockout page only for Django's own requests.
+            if not AxesProxyHandler.is_allowed(request, {"username": request.data.get("username", "")}):
+                message = _("密码错误次数过多，账号已暂时锁定，请稍后再试或联系区级管理员解锁")
+                return Response({"detail": message}, status=429)
+            raise
 
 
 urlpatterns = [

@@ -60,7 +60,8 @@ def test_wrong_passwords_on_the_token_endpoint_count_too(users, password):
         response = client.post("/api/auth/token/", {"username": "worker_a", "password": f"wrong-{attempt}"})
         assert response.status_code in (400, 429)
     response = client.post("/api/auth/token/", {"username": "worker_a", "password": password})
-    assert response.status_code != 200 and "token" not in response.content.decode()
+    assert response.status_code == 429 and "token" not in response.json()
+    assert "锁定" in response.json()["detail"]
     assert login(Client(), "worker_a", password).status_code == 429
 
 
