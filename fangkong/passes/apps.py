@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PassesConfig(AppConfig):
@@ -12,4 +13,4 @@ class PassesConfig(AppConfig):
         from . import importer  # noqa: F401  (registers the "places" import for workers too)
         from .models import Place
 
-        register_counter("places", "场所", lambda user: Place.objects.visible_to(user))
+        register_counter("places", gettext_lazy("场所"), lambda user: Place.objects.visible_to(user))

@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from django.core.cache import cache
 from django.db.models import Count
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.pages import COUNT_CACHE_SECONDS
 
@@ -24,8 +25,8 @@ def _persons(user):
     return Person.objects.visible_to(user)
 
 
-register_counter("households", "户", lambda user: Household.objects.visible_to(user))
-register_counter("persons", "人", _persons)
+register_counter("households", gettext_lazy("户数"), lambda user: Household.objects.visible_to(user))
+register_counter("persons", gettext_lazy("人数"), _persons)
 
 
 def counts_by_area(user, areas) -> dict[int, dict[str, int]]:
