@@ -48,6 +48,8 @@ urlpatterns = [
     path("otp/", accounts.otp, name="otp"),
     path("imports/<int:pk>/", core.import_job, name="import_job"),
     path("imports/<int:pk>/errors.xlsx", core.import_errors, name="import_errors"),
+    path("exports/<int:pk>/", core.export_job, name="export_job"),
+    path("exports/<int:pk>/download/", core.export_download, name="export_download"),
     path("territory/", include("fangkong.territory.urls")),
     path("people/", include("fangkong.people.urls")),
     path("audit/", include("fangkong.audit.urls")),

@@ -330,3 +330,27 @@ def leaks(db):
                 for table, text in _every_text_value() for match in pattern.finditer(text)]
 
     return scan
+
+
+def export_persons(client, **params) -> bytes:
+    """Export the person list through the page as `client`'s user and return the xlsx file.
+
+    The page queues a job and redirects to its progress page; the job runs after the request's
+    transaction commits, which a test's transaction never does, so it is run here as the worker would.
+    """
+    from fangkong.core.models import ExportJob, ExportStatus
+    from fangkong.people.tasks import run_person_export
+
+    response = client.post("/people/export/", params)
+    assert response.status_code == 302, response.content[:500]
+    job = ExportJob.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+    assert response["Location"] == f"/exports/{job.pk}/"
+    run_person_export(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE, job.error
+    page = client.get(f"/exports/{job.pk}/")
+    assert page.status_code == 200 and "导出人员" in page.content.decode()
+    download = client.get(f"/exports/{job.pk}/download/")
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith('attachment; filename="persons-')
+    return b"".join(download.streaming_content)

@@ -54,6 +54,10 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("导出失败")
 
 
+# Export kinds and what they export ("人员", "出入记录"): each app registers its own.
+EXPORT_KINDS = {}
+
+
 class ExportJob(models.Model):
     """One export of a search: written by a background task; the file expires after the retention period."""
 
@@ -87,6 +91,10 @@ class ExportJob(models.Model):
     @property
     def finished(self):
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def kind_label(self):
+        return EXPORT_KINDS.get(self.kind, self.kind)
 
     @property
     def percent(self):

@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from fangkong.territory import services as territory
 
 from . import imports
-from .models import ImportJob
+from .models import ExportJob, ImportJob
 
 
 @login_required
@@ -42,3 +42,25 @@ def import_errors(request, pk):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
     return response
+
+
+def _own_export(request, pk) -> ExportJob:
+    # Only the one who asked for an export may see or fetch it; anyone else gets "not found".
+    return get_object_or_404(ExportJob, pk=pk, created_by=request.user)
+
+
+@login_required
+def export_job(request, pk):
+    """Progress of an export; htmx polls the status block until the file is ready."""
+    job = _own_export(request, pk)
+    template = "export_status.html" if request.headers.get("HX-Request") else "export_job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_download(request, pk):
+    job = _own_export(request, pk)
+    if not job.downloadable:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -2,11 +2,9 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Exists, OuterRef, Q
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from fangkong.core.models import ExportJob
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
@@ -121,26 +119,4 @@ def export_create(request):
     if not form.is_valid():
         return records(request)
     job = exports.start_export(request.user, form.cleaned_params())
-    return redirect("office:export", job.pk)
-
-
-def _own_job(request, pk) -> ExportJob:
-    # Only the one who asked for an export may see or fetch it; anyone else gets "not found".
-    return get_object_or_404(ExportJob, pk=pk, created_by=request.user)
-
-
-@login_required
-def export_job(request, pk):
-    job = _own_job(request, pk)
-    template = "passes/office/export_status.html" if request.headers.get("HX-Request") else \
-        "passes/office/export_job.html"
-    return render(request, template, {"job": job})
-
-
-@login_required
-def export_download(request, pk):
-    job = _own_job(request, pk)
-    if not job.downloadable:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return redirect("export_job", job.pk)

@@ -14,6 +14,4 @@ urlpatterns = [
     path("passages/", backoffice.overview, name="passages"),
     path("passages/records/", backoffice.records, name="records"),
     path("passages/export/", backoffice.export_create, name="export_create"),
-    path("exports/<int:pk>/", backoffice.export_job, name="export"),
-    path("exports/<int:pk>/download/", backoffice.export_download, name="export_download"),
 ]

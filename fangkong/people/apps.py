@@ -5,3 +5,10 @@ class PeopleConfig(AppConfig):
     name = "fangkong.people"
     label = "people"
     verbose_name = "人员"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy
+
+        from fangkong.core.models import EXPORT_KINDS
+
+        EXPORT_KINDS["persons"] = gettext_lazy("人员")

@@ -157,3 +157,25 @@ def register_resident(*, name: str, id_type: str, id_number: str, phone: str, ar
     person.set_phone(phone)
     person.save()
     return person
+
+
+FILTERS = ("q", "area", "sex", "tag", "ids")
+
+
+def filter_persons(user, params: dict):
+    """The persons list with its search and filters, within the user's scope (list page and export)."""
+    from .models import Person
+
+    persons = Person.objects.visible_to(user)
+    if params.get("ids") is not None:  # an export of a number search: the matches, resolved when asked
+        persons = persons.filter(pk__in=params["ids"])
+    else:
+        persons = persons.search(params.get("q"))
+    if str(params.get("area", "")).isdigit():
+        area = Area.objects.visible_to(user).filter(pk=params["area"]).first()
+        persons = persons.in_area(area) if area else persons.none()
+    if params.get("sex") in Sex.values:
+        persons = persons.filter(sex=params["sex"])
+    if params.get("tag"):
+        persons = persons.filter(tags__code=params["tag"])
+    return persons

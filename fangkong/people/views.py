@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,23 +11,15 @@ from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel
 
 from . import services
-from .exports import export_persons
+from .exports import start_export
 from .forms import PersonForm
 from .models import Person, Sex, Tag
 
 
 def _filtered(request):
     """The persons list with the request's search and filters applied, within the user's scope."""
-    persons = Person.objects.visible_to(request.user).search(request.GET.get("q"))
-    filters = {key: request.GET[key] for key in ("q", "area", "sex", "tag") if request.GET.get(key)}
-    if filters.get("area", "").isdigit():
-        area = Area.objects.visible_to(request.user).filter(pk=filters["area"]).first()
-        persons = persons.in_area(area) if area else persons.none()
-    if filters.get("sex") in Sex.values:
-        persons = persons.filter(sex=filters["sex"])
-    if filters.get("tag"):
-        persons = persons.filter(tags__code=filters["tag"])
-    return persons, filters
+    filters = {key: request.GET[key] for key in services.FILTERS if key != "ids" and request.GET.get(key)}
+    return services.filter_persons(request.user, filters), filters
 
 
 @login_required
@@ -83,10 +74,9 @@ def person_edit(request, pk=None):
 
 @login_required
 @permission_required("people.export_person", raise_exception=True)
+@require_POST
 def person_export(request):
-    persons, filters = _filtered(request)
-    content = export_persons(persons, request.user, filters)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename=persons-{stamp}.xlsx"
-    return response
+    """Export the list as it is filtered, in the background; the job page shows progress and the file."""
+    filters = {key: request.POST[key] for key in services.FILTERS if key != "ids" and request.POST.get(key)}
+    job = start_export(request.user, filters)
+    return redirect("export_job", job.pk)

@@ -106,7 +106,7 @@ def test_a_district_admin_passes_with_a_valid_totp_code(settings, users, passwor
 
 
 def test_pages_need_a_login(district):
-    for url in ("/", "/people/", "/territory/", "/audit/", "/people/export.xlsx"):
+    for url in ("/", "/people/", "/territory/", "/audit/", "/exports/1/"):
         response = Client().get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/"), url
     assert Client().get("/api/persons/").status_code in (401, 403)

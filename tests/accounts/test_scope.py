@@ -4,6 +4,7 @@ Out of scope reads as "does not exist": 404 on pages and in the API, never a hin
 """
 
 import pytest
+from conftest import export_persons
 
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, Household
@@ -45,11 +46,11 @@ def test_a_person_of_another_community_cannot_be_revealed_or_edited(district, us
 
 
 def test_an_export_holds_only_the_workers_community(district, users, client_for, xlsx):
-    rows = xlsx.rows(client_for(users.worker_a).get("/people/export.xlsx").content)
+    rows = xlsx.rows(export_persons(client_for(users.worker_a)))
     exported = {row[0] for row in rows[1:] if row and row[0] and not row[0].startswith("导出人")}
     assert exported == {"王秀英", "王志强", "张子涵"}
     # Asking for the other community by filter gives nothing, not its persons.
-    rows = xlsx.rows(client_for(users.worker_a).get("/people/export.xlsx", {"area": district.community_b.pk}).content)
+    rows = xlsx.rows(export_persons(client_for(users.worker_a), area=district.community_b.pk))
     assert [row for row in rows[1:] if row and row[0] and not row[0].startswith("导出人")] == []
 
 

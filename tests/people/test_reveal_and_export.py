@@ -1,6 +1,7 @@
 """Full numbers only for roles that may see them, and every such read is in the audit log."""
 
 import pytest
+from conftest import export_persons
 from django.contrib.auth.models import Permission
 
 from fangkong.audit.models import AuditAction, AuditEvent
@@ -66,11 +67,7 @@ def test_the_api_reads_numbers_masked(district, users, client_for):
 
 
 def export(client, **params):
-    response = client.get("/people/export.xlsx", params)
-    assert response.status_code == 200, response.content[:500]
-    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert response["Content-Disposition"].startswith("attachment; filename=persons-")
-    return response.content
+    return export_persons(client, **params)
 
 
 def data_rows(rows):
@@ -110,7 +107,7 @@ def test_an_export_keeps_the_list_filters(district, users, client_for, xlsx):
 
 
 def test_the_leader_may_not_export(district, users, client_for):
-    assert client_for(users.leader).get("/people/export.xlsx").status_code == 403
+    assert client_for(users.leader).post("/people/export/").status_code == 403
     assert not audit_rows(AuditAction.EXPORT)
 
 
