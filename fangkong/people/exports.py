@@ -33,7 +33,7 @@ def start_export(user, filters: dict) -> ExportJob:
     if loggable.get("q") != filters.get("q"):
         params["q"] = loggable["q"]  # masked: only for the audit row; the ids do the filtering
         params["ids"] = list(services.filter_persons(user, filters).values_list("pk", flat=True)[:100_000])
-    description = "，".join(f"{key}={value}" for key, value in loggable.items()) or _("全部人员")
+    description = _describe(loggable) or _("全部人员")
     job = ExportJob.objects.create(kind=KIND, created_by=user, params=params, description=description[:300])
     from .tasks import run_person_export
 
@@ -95,6 +95,24 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
     job.status, job.processed_rows, job.finished_at = ExportStatus.DONE, count, timezone.now()
     job.save()
     return count, full
+
+
+def _describe(filters: dict) -> str:
+    """The search as people read it: 搜索 4109**********1234，幸福里社区，女."""
+    from fangkong.territory.models import Area
+
+    from .models import Sex, Tag
+
+    parts = []
+    if filters.get("q"):
+        parts.append(_("搜索 %(q)s") % {"q": filters["q"]})
+    if str(filters.get("area", "")).isdigit():
+        parts.append(str(Area.objects.filter(pk=filters["area"]).values_list("name", flat=True).first() or ""))
+    if filters.get("sex") in Sex.values:
+        parts.append(str(Sex(filters["sex"]).label))
+    if filters.get("tag"):
+        parts.append(str(Tag.objects.filter(code=filters["tag"]).values_list("name", flat=True).first() or ""))
+    return "，".join(part for part in parts if part)
 
 
 def _loggable(filters: dict) -> dict:
