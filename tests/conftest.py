@@ -20,12 +20,14 @@ import datetime
 import io
 import itertools
 import json
+import os
 import re
 from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 
 PASSWORD = "Fangkong-test-2020"
@@ -354,3 +356,61 @@ def export_persons(client, **params) -> bytes:
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith('attachment; filename="persons-')
     return b"".join(download.streaming_content)
+
+
+WORKER_BROKER = os.getenv("FANGKONG_TEST_BROKER_URL", "")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path, settings):
+    """A real Celery worker process on the broker CI provides, sharing this test's PostgreSQL database.
+
+    Yields `run(task, job_id, job)`: sends the task through the broker and waits until `job` has
+    finished (or the worker died), returning the worker's output for assertion messages.
+    """
+    if not WORKER_BROKER:
+        pytest.skip("FANGKONG_TEST_BROKER_URL is not set (CI sets it)")
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process needs a database it can share: PostgreSQL")
+    import subprocess
+    import sys
+    import time
+
+    from celery.result import EagerResult
+
+    from fangkong.celery import app as celery_app
+
+    settings.MEDIA_ROOT = tmp_path
+    db = connection.settings_dict
+    env = {**os.environ, "CELERY_BROKER_URL": WORKER_BROKER, "FANGKONG_MEDIA_ROOT": str(tmp_path),
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "fangkong", "worker", "--pool=solo", "--concurrency=1",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=settings.BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def use_broker(url, eager):
+        # Eager tasks earlier in the run built a producer pool for the default broker: drop it.
+        celery_app.conf.update(broker_url=url or None, task_always_eager=eager)
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    def run(task, job_id, job, timeout=180):
+        result = task.delay(job_id)
+        assert not isinstance(result, EagerResult), "the task ran in the test process, not in the worker"
+        deadline = time.monotonic() + timeout  # a safety stop, not a speed check
+        while time.monotonic() < deadline and worker.poll() is None:
+            job.refresh_from_db()
+            if job.finished:
+                break
+            time.sleep(0.3)
+        return log.read_text(errors="replace")[-2000:]
+
+    use_broker(WORKER_BROKER, eager=False)
+    try:
+        yield run
+    finally:
+        use_broker(settings.CELERY_BROKER_URL, eager=True)
+        worker.terminate()
+        worker.wait(timeout=30)

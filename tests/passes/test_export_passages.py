@@ -3,28 +3,21 @@
 import io
 import os
 import re
-import subprocess
-import sys
-import time
 from datetime import timedelta
 
 import pytest
-from celery.result import EagerResult
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from office_helpers import make_place, many_passages, passage, staff_user
 from openpyxl import load_workbook
 
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditAction, AuditEvent
-from fangkong.celery import app as celery_app
 from fangkong.core.models import ExportJob, ExportStatus
 from fangkong.passes.tasks import run_export
 from fangkong.territory.models import Area, AreaLevel
 
-BROKER = os.getenv("FANGKONG_TEST_BROKER_URL", "")
 ROWS = 10_000
 INJECTION = '=HYPERLINK("x")'
 
@@ -157,23 +150,10 @@ def test_the_job_page_polls_until_done(district, users, client_for, gate):
 
 # A real worker ------------------------------------------------------------------------------------
 
-def use_broker(url, *, eager):
-    """Point this process's Celery app at `url`. Eager tasks earlier in the run have already built a
-    producer pool for the default broker; it is dropped so that the next send uses `url`."""
-    celery_app.conf.update(broker_url=url or None, task_always_eager=eager)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.mark.skipif(not BROKER, reason="FANGKONG_TEST_BROKER_URL is not set (CI sets it)")
-@pytest.mark.django_db(transaction=True)
-def test_ten_thousand_passages_export_through_a_real_celery_worker(tmp_path, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a database it can share: PostgreSQL")
+def test_ten_thousand_passages_export_through_a_real_celery_worker(celery_worker):
     from fangkong.core.identity import DocumentType, resident_id_check_char
     from fangkong.people.models import Person
 
-    settings.MEDIA_ROOT = tmp_path
     district = Area.objects.create(name="工作区", level=AreaLevel.DISTRICT)
     sub = Area.objects.create(name="工作街道", level=AreaLevel.SUBDISTRICT, parent=district)
     community = Area.objects.create(name="工作社区", level=AreaLevel.COMMUNITY, parent=sub)
@@ -189,28 +169,8 @@ def test_ten_thousand_passages_export_through_a_real_celery_worker(tmp_path, set
     many_passages(persons, gate, ROWS)
     user = masked_exporter(community)
     job = ExportJob.objects.create(kind="passages", created_by=user, params={"area": community.pk})
-    db = connection.settings_dict
-    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "FANGKONG_MEDIA_ROOT": str(tmp_path),
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "fangkong", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    use_broker(BROKER, eager=False)
-    try:
-        result = run_export.delay(job.pk)
-        assert not isinstance(result, EagerResult), "the task ran in the test process, not in the worker"
-        deadline = time.monotonic() + 180  # a safety stop, not a speed check
-        while time.monotonic() < deadline:
-            job.refresh_from_db()
-            if job.finished or worker.poll() is not None:
-                break
-            time.sleep(0.2)
-    finally:
-        use_broker(settings.CELERY_BROKER_URL, eager=True)
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode(errors="replace")
-    assert job.status == ExportStatus.DONE, output[-2000:] + job.error
+    output = celery_worker(run_export, job.pk, job)
+    assert job.status == ExportStatus.DONE, output + job.error
     assert job.processed_rows == ROWS
     with job.file.open("rb") as fh:
         rows = read(fh.read())
