@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.identity import DocumentType
+from fangkong.territory.forms import preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
 
 from . import services
@@ -42,6 +43,7 @@ class PersonForm(forms.Form):
             self.fields["phone"].help_text = _("当前：%(masked)s，不修改请留空") % {
                 "masked": instance.phone_masked or "—"}
         self.fields["area"].queryset = Area.objects.visible_to(user).filter(level=AreaLevel.COMMUNITY)
+        preselect_only_community(self)
         households = Household.objects.visible_to(user)
         area_id = self.data.get("area") or self.initial.get("area")
         if area_id and str(area_id).isdigit():
@@ -50,16 +52,16 @@ class PersonForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if self.errors:
-            return data
         if self.instance is not None:
             data["id_number"] = data.get("id_number") or self.instance.id_number
             data["phone"] = data.get("phone") or self.instance.phone
         try:
             return services.clean_person(data, user=self.user, instance=self.instance)
         except ValidationError as exc:
+            # Every problem at once, next to its field; a field that failed its own checks keeps that message.
             for field, messages in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
+                if field not in self.errors:
+                    self.add_error(field if field in self.fields else None, messages)
         return data
 
     def save(self):

@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from .models import Area, AreaLevel, Building, Compound, Grid, Household, Unit
 
 
+def preselect_only_community(form):
+    """A user who can choose only one community (a community worker) finds it already chosen."""
+    field = form.fields.get("area")
+    if field is not None and not form.initial.get("area") and len(choices := list(field.queryset[:2])) == 1:
+        form.initial["area"] = choices[0].pk
+
+
 class ScopedModelForm(forms.ModelForm):
     """A model form whose choices of related records are limited to what the user may see."""
 
@@ -15,6 +22,7 @@ class ScopedModelForm(forms.ModelForm):
                 field.queryset = field.queryset.visible_to(user)
         if "area" in self.fields:
             self.fields["area"].queryset = self.fields["area"].queryset.filter(level=AreaLevel.COMMUNITY)
+            preselect_only_community(self)
 
 
 class AreaForm(forms.ModelForm):

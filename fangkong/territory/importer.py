@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 from fangkong.core.imports import column_positions, importer
 from fangkong.core.xlsx import cell_text
 
-from .models import Area, AreaLevel, Building, Compound, Grid, Household, Unit
+from .models import MAX_FLOOR, MIN_FLOOR, Area, AreaLevel, Building, Compound, Grid, Household, Unit
 
 COLUMNS = [
     ("district", gettext_lazy("区")),
@@ -73,7 +73,7 @@ class TerritoryImporter:
         if row["floor"]:
             try:
                 floor = int(float(row["floor"]))
-                if not -5 <= floor <= 200:
+                if not MIN_FLOOR <= floor <= MAX_FLOOR:
                     raise ValueError
             except ValueError:
                 errors.add(number, label["floor"], _("楼层应为 -5 到 200 之间的整数"))

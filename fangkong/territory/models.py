@@ -1,6 +1,7 @@
 """The district's territory: one area tree, grids over it, and addresses down to the household."""
 
 from django.core.cache import cache
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
+
+MIN_FLOOR, MAX_FLOOR = -5, 200
 
 # A new area shows up in other processes' scopes within this many seconds (at once in this one and,
 # with the shared Redis cache of a production deployment, in all).
@@ -227,7 +230,8 @@ class Household(Audited):
                              verbose_name=_("网格"))
     unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="households",
                              verbose_name=_("单元"))
-    floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
+    floor = models.SmallIntegerField(_("楼层"), null=True, blank=True,
+                                     validators=[MinValueValidator(MIN_FLOOR), MaxValueValidator(MAX_FLOOR)])
     room = models.CharField(_("门牌/房号"), max_length=50, blank=True)
     address = models.CharField(_("地址"), max_length=255)
 
