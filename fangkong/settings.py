@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "fangkong.territory",
     "fangkong.accounts",
     "fangkong.people",
+    "fangkong.screening",
     "fangkong.passes",
 ]
 

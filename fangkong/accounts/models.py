@@ -46,3 +46,16 @@ class User(AbstractUser):
 
     def may_export(self) -> bool:
         return self.has_perm("people.export_person")
+
+
+class OfferedPermission(models.Model):
+    """A default permission once given to a role's group: given again never, so an admin's removal sticks."""
+
+    group = models.ForeignKey("auth.Group", models.CASCADE, related_name="+")
+    permission = models.ForeignKey("auth.Permission", models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "permission"], name="offered_once")]
+
+    def __str__(self):
+        return f"{self.group_id}:{self.permission_id}"

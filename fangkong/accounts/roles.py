@@ -28,6 +28,15 @@ VIEW_PEOPLE = ["people.view_person"]
 EDIT_PEOPLE = ["people.add_person", "people.change_person"]
 FULL_NUMBERS = ["people.view_full_identity"]
 EXPORT = ["people.export_person"]
+VIEW_LEDGER = ["people.view_rental", "people.view_tenancy", "people.view_care", "people.view_visit"]
+EDIT_LEDGER = ["people.add_rental", "people.change_rental", "people.add_tenancy", "people.change_tenancy",
+               "people.add_care", "people.change_care", "people.add_visit"]
+VIEW_SCREENING = ["screening.view_category", "screening.view_screening", "screening.view_dailyreport"]
+FOLLOW_UP = VIEW_SCREENING + ["screening.add_screening", "screening.change_screening",
+                              "screening.change_screening_state", "screening.add_followup"]
+REPORT = ["people.import_person", "screening.submit_dailyreport", "screening.export_dailyreport",
+          "screening.import_assistance"]
+CONFIGURE_SCREENING = ["screening.add_category", "screening.change_category", "screening.delete_category"]
 VIEW_PASSES = ["passes.view_place", "passes.view_passage", "passes.view_dutyshift"]
 MANAGE_PLACES = VIEW_PASSES + ["passes.add_place", "passes.change_place", "passes.approve_place",
                                "passes.record_passage", "passes.export_passage", "passes.add_dutyshift",
@@ -35,38 +44,45 @@ MANAGE_PLACES = VIEW_PASSES + ["passes.add_place", "passes.change_place", "passe
 
 DEFAULT_PERMISSIONS = {
     Role.DISTRICT_ADMIN: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + [
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT + CONFIGURE_SCREENING + [
         "people.delete_person", "territory.delete_household", "audit.view_auditevent",
         "accounts.view_user", "accounts.add_user", "accounts.change_user"],
     Role.SUBDISTRICT_OFFICER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT + MANAGE_PLACES,
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT,
     Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT
-    + MANAGE_PLACES,
-    Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE + VIEW_PASSES,
+    + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT,
+    Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE + VIEW_PASSES
+    + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP,
     # The station shows the passages of their own posts; the back office (view_passage) is not theirs.
     Role.CHECKPOINT_STAFF: ["territory.view_area", "passes.view_place", "passes.record_passage"],
     Role.ENTERPRISE_ADMIN: ["territory.view_area"],
     Role.INSPECTOR: ["territory.view_area", "territory.view_compound"],
     Role.LAB_STAFF: ["territory.view_area"],
-    Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE + VIEW_PASSES,
+    Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE + VIEW_PASSES + VIEW_LEDGER + VIEW_SCREENING,
 }
 
 
 def ensure_roles(sender=None, **kwargs):
-    """Create missing role groups with their default permissions; never touches a group that exists."""
+    """Give each role's group the default permissions it has not been offered yet.
+
+    A default an admin removed stays removed; one added in a new release reaches existing groups.
+    """
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
+
+    from .models import OfferedPermission
 
     if sender is not None and sender.label != "accounts":
         return
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     for role, perms in DEFAULT_PERMISSIONS.items():
-        group, created = Group.objects.get_or_create(name=role.value)
-        if not created:
-            continue
-        wanted = [p.split(".") for p in perms]
-        found = Permission.objects.filter(content_type__app_label__in={a for a, _ in wanted},
-                                          codename__in={c for _, c in wanted})
-        group.permissions.set([p for p in found if [p.content_type.app_label, p.codename] in wanted])
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = {tuple(p.split(".")) for p in perms}
+        found = Permission.objects.filter(content_type__app_label__in={a for a, _c in wanted},
+                                          codename__in={c for _a, c in wanted}).select_related("content_type")
+        offered = set(OfferedPermission.objects.filter(group=group).values_list("permission_id", flat=True))
+        new = [p for p in found if (p.content_type.app_label, p.codename) in wanted and p.pk not in offered]
+        group.permissions.add(*new)
+        OfferedPermission.objects.bulk_create([OfferedPermission(group=group, permission=p) for p in new])

@@ -1,5 +1,6 @@
 """Persons. Identity and phone numbers are stored only encrypted, found through keyed blind indexes."""
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,23 @@ class Sex(models.TextChoices):
     MALE = "M", _("男")
     FEMALE = "F", _("女")
     UNKNOWN = "U", _("未知")
+
+
+class HouseholdRole(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    TENANT = "tenant", _("租户")
+    OTHER = "other", _("其他")
+
+
+class Residency(models.TextChoices):
+    PERMANENT = "permanent", _("户籍人口")
+    FLOATING = "floating", _("流动人口")
+
+
+MAX_VACCINE_DOSES = 5
 
 
 class Tag(models.Model):
@@ -85,6 +103,14 @@ class Person(Audited):
     area = models.ForeignKey("territory.Area", models.PROTECT, related_name="persons", verbose_name=_("社区/村"))
     household = models.ForeignKey("territory.Household", models.SET_NULL, null=True, blank=True,
                                   related_name="persons", verbose_name=_("户"))
+    household_role = models.CharField(_("与户主关系"), max_length=10, choices=HouseholdRole.choices, blank=True)
+    residency = models.CharField(_("人口类型"), max_length=10, choices=Residency.choices,
+                                 default=Residency.PERMANENT)
+    returned_on = models.DateField(_("返回日期"), null=True, blank=True)
+    returned_from = models.CharField(_("从何地返回"), max_length=100, blank=True)
+    workplace = models.CharField(_("工作单位"), max_length=100, blank=True)
+    vaccine_doses = models.PositiveSmallIntegerField(_("疫苗接种剂次"), default=0,
+                                                     validators=[MaxValueValidator(MAX_VACCINE_DOSES)])
     tags = models.ManyToManyField(Tag, blank=True, related_name="persons", verbose_name=_("标签"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -98,10 +124,13 @@ class Person(Audited):
         permissions = [
             ("view_full_identity", _("查看完整证件号码和手机号")),
             ("export_person", _("导出人员")),
+            ("import_person", _("导入人员台账")),
         ]
         constraints = [
             # duplicate detection: one person per document
             models.UniqueConstraint(fields=["id_type", "id_index"], name="person_unique_document"),
+            models.UniqueConstraint(fields=["household"], condition=models.Q(household_role=HouseholdRole.HEAD),
+                                    name="household_one_head"),
         ]
         indexes = [
             # person list of a community, newest first
@@ -148,3 +177,122 @@ class Person(Audited):
     @property
     def name_masked(self) -> str:
         return mask_name(self.name)
+
+
+class CareGroup(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("独居老人")
+    DISABLED = "disabled", _("残疾人")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
+    CHRONIC = "chronic", _("慢性病患者")
+    PREGNANT = "pregnant", _("孕产妇")
+
+
+class CareQuerySet(ScopedQuerySet):
+    scope_area_field = "person__area"
+    scope_grid_field = "person__household__grid"
+
+
+class Care(Audited):
+    """A vulnerable person in one group, looked after by a responsible worker who visits them."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="cares", verbose_name=_("人员"))
+    group = models.CharField(_("关爱类别"), max_length=20, choices=CareGroup.choices)
+    worker = models.ForeignKey("accounts.User", models.SET_NULL, null=True, blank=True, related_name="cares",
+                               verbose_name=_("责任人"))
+    note = models.CharField(_("情况说明"), max_length=200, blank=True)
+    # Kept by the visit service, so "not visited within N days" is one indexed filter.
+    last_visited_on = models.DateField(_("最近走访"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = CareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("关爱对象")
+        verbose_name_plural = _("关爱对象")
+        ordering = ["last_visited_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "group"], name="care_unique_group")]
+        indexes = [models.Index(fields=["last_visited_on"], name="care_last_visit")]
+
+    def __str__(self):
+        return f"{self.person} {self.get_group_display()}"
+
+
+class Visit(models.Model):
+    """走访: a worker's visit to a vulnerable person. Written once."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="visits", verbose_name=_("人员"))
+    visited_on = models.DateField(_("走访日期"))
+    by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("走访人"))
+    note = models.CharField(_("走访情况"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-visited_on", "-id"]
+
+    def __str__(self):
+        return f"{self.person} {self.visited_on}"
+
+
+class RentalState(models.TextChoices):
+    RENTED = "rented", _("已出租")
+    VACANT = "vacant", _("空置")
+
+
+class RentalQuerySet(ScopedQuerySet):
+    scope_area_field = "household__area"
+    scope_grid_field = "household__grid"
+
+
+class Rental(Audited):
+    """出租屋: a household unit let by a landlord, who may live outside the district (so: name and phone)."""
+
+    household = models.OneToOneField("territory.Household", models.CASCADE, related_name="rental",
+                                     verbose_name=_("房屋"))
+    landlord_name = models.CharField(_("房东姓名"), max_length=50)
+    landlord_phone_encrypted = models.TextField(editable=False, blank=True)
+    state = models.CharField(_("出租状态"), max_length=10, choices=RentalState.choices, default=RentalState.RENTED)
+    # The landlord's signed commitment letter (承诺书): a scan or photo, served only through a scoped view.
+    letter = models.FileField(_("承诺书"), upload_to="rentals/letters/%Y/%m/", blank=True)
+    letter_signed_on = models.DateField(_("承诺书签订日期"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = RentalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("出租屋")
+        verbose_name_plural = _("出租屋")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return str(self.household)
+
+    def set_landlord_phone(self, phone: str):
+        self.landlord_phone_encrypted = crypto.encrypt(phone) if phone else ""
+
+    @property
+    def landlord_phone(self) -> str:
+        return crypto.decrypt(self.landlord_phone_encrypted) if self.landlord_phone_encrypted else ""
+
+    @property
+    def landlord_phone_masked(self) -> str:
+        return mask_phone(self.landlord_phone)
+
+
+class Tenancy(Audited):
+    rental = models.ForeignKey(Rental, models.CASCADE, related_name="tenancies", verbose_name=_("出租屋"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="tenancies", verbose_name=_("承租人"))
+    moved_in = models.DateField(_("入住日期"))
+    moved_out = models.DateField(_("搬离日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("承租记录")
+        verbose_name_plural = _("承租记录")
+        ordering = ["-moved_in", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(moved_out__isnull=True) | models.Q(moved_out__gte=models.F("moved_in")),
+                name="tenancy_out_after_in"),
+        ]
