@@ -8,4 +8,12 @@ class ScreeningConfig(AppConfig):
 
     def ready(self):
         # The gate verdict's key-person fact registers itself on import.
+        from django.utils.translation import gettext_lazy
+
+        from fangkong.territory.services import register_counter
+
         from . import verdict  # noqa: F401
+        from .models import Screening
+
+        register_counter("key_persons", gettext_lazy("在管重点人员"),
+                         lambda user: Screening.objects.visible_to(user).active())

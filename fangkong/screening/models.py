@@ -1,6 +1,7 @@
 """Key persons: configurable categories, screenings that move through states, follow-ups, daily reports."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.scope import ScopedQuerySet
@@ -146,7 +147,7 @@ class StateChange(models.Model):
     to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices)
     reason = models.CharField(_("原因"), max_length=300)
     by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import secrets
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.db import transaction
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.core.identity import DocumentType, resident_id_check_char, resident_id_facts
-from fangkong.people.models import Person, Tag
+from fangkong.people.models import HouseholdRole, Person, Residency
 from fangkong.territory.models import Area, AreaLevel, Building, Compound, Grid, Household, Unit
 
 DISTRICT = "东湖示范区"
@@ -33,9 +34,10 @@ COMPOUND_NAMES = ["小区", "家园", "花园", "苑", "公寓"]
 VILLAGES = ["李庄村", "王寨村", "马头岗村"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕鹏辉建国志强海燕春梅文博子涵浩然欣怡雨轩"
-TAGS = [("elderly_alone", "独居老人"), ("disabled", "残疾人"), ("left_behind_child", "留守儿童"),
-        ("chronic", "慢性病"), ("pregnant", "孕产妇")]
 ROOMS_PER_FLOOR, FLOORS, UNITS = 2, 6, 2
+ROLES = [HouseholdRole.HEAD, HouseholdRole.SPOUSE, HouseholdRole.CHILD, HouseholdRole.PARENT, HouseholdRole.OTHER]
+RETURNED_FROM = ["北京市", "上海市", "广东省深圳市", "浙江省杭州市", "湖北省武汉市", "境外"]
+TODAY = date.today()  # noqa: DTZ011 (return dates a few weeks back; the exact day does not matter)
 
 
 class Command(BaseCommand):
@@ -60,8 +62,17 @@ class Command(BaseCommand):
         from fangkong.passes import demo as passes_demo
 
         checkpoint_user = next(u for u, role in users if role == Role.CHECKPOINT_STAFF)
+        from fangkong.people import demo as people_demo
+        from fangkong.screening import demo as screening_demo
+
+        workers = {None: [u for u, role in users if role == Role.COMMUNITY_WORKER]}
+        for user, role in users:
+            if role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
+                workers.setdefault(user.area_id, []).append(user)
         with transaction.atomic():
             passes_demo.build(district, size, self.random, checkpoint_user=checkpoint_user)
+            people_demo.build(district, self.random, workers)
+            screening_demo.build(district, self.random, workers)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
             user.set_password(password)
@@ -77,8 +88,6 @@ class Command(BaseCommand):
 
     def build(self, subdistricts, communities, compounds, buildings):
         district = Area.objects.create(name=DISTRICT, code="410999", level=AreaLevel.DISTRICT)
-        Tag.objects.bulk_create([Tag(code=c, name=n) for c, n in TAGS], ignore_conflicts=True)
-        self.tags = list(Tag.objects.all())
         self.serial = 0
         self.used = set()
         names = iter(COMMUNITY_NAMES * 10)
@@ -123,18 +132,21 @@ class Command(BaseCommand):
                                     area=community, grid=grid, unit=unit, floor=floor, room=room,
                                     address=f"{compound.name}{building.name}{unit.name}{room}"))
         households = Household.objects.bulk_create(households, batch_size=2000)
-        persons, tagged = [], []
+        persons = []
         for household in households:
             if self.random.random() < 0.08:
                 continue  # vacant
-            for _n in range(self.random.choice([1, 2, 2, 3, 3, 3, 4, 5])):
+            floating = self.random.random() < 0.15
+            for n in range(self.random.choice([1, 2, 2, 3, 3, 3, 4, 5])):
                 person = self.person(community, household)
+                person.household_role = ROLES[min(n, len(ROLES) - 1)]
+                person.residency = Residency.FLOATING if floating else Residency.PERMANENT
+                if self.random.random() < 0.03:
+                    person.returned_on = TODAY - timedelta(days=self.random.randint(0, 30))
+                    person.returned_from = self.random.choice(RETURNED_FROM)
+                person.vaccine_doses = self.random.choice([0, 2, 3, 3, 3])
                 persons.append(person)
         Person.objects.bulk_create(persons, batch_size=2000)
-        for person in persons:
-            if self.random.random() < 0.05:
-                tagged.append(Person.tags.through(person_id=person.pk, tag_id=self.random.choice(self.tags).pk))
-        Person.tags.through.objects.bulk_create(tagged, batch_size=2000)
 
     def person(self, community, household):
         self.serial += 1
