@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.screening",
     "fangkong.passes",
+    "fangkong.healthcode",
 ]
 
 MIDDLEWARE = [
