@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_care as views
 
 app_name = "care"
-urlpatterns = []
+urlpatterns = [
+    path("", views.care_list, name="list"),
+    path("new/", views.care_new, name="new"),
+    path("<int:pk>/visit/", views.care_visit, name="visit"),
+]
