@@ -1,4 +1,7 @@
-"""Key persons in the gate verdict: an open screening in a category that affects passage."""
+"""Key persons in the gate verdict: an open screening in a category that affects passage.
+
+Categories that a health-code rule turns into a colour are judged by the health code alone (one reason,
+one place); this provider speaks only for the others (e.g. 省外返回人员: warn)."""
 
 from django.utils.translation import gettext as _
 
@@ -12,8 +15,12 @@ EFFECT_VERDICT = {GateEffect.WARN: Verdict.WARN, GateEffect.DENY: Verdict.DENY}
 
 @fact_provider
 def key_person(person, place, at, decision, **facts):
+    from fangkong.healthcode.services import covered_fact_kinds
+
+    covered = [kind.split(":", 1)[1] for kind in covered_fact_kinds() if kind.startswith("screening:")]
     screenings = (Screening.objects.active().filter(person=person)
-                  .exclude(category__gate_effect=GateEffect.NONE).select_related("category"))
+                  .exclude(category__gate_effect=GateEffect.NONE).exclude(category__code__in=covered)
+                  .select_related("category"))
     for screening in screenings:
         category = screening.category
         if category.gate_effect == GateEffect.DENY:

@@ -1,0 +1,52 @@
+"""The health code in the gate verdict: the person's one HealthStatus row and the place policy in force.
+
+Without a policy, red denies and yellow warns. A policy may ask for green only, a negative test within
+24/48/72 hours, nobody from a sealed zone, and a measured temperature.
+"""
+
+import datetime
+
+from django.utils.translation import gettext as _
+
+from fangkong.passes.models import Verdict
+from fangkong.passes.verdict import fact_provider
+
+from . import services
+from .models import Colour, ColourRequirement, HealthStatus
+
+
+def _status(person, health_status=None):
+    if health_status is not None:
+        return health_status
+    cached = HealthStatus.person.field.remote_field  # the reverse accessor, filled by select_related
+    if cached.is_cached(person) and cached.get_cached_value(person) is not None:
+        return cached.get_cached_value(person)
+    return services.status_for(person)
+
+
+def _colour_reason(colour, reasons):
+    label = {Colour.RED: _("红码"), Colour.YELLOW: _("黄码")}.get(colour, _("绿码"))
+    return _("%(colour)s：%(reasons)s") % {"colour": label, "reasons": "；".join(reasons)} if reasons else label
+
+
+@fact_provider
+def health_code(person, place, at, decision, temperature=None, health_status=None, **facts):
+    status = _status(person, health_status)
+    colour = services.effective_colour(status, at)
+    reasons = services.effective_reasons(status, at)
+    policy = services.policy_in_force(place, at)
+    if colour == Colour.RED:
+        decision.add(Verdict.DENY, _colour_reason(colour, reasons))
+    elif colour == Colour.YELLOW:
+        strict = policy is not None and policy.colour == ColourRequirement.GREEN
+        decision.add(Verdict.DENY if strict else Verdict.WARN, _colour_reason(colour, reasons))
+    if policy is None:
+        return
+    if policy.test_within_hours:
+        hours = policy.test_within_hours
+        if status.last_negative_at is None or status.last_negative_at < at - datetime.timedelta(hours=hours):
+            decision.add(Verdict.DENY, _("无 %(hours)d 小时内核酸阴性证明") % {"hours": hours})
+    if policy.no_sealed_zone and status.in_sealed_zone:
+        decision.add(Verdict.DENY, _("封控区人员，不能通行"))
+    if policy.require_temperature and temperature is None:
+        decision.add(Verdict.DENY, _("该场所必须测温，请工作人员测温后登记"))

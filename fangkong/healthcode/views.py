@@ -1,0 +1,239 @@
+"""Health-code pages: a person's code, override requests and approvals, the override report, rules, policies."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.audit import services as audit
+from fangkong.core.pages import paginate
+from fangkong.core.xlsx import safe_cell
+from fangkong.people.models import Person
+
+from . import services
+from .forms import DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
+from .models import Override, OverrideState, PlacePolicy, Rule
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _person(request, pk):
+    return get_object_or_404(Person.objects.visible_to(request.user).select_related("area", "household"), pk=pk)
+
+
+# A person's health code -----------------------------------------------------------------------------
+
+@login_required
+@permission_required("healthcode.view_healthstatus", raise_exception=True)
+def person(request, person_pk):
+    person = _person(request, person_pk)
+    status = services.status_for(person)
+    now = timezone.now()
+    overrides = (Override.objects.visible_to(request.user).filter(person=person)
+                 .select_related("requested_by", "decided_by"))
+    return render(request, "healthcode/person.html", {
+        "person": person, "status": status, "colour": services.effective_colour(status, now),
+        "reasons": services.effective_reasons(status, now), "overrides": overrides,
+        "may_request": request.user.has_perm("healthcode.add_override"),
+    })
+
+
+# Overrides --------------------------------------------------------------------------------------------
+
+@login_required
+@permission_required("healthcode.add_override", raise_exception=True)
+def override_new(request):
+    person_id = request.GET.get("person") or request.POST.get("person") or ""
+    if not person_id.isdigit():
+        query = request.GET.get("q", "").strip()
+        persons = (Person.objects.visible_to(request.user).search(query).select_related("area")[:20]
+                   if query else [])
+        return render(request, "healthcode/pick_person.html", {"persons": persons, "q": query})
+    person = _person(request, person_id)
+    form = OverrideForm(request.POST or None, person=person, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        override = form.save()
+        if override is not None:
+            messages.success(request, _("已提交人工赋码申请，需另一位审批人审批后生效"))
+            return redirect("healthcode:person", person.pk)
+    status = services.status_for(person)
+    return render(request, "healthcode/override_new.html", {"form": form, "person": person, "status": status},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _overrides(user):
+    return (Override.objects.visible_to(user)
+            .select_related("person__area", "requested_by", "decided_by")
+            .annotate(pending_first=Case(When(state=OverrideState.PENDING, then=Value(0)), default=Value(1),
+                                         output_field=IntegerField()))
+            .order_by("pending_first", "-requested_at", "-id"))
+
+
+@login_required
+@permission_required("healthcode.view_override", raise_exception=True)
+def overrides(request):
+    """The approvals queue: pending first, each with approve / reject and a required note."""
+    queryset = _overrides(request.user)
+    if request.GET.get("state") != "all":
+        queryset = queryset.filter(state=OverrideState.PENDING)
+    return render(request, "healthcode/overrides.html", {
+        **paginate(request, queryset), "may_approve": services.may_approve(request.user),
+        "show_all": request.GET.get("state") == "all",
+        "pending": Override.objects.visible_to(request.user).filter(state=OverrideState.PENDING).count(),
+    })
+
+
+@login_required
+@permission_required("healthcode.approve_override", raise_exception=True)
+@require_POST
+def override_decide(request, pk):
+    override = get_object_or_404(Override.objects.visible_to(request.user).select_related("person"), pk=pk)
+    form = DecisionForm(request.POST)
+    approve = request.POST.get("decision") == "approve"
+    if not form.is_valid():
+        messages.error(request, _("请填写审批意见"))
+        return redirect("healthcode:overrides")
+    try:
+        (services.approve if approve else services.reject)(override, request.user, form.cleaned_data["decision_note"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        done = _("已批准：%(name)s 改为%(colour)s") if approve else _("已驳回：%(name)s 的申请")
+        messages.success(request, done % {"name": override.person.name_masked,
+                                          "colour": services.colour_label(override.colour)})
+    return redirect("healthcode:overrides")
+
+
+def _report(request):
+    form = OverrideFilterForm(request.GET or None)
+    queryset = _overrides(request.user).order_by("-requested_at", "-id")
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {k: str(v) for k, v in data.items() if v}
+        for name in ("state", "reason", "colour"):
+            if data[name]:
+                queryset = queryset.filter(**{name: data[name]})
+        if data["user"]:
+            who = data["user"]
+            queryset = queryset.filter(
+                Q(requested_by__username__icontains=who) | Q(requested_by__full_name__icontains=who)
+                | Q(decided_by__username__icontains=who) | Q(decided_by__full_name__icontains=who))
+        if data["since"]:
+            queryset = queryset.filter(requested_at__date__gte=data["since"])
+        if data["until"]:
+            queryset = queryset.filter(requested_at__date__lte=data["until"])
+    return form, queryset, filters
+
+
+@login_required
+@permission_required("healthcode.view_override", raise_exception=True)
+def override_report(request):
+    """Every override by who and why, with filters and an audited Excel export."""
+    form, queryset, filters = _report(request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "healthcode/override_report.html", {
+        **paginate(request, queryset), "form": form, "query": query.urlencode(),
+        "may_export": request.user.has_perm("people.export_person"),
+    })
+
+
+REPORT_HEADER = ["申请时间", "姓名", "证件号码", "社区/村", "赋码颜色", "原因类别", "具体说明", "失效时间", "状态",
+                 "申请人", "审批人", "审批时间", "审批意见"]
+
+
+@login_required
+@permission_required("healthcode.view_override", raise_exception=True)
+@permission_required("people.export_person", raise_exception=True)
+def override_report_export(request):
+    from openpyxl import Workbook
+
+    _form, queryset, filters = _report(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("人工赋码"))
+    sheet.append([_(title) for title in REPORT_HEADER])
+
+    def when(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    count = 0
+    for o in queryset.iterator(chunk_size=2000):
+        sheet.append([safe_cell(str(v)) for v in (
+            when(o.requested_at), o.person.name, o.person.id_number_masked, o.person.area.name,
+            o.get_colour_display(), o.get_reason_display(), o.note, when(o.expires_at), o.get_state_display(),
+            o.requested_by, o.decided_by or "", when(o.decided_at), o.decision_note)])
+        count += 1
+    out = io.BytesIO()
+    book.save(out)
+    audit.log_export(request.user, Override._meta.label, count, filters)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="overrides-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+# Rules ------------------------------------------------------------------------------------------------
+
+@login_required
+@permission_required("healthcode.view_rule", raise_exception=True)
+def rules(request):
+    may_edit = request.user.has_perm("healthcode.change_rule")
+    errors = {}
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        rule = get_object_or_404(Rule, pk=request.POST.get("rule"))
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.save_rule(rule, user=request.user, colour=data["colour"], days=data["days"],
+                                   active=data["active"])
+            except ValidationError as exc:
+                errors[rule.pk] = exc.messages
+            else:
+                messages.success(request, _("已保存规则“%(rule)s”，正在后台重新计算相关人员的健康码") % {
+                    "rule": rule.description})
+                return redirect("healthcode:rules")
+        else:
+            errors[rule.pk] = [e for field_errors in form.errors.values() for e in field_errors]
+    rows = [(rule, errors.get(rule.pk)) for rule in Rule.objects.all()]
+    return render(request, "healthcode/rules.html", {"rows": rows, "may_edit": may_edit,
+                                                     "colours": Rule._meta.get_field("colour").choices},
+                  status=400 if errors else 200)
+
+
+# Place policies ----------------------------------------------------------------------------------------
+
+@login_required
+@permission_required("healthcode.view_placepolicy", raise_exception=True)
+def policies(request):
+    queryset = (PlacePolicy.objects.visible_to(request.user).select_related("area", "place", "created_by")
+                .order_by("-starts_on", "-id"))
+    today = timezone.localdate()
+    if request.GET.get("when") != "all":
+        queryset = queryset.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return render(request, "healthcode/policies.html", {
+        **paginate(request, queryset), "today": today, "show_all": request.GET.get("when") == "all"})
+
+
+@login_required
+def policy_edit(request, pk=None):
+    policy = get_object_or_404(PlacePolicy.objects.visible_to(request.user), pk=pk) if pk else None
+    if not request.user.has_perm("healthcode.change_placepolicy" if pk else "healthcode.add_placepolicy"):
+        return render(request, "403.html", status=403)
+    initial = {"starts_on": timezone.localdate(), "area": request.user.area_id}
+    form = PolicyForm(request.POST or None, instance=policy, user=request.user, initial=None if pk else initial)
+    if request.method == "POST" and form.is_valid() and form.save() is not None:
+        messages.success(request, _("已保存场所通行政策“%(name)s”，卡点立即按新政策核验") % {
+            "name": form.cleaned_data["name"]})
+        return redirect("healthcode:policies")
+    return render(request, "healthcode/policy_edit.html", {"form": form, "policy": policy},
+                  status=400 if request.method == "POST" else 200)
