@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views_reports as views
 
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.today_page, name="today"),
+    path("submit/", views.submit, name="submit"),
+    path("district/", views.district, name="district"),
+    path("district/export.xlsx", views.export, name="export"),
+]

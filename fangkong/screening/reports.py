@@ -1,0 +1,293 @@
+"""日报: a community's key-person figures for a day, submitted once and then frozen.
+
+The figures are counted in one grouped query (conditional counts per category, and per community for
+the district table), so a page costs the same with 50 key persons as with 50,000 (bench/keypersons.py).
+A submitted day is read back from its DailyReport row: later follow-ups or screenings do not change it.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from fangkong.audit import services as audit
+from fangkong.audit.models import AuditAction
+from fangkong.territory.models import Area, AreaLevel
+
+from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, Screening, State
+from .services import today
+
+# The figures of one category, in the order the pages, the export and DailyReport.figures use.
+KEYS = ["new", "active", "under_control", "released", "overdue"]
+
+
+def figure_labels() -> dict:
+    return {"new": _("新增"), "active": _("在管"), "under_control": _("管控中"), "released": _("解除"),
+            "overdue": _("未跟进")}
+
+
+def _zero() -> dict:
+    return dict.fromkeys(KEYS, 0)
+
+
+def _conditions(day: datetime.date) -> tuple[Q, dict]:
+    """The rows that matter for `day` and one conditional count per figure.
+
+    "Open at the end of the day" is reported on or before it and not closed by then (closed_on is the day a
+    screening was closed). "Not followed up that day" is exact for today through last_follow_up_on (kept by
+    the follow-up service, indexed); for an earlier day a later follow-up says nothing about that day, so
+    those rows ask the follow-up table.
+    """
+    open_at_end = Q(reported_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+    not_followed = Q(last_follow_up_on__isnull=True) | Q(last_follow_up_on__lt=day)
+    if day < today():
+        # Only an earlier day needs the follow-up table (a per-row subplan that also makes the planner's
+        # estimate, and so PostgreSQL's JIT, cost more than the count itself).
+        followed_that_day = Exists(FollowUp.objects.filter(screening=OuterRef("pk"), on=day))
+        not_followed |= Q(last_follow_up_on__gt=day) & ~followed_that_day
+    relevant = Q(reported_on__lte=day) & (Q(closed_on__isnull=True) | Q(closed_on__gte=day))
+    counts = {
+        "new": Count("pk", filter=Q(reported_on=day)),
+        "active": Count("pk", filter=open_at_end),
+        "under_control": Count("pk", filter=open_at_end & Q(state=State.UNDER_CONTROL)),
+        "released": Count("pk", filter=Q(state=State.RELEASED, closed_on=day)),
+        "overdue": Count("pk", filter=open_at_end & not_followed),
+    }
+    return relevant, counts
+
+
+def _all_categories() -> list[Category]:
+    return list(Category.objects.order_by("position", "code"))
+
+
+def _shown(categories: list[Category], codes_in_use) -> list[Category]:
+    """Active categories, and inactive ones that still have figures to show, in their configured order."""
+    return [c for c in categories if c.active or c.code in codes_in_use]
+
+
+def _as_figures(per_category: dict, categories: list[Category], frozen_names=None) -> dict:
+    """{"categories": [{"code", "name", <figures>}], "totals": {<figures>}}: the shape DailyReport stores."""
+    rows, totals = [], _zero()
+    known = set()
+    for category in categories:
+        known.add(category.code)
+        counts = per_category.get(category.code, _zero())
+        rows.append({"code": category.code, "name": category.name, **counts})
+    for code, counts in per_category.items():  # a category deleted since: keep its figures
+        if code not in known:
+            rows.append({"code": code, "name": (frozen_names or {}).get(code, code), **counts})
+    for row in rows:
+        for key in KEYS:
+            totals[key] += row[key]
+    return {"categories": rows, "totals": totals}
+
+
+def figures_of(screenings, day: datetime.date) -> dict:
+    """Live figures of a screening queryset (already scoped) for `day`: one query for the counts."""
+    relevant, counts = _conditions(day)
+    # Grouped by the category's id, not its code: no join in the count; the few categories are read apart.
+    grouped = screenings.filter(relevant).order_by().values("category_id").annotate(**counts)
+    categories = _all_categories()
+    code_of = {c.pk: c.code for c in categories}
+    per_category = {code_of[row["category_id"]]: {key: row[key] for key in KEYS} for row in grouped}
+    return _as_figures(per_category, _shown(categories, per_category))
+
+
+def figures(area: Area, day: datetime.date) -> dict:
+    """Live figures of `area` (a community, or everything below a higher area) for `day`."""
+    return figures_of(Screening.objects.in_area(area), day)
+
+
+def submitted_report(area: Area, day: datetime.date) -> DailyReport | None:
+    return DailyReport.objects.filter(area=area, day=day).select_related("submitted_by").first()
+
+
+def report_figures(area: Area, day: datetime.date) -> tuple[dict, DailyReport | None]:
+    """The figures of a community's day: frozen if submitted, live otherwise."""
+    report = submitted_report(area, day)
+    return (report.figures, report) if report else (figures(area, day), None)
+
+
+def submit(area: Area, day: datetime.date, user) -> DailyReport:
+    """A community worker confirms that every open key person of the community was followed up on `day`.
+
+    Refused (and nothing stored) while anyone is not followed up, and a second time for the same day.
+    """
+    if not user.has_perm("screening.submit_dailyreport"):
+        raise PermissionDenied
+    if not Area.objects.visible_to(user).filter(pk=area.pk).exists() or user.grid_id:
+        raise PermissionDenied
+    if area.level != AreaLevel.COMMUNITY:
+        raise ValidationError({"area": _("日报按社区/村上报")})
+    if day > today():
+        raise ValidationError({"day": _("不能上报以后日期的日报")})
+    frozen = _("今日日报已上报，已冻结") if day == today() else _("%(day)s 的日报已上报，已冻结") % {
+        "day": day.isoformat()}
+    try:
+        with transaction.atomic():
+            # One submit at a time per community: the second waits here, then sees the first one's row.
+            Area.objects.select_for_update().filter(pk=area.pk).first()
+            if DailyReport.objects.filter(area=area, day=day).exists():
+                raise ValidationError({"day": frozen})
+            counted = figures(area, day)
+            missing = counted["totals"]["overdue"]
+            if missing:
+                raise ValidationError({"overdue": _(
+                    "还有 %(n)d 名重点人员未跟进，全部跟进后才能上报日报") % {"n": missing}})
+            report = DailyReport.objects.create(area=area, day=day, figures=counted, submitted_by=user)
+            audit.record(AuditAction.CREATE, report, actor=user,
+                         changes={"day": day.isoformat(), "totals": counted["totals"]})
+    except IntegrityError:
+        raise ValidationError({"day": frozen}) from None
+    return report
+
+
+@dataclass
+class CommunityRow:
+    area: Area
+    report: DailyReport | None
+    by_category: dict  # code → figures
+    totals: dict
+
+    @property
+    def submitted(self) -> bool:
+        return self.report is not None
+
+
+@dataclass
+class DistrictTable:
+    day: datetime.date
+    categories: list  # [(code, name)]
+    rows: list = field(default_factory=list)
+    totals: dict = field(default_factory=_zero)
+    category_totals: dict = field(default_factory=dict)  # code → figures over all rows
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for row in self.rows if row.submitted)
+
+
+def communities_in_scope(user, area: Area | None = None):
+    communities = Area.objects.visible_to(user).filter(level=AreaLevel.COMMUNITY)
+    if area is not None:
+        communities = communities.subtree(area)
+    return communities.order_by("path")
+
+
+def district_table(area: Area | None, day: datetime.date, user) -> DistrictTable:
+    """One row per community in the viewer's scope (under `area` if given): frozen figures where the day
+    was submitted, live ones (未上报) elsewhere. Three queries whatever the number of communities."""
+    communities = list(communities_in_scope(user, area))
+    ids = [c.pk for c in communities]
+    reports = {r.area_id: r for r in DailyReport.objects.filter(area_id__in=ids, day=day)}
+    live_ids = [pk for pk in ids if pk not in reports]
+    relevant, counts = _conditions(day)
+    live = {}
+    if live_ids:
+        screenings = Screening.objects.visible_to(user).filter(area_id__in=live_ids).filter(relevant)
+        for row in screenings.order_by().values("area_id", "category_id").annotate(**counts):
+            live.setdefault(row["area_id"], {})[row["category_id"]] = {key: row[key] for key in KEYS}
+    all_categories = _all_categories()
+    code_of = {c.pk: c.code for c in all_categories}
+    live = {area_id: {code_of[pk]: figures for pk, figures in per_area.items()} for area_id, per_area in live.items()}
+    frozen_names = {}
+    codes = set()
+    for per_area in live.values():
+        codes.update(per_area)
+    for report in reports.values():
+        for row in report.figures.get("categories", []):
+            codes.add(row["code"])
+            frozen_names.setdefault(row["code"], row.get("name", row["code"]))
+    categories = _shown(all_categories, codes)
+    ordered = [(c.code, c.name) for c in categories]
+    ordered += sorted((code, frozen_names.get(code, code)) for code in codes - {c for c, _n in ordered})
+    table = DistrictTable(day=day, categories=ordered,
+                          category_totals={code: _zero() for code, _name in ordered})
+    for community in communities:
+        report = reports.get(community.pk)
+        if report is not None:
+            by_category = {row["code"]: {key: row.get(key, 0) for key in KEYS}
+                           for row in report.figures.get("categories", [])}
+        else:
+            by_category = live.get(community.pk, {})
+        by_category = {code: by_category.get(code, _zero()) for code, _name in ordered}
+        totals = _zero()
+        for code, counts in by_category.items():
+            for key in KEYS:
+                totals[key] += counts[key]
+                table.category_totals[code][key] += counts[key]
+                table.totals[key] += counts[key]
+        table.rows.append(CommunityRow(area=community, report=report, by_category=by_category, totals=totals))
+    return table
+
+
+def parse_day(value: str | None) -> datetime.date:
+    """?day=YYYY-MM-DD, today by default; a malformed or future day is refused in Chinese."""
+    if not value:
+        return today()
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({"day": _("日期格式应为 2022-03-06")}) from None
+    if day > today():
+        raise ValidationError({"day": _("不能查看以后日期的日报")})
+    return day
+
+
+def export_xlsx(table: DistrictTable, user) -> tuple[bytes, int]:
+    """The day's table as district offices file it: 汇总 first, then one sheet per category, one row per
+    community and a 合计 row at the bottom. Audited; returns the file and its number of community rows."""
+    import io
+
+    import xlsxwriter
+
+    from fangkong.core.xlsx import safe_cell
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False,
+                                     "strings_to_numbers": False})
+    bold = book.add_format({"bold": True})
+    labels = figure_labels()
+    header = [_("社区"), *[labels[key] for key in KEYS], _("是否上报")]
+    used = set()
+
+    def sheet_name(name):
+        cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(name))[:28] or "-"
+        candidate, n = cleaned, 2
+        while candidate.lower() in used:
+            candidate, n = f"{cleaned[:26]}{n}", n + 1
+        used.add(candidate.lower())
+        return candidate
+
+    def write(sheet, title, rows, totals):
+        sheet.write(0, 0, title, bold)
+        sheet.write_row(1, 0, header, bold)
+        for number, (area, counts, submitted) in enumerate(rows, start=2):
+            sheet.write_row(number, 0, [safe_cell(area.name), *[counts[key] for key in KEYS],
+                                        _("已上报") if submitted else _("未上报")])
+        last = len(rows) + 2
+        sheet.write_row(last, 0, [_("合计"), *[totals[key] for key in KEYS],
+                                  f"{table.submitted_count}/{len(table.rows)}"], bold)
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(1, len(header) - 1, 10)
+        sheet.freeze_panes(2, 1)
+
+    day = table.day.isoformat()
+    write(book.add_worksheet(sheet_name(_("汇总"))), _("重点人员日报 %(day)s 汇总") % {"day": day},
+          [(row.area, row.totals, row.submitted) for row in table.rows], table.totals)
+    for code, name in table.categories:
+        write(book.add_worksheet(sheet_name(name)), f"{name} {day}",
+              [(row.area, row.by_category[code], row.submitted) for row in table.rows], table.category_totals[code])
+    book.close()
+    audit.log_export(user, DailyReport._meta.label, len(table.rows), {"day": day})
+    return out.getvalue(), len(table.rows)
+
+
+def open_screenings(user):
+    """The open key persons the user follows up, those not followed up today first."""
+    return (Screening.objects.visible_to(user).filter(state__in=ACTIVE_STATES)
+            .select_related("person", "category", "grid", "area")
+            .order_by(F("last_follow_up_on").asc(nulls_first=True), "-id"))

@@ -1,0 +1,113 @@
+"""日报 pages: a community's day at a phone, the district's table and chart, and its xlsx."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.pages import paginate
+from fangkong.territory.models import Area, AreaLevel
+
+from . import reports
+from .models import Screening
+from .services import today
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _own_community(user):
+    """The community a user reports for: their area when it is one, else none."""
+    area = user.area
+    return area if area is not None and area.level == AreaLevel.COMMUNITY else None
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+@permission_required("screening.view_dailyreport", raise_exception=True)
+def today_page(request):
+    """The open key persons of the worker's scope with today's follow-up state, and 提交日报."""
+    user = request.user
+    day = today()
+    community = _own_community(user)
+    report = reports.submitted_report(community, day) if community else None
+    if report is not None and not user.grid_id:
+        counts = report.figures
+    else:
+        counts = reports.figures_of(Screening.objects.visible_to(user), day)
+    screenings = reports.open_screenings(user)
+    context = {
+        "day": day, "community": community, "report": report, "counts": counts, "labels": reports.figure_labels(),
+        "may_submit": community is not None and not user.grid_id and user.has_perm("screening.submit_dailyreport"),
+        **paginate(request, screenings),
+    }
+    return render(request, "screening/daily_today.html", context)
+
+
+@login_required
+@require_POST
+@permission_required("screening.submit_dailyreport", raise_exception=True)
+def submit(request):
+    community = _own_community(request.user)
+    if community is None:
+        messages.error(request, _("只有社区/村的工作人员可以上报日报"))
+        return redirect("reports:today")
+    try:
+        reports.submit(community, today(), request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("今日日报已上报，数据已冻结"))
+    return redirect("reports:today")
+
+
+def _district_context(request):
+    """The day (?day=, today by default) and the area (?area=, the viewer's own by default) of the table."""
+    error = None
+    try:
+        day = reports.parse_day(request.GET.get("day"))
+    except ValidationError as exc:
+        day, error = today(), _error_text(exc)
+    area = None
+    if request.GET.get("area", "").isdigit():
+        area = Area.objects.visible_to(request.user).filter(pk=request.GET["area"]).first()
+    return day, area, error
+
+
+@login_required
+@permission_required("screening.view_dailyreport", raise_exception=True)
+def district(request):
+    day, area, error = _district_context(request)
+    table = reports.district_table(area, day, request.user)
+    labels = reports.figure_labels()
+    chart = {
+        "communities": [row.area.name for row in table.rows],
+        "series": [{"key": key, "name": str(labels[key]), "data": [row.totals[key] for row in table.rows]}
+                   for key in ("new", "active", "released", "overdue")],
+    }
+    return render(request, "screening/daily_district.html", {
+        "table": table, "day": day, "area": area, "error": error, "labels": labels, "chart": chart,
+        "columns": [(key, labels[key]) for key in reports.KEYS], "is_today": day == today(),
+        "areas": Area.objects.visible_to(request.user).exclude(level=AreaLevel.COMMUNITY).order_by("path"),
+    })
+
+
+@login_required
+@permission_required("screening.export_dailyreport", raise_exception=True)
+def export(request):
+    day, area, error = _district_context(request)
+    if error:
+        messages.error(request, error)
+        return redirect("reports:district")
+    table = reports.district_table(area, day, request.user)
+    content, _rows = reports.export_xlsx(table, request.user)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"重点人员日报-{day.isoformat()}.xlsx")
+    return response
+
