@@ -46,26 +46,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def default_new_person_columns():
-    """Give a DB default to NOT NULL person columns that bench/persons.py's COPY does not write yet.
-
-    The person ledger fields (household_role, residency, ...) came after bench/persons.py; its COPY leaves them
-    out. This touches only the benchmark database, and only columns without a default.
-    """
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("""SELECT column_name, data_type FROM information_schema.columns
-                          WHERE table_name = 'people_person' AND is_nullable = 'NO' AND column_default IS NULL
-                          AND column_name <> 'id'""")
-        for name, data_type in cursor.fetchall():
-            if name in base.PERSON_COLUMNS:
-                continue
-            default = {"integer": "0", "smallint": "0", "bigint": "0", "boolean": "false"}.get(data_type, "''")
-            cursor.execute(f'ALTER TABLE people_person ALTER COLUMN "{name}" SET DEFAULT {default}')
-            print(f"（基准库）people_person.{name} 默认值 {default}：bench/persons.py 的 COPY 未写此列")
-
-
 def add_key_persons(target: int):
     """Screenings up to `target`, one per person (so the one-open-per-category rule holds), and follow-ups."""
     from django.db import connection
@@ -257,7 +237,6 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    default_new_person_columns()
     base.load(args.persons, max(1, args.workers))
     add_key_persons(args.key_persons)
     rows, counts, constant, missing = bench_reports(max(2, args.samples))

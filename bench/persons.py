@@ -45,7 +45,8 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕鹏辉建国志海春梅文博子涵浩然欣怡雨轩"
 PERSON_COLUMNS = ["name", "sex", "birth_date", "id_type", "id_number_encrypted", "id_index", "id_tail4_index",
                   "id_tail6_index", "phone_encrypted", "phone_index", "phone_tail4_index", "area_id", "household_id",
-                  "created_at", "updated_at"]
+                  "created_at", "updated_at", "household_role", "residency", "returned_from", "workplace",
+                  "vaccine_doses"]
 
 
 def parse_args():
@@ -147,7 +148,7 @@ def _load_chunk(task):
                 copy.write_row((name, sex, born, DocumentType.RESIDENT_ID, person.id_number_encrypted,
                                 person.id_index, person.id_tail4_index, person.id_tail6_index,
                                 person.phone_encrypted, person.phone_index, person.phone_tail4_index, area_id,
-                                household_id, now, now))
+                                household_id, now, now, "", "permanent", "", "", 3))
     return count
 
 

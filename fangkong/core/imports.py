@@ -22,39 +22,85 @@ IMPORTERS = {}
 PROGRESS_EVERY = 500
 
 
-def importer(kind):
-    """Register `cls` as the importer of `kind`.
+def importer(kind, permission=None):
+    """Register `cls` as the importer of `kind`, which users with `permission` ("app.codename") may start.
 
     `cls(user)` has `columns`, `example_rows`, `validate(header, body, errors, progress)` returning what
-    `save(valid)` writes; `save` returns a summary dict of counts.
+    `save(valid)` writes; `save` returns a summary dict of counts; `accepts_csv = True` lets a kind take .csv
+    files too. The permission is the one place that says who may import a kind: the API
+    (fangkong/core/api_imports.py) reads it; without one only superusers may.
     """
 
     def register(cls):
         IMPORTERS[kind] = cls
+        cls.import_permission = permission
         return cls
 
     return register
 
 
-def column_positions(header, columns) -> tuple[dict, list[str]]:
+def may_import(user, kind) -> bool:
+    """Whether `user` may start an import of `kind` (a registered importer and its permission)."""
+    handler = IMPORTERS.get(kind)
+    if handler is None or not getattr(user, "is_active", False):
+        return False
+    permission = getattr(handler, "import_permission", None)
+    return user.is_superuser if permission is None else user.has_perm(permission)
+
+
+# Other names the communities' own ledgers give a column, by the column's (Chinese) template label.
+# column_positions applies them to every importer whose template uses that label.
+HEADER_ALIASES = {
+    "证件号码": ["身份证号", "身份证号码", "公民身份号码", "身份证", "证件号"],
+    "手机号": ["联系电话", "电话", "手机", "手机号码", "联系方式", "电话号码"],
+    "与户主关系": ["户主关系", "与户主的关系", "家庭关系"],
+    "地址": ["现住址", "住址", "家庭住址", "居住地址", "详细地址"],
+    "人口类型": ["人员类型", "人口类别", "人员类别", "户籍类型"],
+    "社区/村": ["社区", "村", "社区（村）", "所属社区"],
+    "小区/楼院": ["小区", "楼院", "小区名称"],
+    "门牌/房号": ["房号", "门牌号", "门牌", "户号", "房间号"],
+    "返回日期": ["返乡日期", "返回时间", "来返日期", "返郑日期"],
+    "从何地返回": ["返回地", "来源地", "从何处返回", "返回地点"],
+    "工作单位": ["单位", "工作单位/学校", "就业单位"],
+    "疫苗接种剂次": ["疫苗剂次", "接种剂次", "新冠疫苗接种剂次", "疫苗接种情况"],
+    "证件类型": ["证件种类"],
+    "姓名": ["名字", "人员姓名"],
+    "网格": ["所属网格", "网格名称"],
+}
+
+
+def header_name(cell) -> str:
+    """A header cell as compared: no spaces or line breaks, no required-field star, ASCII brackets."""
+    from .xlsx import cell_text
+
+    text = cell_text(cell)
+    for mark in (" ", "\u3000", "\n", "\r", "*", "＊", ":", "："):
+        text = text.replace(mark, "")
+    return text.replace("(", "（").replace(")", "）")
+
+
+def column_positions(header, columns, aliases=None) -> tuple[dict, list[str]]:
     """{key: position} of `columns` ([(key, lazy label)]) in the header row, and the labels missing.
 
     A header may be in any of the site's languages: the template the user downloaded was in theirs,
-    while the import runs in a worker that speaks the default one.
+    while the import runs in a worker that speaks the default one. A column is also found under the
+    other names of HEADER_ALIASES and of `aliases` ({key: [names]}), the template's own name first.
     """
     from django.conf import settings
     from django.utils import translation
 
-    from .xlsx import cell_text
-
-    cells = [cell_text(h) for h in header]
+    cells = [header_name(h) for h in header]
     positions, missing = {}, []
     for key, label in columns:
         names = set()
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
-                names.add(str(label))
+                names.add(header_name(str(label)))
+        other = {header_name(alias) for name in names for alias in HEADER_ALIASES.get(name, [])}
+        other |= {header_name(alias) for alias in (aliases or {}).get(key, [])}
         found = next((i for i, cell in enumerate(cells) if cell in names), None)
+        if found is None:
+            found = next((i for i, cell in enumerate(cells) if cell in other and i not in positions.values()), None)
         if found is None:
             missing.append(str(label))
         else:
@@ -76,7 +122,7 @@ class RowErrors:
 
 def start_import(kind, upload, user) -> ImportJob:
     """Check the upload, store it and queue the job; bad files are refused before anything is stored."""
-    check_upload(upload)
+    check_upload(upload, allow_csv=getattr(IMPORTERS.get(kind), "accepts_csv", False))
     job = ImportJob.objects.create(kind=kind, created_by=user, file=upload, file_name=upload.name[:255])
     from .tasks import run_import
 
@@ -90,7 +136,7 @@ def run(job: ImportJob):
     handler = IMPORTERS[job.kind](job.created_by)
     try:
         with job.file.open("rb") as fh:
-            rows = read_rows(io.BytesIO(fh.read()))
+            rows = read_rows(io.BytesIO(fh.read()), csv=job.file_name.lower().endswith(".csv"))
     except Exception as exc:
         return _finish(job, JobStatus.FAILED, [[0, "", " ".join(getattr(exc, "messages", [str(exc)]))]])
     header = rows[0] if rows else []
@@ -110,7 +156,10 @@ def run(job: ImportJob):
         audit.record(AuditAction.IMPORT, job, actor=job.created_by, object_repr=job.file_name,
                      changes={"kind": job.kind, "rows": len(body), **summary})
     job.summary = summary
-    return _finish(job, JobStatus.DONE, [])
+    # Valid rows an importer chose not to import (e.g. persons not found) are listed on the finished job's
+    # page and downloadable, in `errors`: [[row number, what, why]], under the importer's skipped_header.
+    skipped = [[number, str(what), str(why)] for number, what, why in getattr(handler, "skipped", [])]
+    return _finish(job, JobStatus.DONE, skipped)
 
 
 def _progress(job, done):
@@ -125,11 +174,22 @@ def _finish(job, status, errors):
     return job
 
 
+def skipped_labels(job: ImportJob):
+    """Title and column labels of a finished job's rows that were valid but not imported."""
+    handler = IMPORTERS.get(job.kind)
+    return (getattr(handler, "skipped_title", _("未导入")),
+            getattr(handler, "skipped_header", [_("行号"), _("列"), _("原因")]))
+
+
 def error_report(job: ImportJob) -> bytes:
     """The rows' errors as an xlsx the user can fix against (行号, 列, 错误)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("错误"))
-    sheet.append([_("行号"), _("列"), _("错误")])
+    if job.status == JobStatus.DONE:  # a finished job's rows are the ones it did not import
+        title, header = skipped_labels(job)
+    else:
+        title, header = _("错误"), [_("行号"), _("列"), _("错误")]
+    sheet = book.create_sheet(str(title))
+    sheet.append([str(label) for label in header])
     for row_number, column, message in job.errors:
         sheet.append([row_number, safe_cell(column), safe_cell(message)])
     out = io.BytesIO()
@@ -144,8 +204,20 @@ def template(columns, example_rows) -> bytes:
     sheet.append([str(c) for c in columns])
     for row in example_rows:
         sheet.append(row)
-    for index, _column in enumerate(columns):
-        sheet.column_dimensions[chr(ord("A") + index)].width = 16
+    from openpyxl.utils import get_column_letter
+
+    for index, _column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = 16
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def template_response(handler, filename):
+    """The importer's template (header and example rows) as a download."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(template(handler.columns, handler.example_rows),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename={filename}"
+    return response

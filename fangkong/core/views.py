@@ -32,7 +32,9 @@ def import_job(request, pk):
     """Progress of an import; htmx polls the status block until the job has finished."""
     job = _own_job(request, pk)
     template = "import_status.html" if request.headers.get("HX-Request") else "import_job.html"
-    return render(request, template, {"job": job, "errors": job.errors[:500]})
+    title, header = imports.skipped_labels(job)
+    return render(request, template, {"job": job, "errors": job.errors[:500], "skipped_title": title,
+                                      "skipped_header": header})
 
 
 @login_required

@@ -18,14 +18,19 @@ def safe_cell(value):
     return value
 
 
-def check_upload(upload):
-    """Refuse what is not an .xlsx file or is too large, before reading any of it."""
+def check_upload(upload, allow_csv=False):
+    """Refuse what is not an .xlsx file (or, where `allow_csv`, a .csv file) or is too large, before reading it."""
     if upload is None:
         raise ValidationError(_("请选择要导入的文件"))
     if upload.size > settings.FANGKONG_MAX_UPLOAD_BYTES:
         raise ValidationError(_("文件太大（%(size)d MB），最大 %(max)d MB") % {
             "size": upload.size // (1024 * 1024), "max": settings.FANGKONG_MAX_UPLOAD_BYTES // (1024 * 1024)})
+    if allow_csv and upload.name.lower().endswith(".csv"):
+        upload.seek(0)
+        return
     if not upload.name.lower().endswith(".xlsx"):
+        if allow_csv:
+            raise ValidationError(_("只能导入 Excel 文件（.xlsx）或 CSV 文件（.csv），请用下载的模板填写"))
         raise ValidationError(_("只能导入 Excel 文件（.xlsx），请用下载的模板填写"))
     upload.seek(0)
     if not zipfile.is_zipfile(upload):
@@ -33,8 +38,14 @@ def check_upload(upload):
     upload.seek(0)
 
 
-def read_rows(path_or_file) -> list[list]:
-    """All rows of the first sheet as lists of cell values (python-calamine: fast, read-only)."""
+def read_rows(path_or_file, csv=False) -> list[list]:
+    """All rows of the first sheet as lists of cell values (python-calamine: fast, read-only).
+
+    With `csv`, the file is CSV text instead: UTF-8 (with or without the BOM Excel writes) or, failing
+    that, GBK (what Excel on a Chinese Windows saves); every cell is text.
+    """
+    if csv:
+        return _read_csv(path_or_file)
     try:
         workbook = CalamineWorkbook.from_filelike(path_or_file) if hasattr(path_or_file, "read") \
             else CalamineWorkbook.from_path(str(path_or_file))
@@ -50,3 +61,23 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _read_csv(path_or_file) -> list[list]:
+    import csv
+    import io
+
+    if hasattr(path_or_file, "read"):
+        data = path_or_file.read()
+    else:
+        with open(path_or_file, "rb") as fh:
+            data = fh.read()
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValidationError(_("无法读取 CSV 文件：请保存为 UTF-8 或 GBK 编码"))
+    return [row for row in csv.reader(io.StringIO(text, newline=""))]

@@ -46,7 +46,7 @@ def _flag(text: str):
     return True if value in YES else False if value in NO else None
 
 
-@importer("places")
+@importer("places", permission="passes.add_place")
 class PlaceImporter:
     columns = [label for _key, label in COLUMNS]
     example_rows = [

@@ -12,7 +12,7 @@ from fangkong.core.identity import DocumentType
 from fangkong.territory.models import Area, Household
 
 from . import services
-from .models import Person, Sex
+from .models import MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -26,11 +26,21 @@ class PersonSerializer(serializers.ModelSerializer):
     sex = serializers.ChoiceField(choices=Sex.choices, required=False)
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all(), required=False)
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
+    # Ledger fields: checked by the same service as the page (one head per household, dates, doses).
+    household_role = serializers.ChoiceField(choices=HouseholdRole.choices, required=False, allow_blank=True)
+    residency = serializers.ChoiceField(choices=Residency.choices, required=False)
+    returned_on = serializers.DateField(required=False, allow_null=True)
+    returned_from = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    workplace = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    vaccine_doses = serializers.IntegerField(required=False, help_text=f"0-{MAX_VACCINE_DOSES}")
 
     class Meta:
         model = Person
         fields = ["id", "name", "sex", "birth_date", "id_type", "id_number", "id_number_masked", "phone",
-                  "phone_masked", "area", "household", "created_at", "updated_at"]
+                  "phone_masked", "area", "household", "household_role", "residency", "returned_on", "returned_from",
+                  "workplace", "vaccine_doses", "created_at", "updated_at"]
+        # The service checks uniqueness (document, one head per household) with Chinese messages.
+        validators = []
         read_only_fields = ["birth_date", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
@@ -55,9 +65,11 @@ class PersonFilter(ScopedFilterSet):
     q = filters.CharFilter(method="search", label="姓名、证件号后4-6位或手机号")
     area = filters.NumberFilter(method="in_area")
 
+    returned_since = filters.DateFilter(field_name="returned_on", lookup_expr="gte")
+
     class Meta:
         model = Person
-        fields = ["sex", "id_type", "household"]
+        fields = ["sex", "id_type", "household", "household_role", "residency"]
 
     def search(self, queryset, name, value):
         return queryset.search(value)

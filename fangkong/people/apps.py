@@ -12,3 +12,4 @@ class PeopleConfig(AppConfig):
         from fangkong.core.models import EXPORT_KINDS
 
         EXPORT_KINDS["persons"] = gettext_lazy("人员")
+        from . import importer  # noqa: F401  (registers the "ledger" import for workers too)

@@ -71,7 +71,8 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
                                           "strings_to_formulas": False, "strings_to_numbers": False})
         sheet = book.add_worksheet(_("人员"))
         header = [_("姓名"), _("性别"), _("出生日期"), _("证件类型"), _("证件号码"), _("手机号"), _("社区/村"),
-                  _("住址")]
+                  _("住址"), _("与户主关系"), _("人口类型"), _("返回日期"), _("从何地返回"), _("工作单位"),
+                  _("疫苗接种剂次")]
         sheet.write_row(0, 0, header)
         rows = persons.select_related("area", "household").order_by("pk")
         count = 0
@@ -81,7 +82,9 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
             sheet.write_row(count, 0, [safe_cell(v) for v in (
                 person.name, person.get_sex_display(), person.birth_date.isoformat() if person.birth_date else "",
                 person.get_id_type_display(), id_number, phone, person.area.name,
-                person.household.address if person.household else "")])
+                person.household.address if person.household else "", person.get_household_role_display(),
+                person.get_residency_display(), person.returned_on.isoformat() if person.returned_on else "",
+                person.returned_from, person.workplace, person.vaccine_doses)])
             if count % CHUNK == 0:
                 ExportJob.objects.filter(pk=job.pk).update(processed_rows=count)
         sheet.write(count + 2, 0, _("导出人：%(user)s  时间：%(at)s  共 %(n)d 人") % {

@@ -7,7 +7,7 @@ from fangkong.territory.forms import preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
 
 from . import services
-from .models import Person, Sex, Tag
+from .models import MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex, Tag
 
 
 class PersonForm(forms.Form):
@@ -24,6 +24,19 @@ class PersonForm(forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     area = forms.ModelChoiceField(label=_("所属社区/村"), queryset=Area.objects.none())
     household = forms.ModelChoiceField(label=_("户"), queryset=Household.objects.none(), required=False)
+    household_role = forms.ChoiceField(label=_("与户主关系"), choices=[("", "—")] + HouseholdRole.choices,
+                                       required=False)
+    residency = forms.ChoiceField(label=_("人口类型"), choices=Residency.choices, initial=Residency.PERMANENT,
+                                  required=False)
+    returned_on = forms.DateField(label=_("返回日期"), required=False, help_text=_("外地返回的人员填写"),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    returned_from = forms.CharField(label=_("从何地返回"), max_length=100, required=False,
+                                    widget=forms.TextInput(attrs={"placeholder": _("如：上海市浦东新区")}))
+    workplace = forms.CharField(label=_("工作单位"), max_length=100, required=False)
+    # Range checked by the service (one message for the page, the API and the import).
+    vaccine_doses = forms.IntegerField(label=_("疫苗接种剂次"), required=False, initial=0,
+                                       widget=forms.NumberInput(attrs={"min": 0, "max": MAX_VACCINE_DOSES,
+                                                                       "inputmode": "numeric"}))
     tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.all(), required=False,
                                           widget=forms.CheckboxSelectMultiple)
 
@@ -32,6 +45,7 @@ class PersonForm(forms.Form):
             kwargs["initial"] = {
                 "name": instance.name, "id_type": instance.id_type, "sex": instance.sex,
                 "area": instance.area_id, "household": instance.household_id, "tags": list(instance.tags.all()),
+                **{field: getattr(instance, field) for field in services.LEDGER_FIELDS},
             }
         super().__init__(*args, **kwargs)
         self.user, self.instance = user, instance
@@ -49,6 +63,9 @@ class PersonForm(forms.Form):
         if area_id and str(area_id).isdigit():
             households = households.filter(area_id=area_id)
         self.fields["household"].queryset = households
+        if user.grid_id:
+            self.fields["household"].required = True
+            self.fields["household"].help_text = _("网格员登记人员必须选择所在的户")
 
     def clean(self):
         data = super().clean()

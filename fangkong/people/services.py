@@ -1,30 +1,37 @@
 """Person use cases. Pages, API, imports and commands all go through these functions."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
-from fangkong.core.identity import DocumentType, normalize_document, normalize_phone, resident_id_facts
+from fangkong.core.identity import DocumentType, mask_name, normalize_document, normalize_phone, resident_id_facts
 from fangkong.territory.models import Area, AreaLevel, Household
 
-from .models import Person, Sex
+from .models import MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex
+
+LEDGER_FIELDS = ("household_role", "residency", "returned_on", "returned_from", "workplace", "vaccine_doses")
+# Computed once: the ledger import checks every row against them.
+ROLES, RESIDENCIES = frozenset(HouseholdRole.values), frozenset(Residency.values)
 
 
 def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
     """Validated, normalised person fields, or ValidationError with a Chinese message per field.
 
-    `data` holds name, sex, id_type, id_number, phone, area, household (model instances or None).
-    The area and household must lie in the user's scope; the document must not belong to anyone else.
+    `data` holds name, sex, id_type, id_number, phone, area, household (model instances or None) and
+    the ledger fields (LEDGER_FIELDS; those left out stay as they are). The area and household must
+    lie in the user's scope; the document must not belong to anyone else; a household has one head.
+    A grid worker sees persons through their household's grid, so their new persons need a household.
     """
-    errors, cleaned = {}, dict(data)
-    name = (data.get("name") or "").strip()
-    if not name:
-        errors["name"] = _("请填写姓名")
-    elif len(name) > 50:
-        errors["name"] = _("姓名不能超过50个字")
-    cleaned["name"] = name
+    ledger, errors = clean_ledger_fields(data)
+    cleaned = {**data, **ledger}
+    cleaned["name"], error = clean_name(data.get("name"))
+    if error:
+        errors["name"] = error
     id_type = data.get("id_type") or DocumentType.RESIDENT_ID
     try:
         cleaned["id_number"] = normalize_document(id_type, data.get("id_number", ""))
@@ -37,7 +44,7 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
                 errors["id_number"] = _("该证件号码已登记：%(name)s（%(area)s），请勿重复登记") % {
                     "name": duplicate.name_masked, "area": duplicate.area.name}
             else:
-                errors["id_number"] = _("该证件号码已在其他社区登记，请联系街道核实")
+                errors["id_number"] = outside_scope_duplicate()
     if data.get("phone"):
         try:
             cleaned["phone"] = normalize_phone(data["phone"])
@@ -56,6 +63,14 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
             errors["household"] = _("所选户不在您的管辖范围内")
         elif area is not None and household.area_id != area.pk:
             errors["household"] = _("所选户不属于该社区/村")
+    elif user.grid_id and "household" not in errors:
+        errors["household"] = _("网格员登记人员必须选择所在的户")
+    role = ledger.get("household_role", instance.household_role if instance else "")
+    if role == HouseholdRole.HEAD and household is not None and "household_role" not in errors:
+        head = Person.objects.filter(household=household, household_role=HouseholdRole.HEAD)
+        head = head.exclude(pk=instance.pk).first() if instance is not None and instance.pk else head.first()
+        if head is not None:
+            errors["household_role"] = head_taken(head.name)
     cleaned["area"], cleaned["id_type"] = area, id_type
     if errors:
         raise ValidationError(errors)
@@ -64,6 +79,72 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
     else:
         cleaned["sex"] = data.get("sex") or Sex.UNKNOWN
     return cleaned
+
+
+def clean_name(name) -> tuple[str, str]:
+    """The name stripped, and a message if it is unusable ("" if fine)."""
+    name = (name or "").strip()
+    if not name:
+        return name, _("请填写姓名")
+    if len(name) > 50:
+        return name, _("姓名不能超过50个字")
+    return name, ""
+
+
+def outside_scope_duplicate() -> str:
+    return _("该证件号码已在其他社区登记，请联系街道核实")
+
+
+def head_taken(name: str) -> str:
+    return _("该户已有户主：%(name)s") % {"name": mask_name(name)}
+
+
+def clean_ledger_fields(data: dict, today: datetime.date | None = None) -> tuple[dict, dict]:
+    """The ledger fields present in `data`, normalised, and {field: Chinese message} for the bad ones.
+
+    No database access: the ledger import checks 100,000 rows with it.
+    """
+    cleaned, errors = {}, {}
+    if "household_role" in data:
+        role = data["household_role"] or ""
+        if role and role not in ROLES:
+            errors["household_role"] = _("与户主关系应为：%(choices)s") % {
+                "choices": "、".join(str(label) for label in HouseholdRole.labels)}
+        cleaned["household_role"] = role
+    if "residency" in data:
+        residency = data["residency"] or Residency.PERMANENT
+        if residency not in RESIDENCIES:
+            errors["residency"] = _("人口类型应为：%(choices)s") % {
+                "choices": "、".join(str(label) for label in Residency.labels)}
+        cleaned["residency"] = residency
+    for key, limit in (("returned_from", 100), ("workplace", 100)):
+        if key in data:
+            cleaned[key] = (data[key] or "").strip()
+            if len(cleaned[key]) > limit:
+                errors[key] = _("不能超过%(n)d个字") % {"n": limit}
+    if "returned_on" in data:
+        returned_on = data["returned_on"] or None
+        if isinstance(returned_on, datetime.datetime):
+            returned_on = returned_on.date()
+        if returned_on is not None and returned_on > (today or timezone.localdate()):
+            errors["returned_on"] = _("返回日期不能晚于今天")
+        elif returned_on is not None and not cleaned.get("returned_from", data.get("returned_from")):
+            errors["returned_from"] = _("填写了返回日期，请填写从何地返回")
+        cleaned["returned_on"] = returned_on
+    if "vaccine_doses" in data:
+        doses = data["vaccine_doses"]
+        if doses in (None, ""):
+            doses = 0
+        try:
+            doses = int(doses)
+            if isinstance(data["vaccine_doses"], float) and not data["vaccine_doses"].is_integer():
+                raise ValueError
+        except (TypeError, ValueError):
+            doses = -1
+        if not 0 <= doses <= MAX_VACCINE_DOSES:
+            errors["vaccine_doses"] = _("疫苗接种剂次应为 0 到 %(max)d 之间的整数") % {"max": MAX_VACCINE_DOSES}
+        cleaned["vaccine_doses"] = doses
+    return cleaned, errors
 
 
 def find_duplicate(id_type: str, number: str, exclude: Person | None = None) -> Person | None:
@@ -78,6 +159,9 @@ def _apply(person: Person, cleaned: dict):
     for field in ("name", "sex", "area", "household"):
         if field in cleaned:
             setattr(person, field, cleaned[field])
+    for field in LEDGER_FIELDS:
+        if field in cleaned:
+            setattr(person, field, cleaned[field])
     if "birth_date" in cleaned:
         person.birth_date = cleaned["birth_date"]
     # Encryption is randomised: re-encrypting an unchanged number would log it as changed.
@@ -87,13 +171,24 @@ def _apply(person: Person, cleaned: dict):
         person.set_phone(cleaned.get("phone", ""))
 
 
+def _save(person: Person, user):
+    """Save; a second head saved meanwhile by someone else is stopped by household_one_head."""
+    try:
+        with transaction.atomic(), acting_as(user):
+            person.save()
+    except IntegrityError as exc:
+        if "household_one_head" not in str(exc):
+            raise
+        head = Person.objects.filter(household=person.household_id, household_role=HouseholdRole.HEAD).first()
+        raise ValidationError({"household_role": head_taken(head.name if head else "")}) from exc
+
+
 @transaction.atomic
 def create_person(data: dict, *, user) -> Person:
     cleaned = clean_person(data, user=user)
     person = Person()
     _apply(person, cleaned)
-    with acting_as(user):
-        person.save()
+    _save(person, user)
     if cleaned.get("tags"):
         person.tags.set(cleaned["tags"])
     return person
@@ -105,8 +200,7 @@ def update_person(person: Person, data: dict, *, user) -> Person:
         raise PermissionDenied
     cleaned = clean_person(data, user=user, instance=person)
     _apply(person, cleaned)
-    with acting_as(user):
-        person.save()
+    _save(person, user)
     if "tags" in cleaned:
         person.tags.set(cleaned["tags"] or [])
     return person
@@ -159,7 +253,9 @@ def register_resident(*, name: str, id_type: str, id_number: str, phone: str, ar
     return person
 
 
-FILTERS = ("q", "area", "sex", "tag", "ids")
+FILTERS = ("q", "area", "sex", "tag", "household_role", "residency", "returned", "ids")
+# 近期返回: returned within this many days (the screening of returnees looks at the last two weeks).
+RECENT_RETURN_DAYS = 14
 
 
 def filter_persons(user, params: dict):
@@ -178,4 +274,52 @@ def filter_persons(user, params: dict):
         persons = persons.filter(sex=params["sex"])
     if params.get("tag"):
         persons = persons.filter(tags__code=params["tag"])
+    if params.get("household_role") in HouseholdRole.values:
+        persons = persons.filter(household_role=params["household_role"])
+    if params.get("residency") in Residency.values:
+        persons = persons.filter(residency=params["residency"])
+    if params.get("returned") == "recent":
+        since = timezone.localdate() - datetime.timedelta(days=RECENT_RETURN_DAYS)
+        persons = persons.filter(returned_on__gte=since)
+    elif params.get("returned") == "any":
+        persons = persons.filter(returned_on__isnull=False)
     return persons
+
+
+def age(born: datetime.date | None, today: datetime.date | None = None) -> int | None:
+    if born is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def current_status(user, persons):
+    """Each person's open screenings (category and state) and care groups, as `open_screenings` and
+    `care_groups`, plus `age`: what the household and person pages show. Two queries for any number."""
+    from django.db.models import Prefetch
+
+    from fangkong.screening.models import Screening
+
+    from .models import Care
+
+    persons = list(persons)
+    screenings = Screening.objects.visible_to(user).active().select_related("category").order_by("-id")
+    cares = Care.objects.visible_to(user).order_by("group")
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(persons, Prefetch("screenings", queryset=screenings, to_attr="open_screenings"),
+                             Prefetch("cares", queryset=cares, to_attr="care_groups"))
+    today = timezone.localdate()
+    for person in persons:
+        person.age = age(person.birth_date, today)
+    return persons
+
+
+def household_members(user, household):
+    """The persons of a household the user may see, head first, with their current status."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    order = Case(*[When(household_role=role, then=Value(n)) for n, role in enumerate(HouseholdRole.values)],
+                 default=Value(len(HouseholdRole.values)), output_field=IntegerField())
+    persons = Person.objects.visible_to(user).filter(household=household).order_by(order, "birth_date", "pk")
+    return current_status(user, persons)

@@ -1,19 +1,31 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.models import AuditEvent
+from fangkong.core import imports
 from fangkong.core.pages import paginate
-from fangkong.territory.models import Area, AreaLevel
+from fangkong.territory.forms import ImportForm
+from fangkong.territory.models import Area, AreaLevel, Household
 
 from . import services
 from .exports import start_export
 from .forms import PersonForm
-from .models import Person, Sex, Tag
+from .importer import LedgerImporter
+from .models import HouseholdRole, Person, Residency, Sex, Tag
+
+
+def url_or_none(name, *args, query=""):
+    """A link to a page that may not be installed in this deployment (or not yet built): None then."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return None
 
 
 def _filtered(request):
@@ -29,6 +41,7 @@ def person_list(request):
     context = paginate(request, persons.select_related("area", "household"))
     return render(request, "people/list.html", {
         **context, "filters": filters, "sexes": Sex.choices, "tags": Tag.objects.all(),
+        "roles": HouseholdRole.choices, "residencies": Residency.choices,
         "areas": Area.objects.visible_to(request.user).exclude(level=AreaLevel.DISTRICT),
     })
 
@@ -39,9 +52,15 @@ def person_detail(request, pk):
     person = get_object_or_404(
         Person.objects.visible_to(request.user).select_related("area", "household__grid"), pk=pk)
     history = AuditEvent.objects.filter(object_type=Person._meta.label, object_id=str(person.pk))[:50]
+    services.current_status(request.user, [person])
+    user, query = request.user, f"?person={person.pk}"
+    for screening in person.open_screenings:
+        screening.detail_url = url_or_none("screening:detail", screening.pk)
     return render(request, "people/detail.html", {
         "person": person, "history": history, "ancestors": person.area.ancestors() + [person.area],
-        "may_reveal": request.user.may_see_full_numbers(), "person_numbers": services.display_numbers(person),
+        "may_reveal": user.may_see_full_numbers(), "person_numbers": services.display_numbers(person),
+        "screen_url": url_or_none("screening:new", query=query) if user.has_perm("screening.add_screening") else None,
+        "care_url": url_or_none("care:new", query=query) if user.has_perm("people.add_care") else None,
     })
 
 
@@ -64,6 +83,11 @@ def person_edit(request, pk=None):
         raise PermissionDenied
     extra = {} if pk else {"initial": {key: request.GET[key] for key in ("area", "household")
                                        if request.GET.get(key, "").isdigit()}}
+    if "household" in extra.get("initial", {}):
+        # 添加家庭成员: the household's community comes with it.
+        household = Household.objects.visible_to(request.user).filter(pk=extra["initial"]["household"]).first()
+        if household is not None:
+            extra["initial"]["area"] = household.area_id
     form = PersonForm(request.POST or None, user=request.user, instance=person, **extra)
     if request.method == "POST" and form.is_valid():
         person = form.save()
@@ -80,3 +104,25 @@ def person_export(request):
     filters = {key: request.POST[key] for key in services.FILTERS if key != "ids" and request.POST.get(key)}
     job = start_export(request.user, filters)
     return redirect("export_job", job.pk)
+
+
+@login_required
+@permission_required("people.import_person", raise_exception=True)
+def ledger_import(request):
+    """Upload a household ledger (one row per person); the job page shows progress and row errors."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.start_import("ledger", form.cleaned_data["file"], request.user)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect(job)
+    return render(request, "people/import.html", {"form": form, "columns": LedgerImporter.columns,
+                                                  "aliases": LedgerImporter.alias_hint()})
+
+
+@login_required
+@permission_required("people.import_person", raise_exception=True)
+def ledger_import_template(request):
+    return imports.template_response(LedgerImporter, "ledger-template.xlsx")

@@ -7,8 +7,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fangkong.people.models import Person
+from fangkong.territory.models import Area, AreaLevel
 
-from .models import ACTIVE_STATES, Category, FollowUp, Screening, Source, State, StateChange
+from . import reports
+from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, Screening, Source, State, StateChange
 
 SHARE = 0.04  # of residents screened in the last weeks
 WEIGHTS = {"return_province": 40, "return_risk_area": 10, "return_abroad": 3, "close_contact": 8,
@@ -54,6 +56,16 @@ def build(district, rng, workers):
     StateChange.objects.bulk_create(changes, batch_size=5000)
     FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
     Screening.objects.bulk_update(screenings, ["last_follow_up_on", "state_changed_at"], batch_size=2000)
+    _yesterdays_reports(district, workers, today - timedelta(days=1))
+
+
+def _yesterdays_reports(district, workers, day):
+    """Yesterday's daily reports, frozen as submitted, from every community but the last (not yet reported)."""
+    communities = list(Area.objects.subtree(district).filter(level=AreaLevel.COMMUNITY).order_by("path"))
+    DailyReport.objects.bulk_create([
+        DailyReport(area=community, day=day, figures=reports.figures(community, day),
+                    submitted_by=(workers.get(community.pk) or workers[None])[0])
+        for community in communities[:-1]])
 
 
 def _state(reported, until, today, rng):

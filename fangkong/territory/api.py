@@ -1,4 +1,5 @@
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from fangkong.accounts.scope import ScopedQuerySet
@@ -35,6 +36,44 @@ class HouseholdSerializer(serializers.ModelSerializer):
         fields = ["id", "area", "grid", "unit", "floor", "room", "address", "person_count"]
 
 
+class MemberSerializer(serializers.Serializer):
+    """A household member as the household page shows them: numbers masked, never in full."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    sex = serializers.CharField()
+    birth_date = serializers.DateField()
+    id_number_masked = serializers.CharField()
+    phone_masked = serializers.CharField()
+    household_role = serializers.CharField()
+    residency = serializers.CharField()
+    returned_on = serializers.DateField()
+    returned_from = serializers.CharField()
+    workplace = serializers.CharField()
+    vaccine_doses = serializers.IntegerField()
+    open_screenings = serializers.SerializerMethodField()
+    care_groups = serializers.SerializerMethodField()
+
+    def get_open_screenings(self, person) -> list[dict]:
+        return [{"id": s.pk, "category": s.category.name, "state": s.state} for s in person.open_screenings]
+
+    def get_care_groups(self, person) -> list[str]:
+        return [care.group for care in person.care_groups]
+
+
+class HouseholdDetailSerializer(HouseholdSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta(HouseholdSerializer.Meta):
+        fields = [*HouseholdSerializer.Meta.fields, "members"]
+
+    @extend_schema_field(MemberSerializer(many=True))
+    def get_members(self, household):
+        from fangkong.people.services import household_members
+
+        return MemberSerializer(household_members(self.context["request"].user, household), many=True).data
+
+
 class HouseholdFilter(ScopedFilterSet):
     q = filters.CharFilter(method="search")
 
@@ -47,8 +86,13 @@ class HouseholdFilter(ScopedFilterSet):
 
 
 class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
+    """Households in scope; one household's detail lists its members (masked) and their current status."""
+
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
+
+    def get_serializer_class(self):
+        return HouseholdDetailSerializer if self.action == "retrieve" else HouseholdSerializer
 
     def get_queryset(self):
         from django.db.models import Count

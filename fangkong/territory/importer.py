@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy
 from fangkong.core.imports import column_positions, importer
 from fangkong.core.xlsx import cell_text
 
-from .models import MAX_FLOOR, MIN_FLOOR, Area, AreaLevel, Building, Compound, Grid, Household, Unit
+from .addresses import Address, AddressBook, check_levels
+from .models import MAX_FLOOR, MIN_FLOOR, Area, AreaLevel, Grid
 
 COLUMNS = [
     ("district", gettext_lazy("区")),
@@ -25,7 +26,7 @@ MAX_LENGTH = {"district": 100, "subdistrict": 100, "community": 100, "grid": 100
               "building": 50, "unit": 50, "room": 50, "address": 255}
 
 
-@importer("territory")
+@importer("territory", permission="territory.import_territory")
 class TerritoryImporter:
     columns = [label for _key, label in COLUMNS]
     example_rows = [
@@ -60,16 +61,9 @@ class TerritoryImporter:
             if len(row[key]) > limit:
                 errors.add(number, label[key], _("不能超过%(n)d个字") % {"n": limit})
         # Levels are filled from left to right: a building needs its compound, and so on.
-        filled = [key for key in CHAIN if row[key]]
-        for key in filled:
-            previous = CHAIN[CHAIN.index(key) - 1] if CHAIN.index(key) else None
-            if previous and not row[previous]:
-                errors.add(number, label[previous], _("填写了“%(child)s”，必须先填写“%(parent)s”") % {
-                    "child": label[key], "parent": label[previous]})
+        check_levels(number, row, CHAIN, label, errors)
         if (row["grid"] or row["room"] or row["address"]) and not row["community"]:
             errors.add(number, label["community"], _("网格和住户必须属于一个社区/村"))
-        if row["room"] and not row["unit"] and not row["address"]:
-            errors.add(number, label["address"], _("没有小区楼栋单元的住户必须填写地址"))
         if row["floor"]:
             try:
                 floor = int(float(row["floor"]))
@@ -111,7 +105,7 @@ class TerritoryImporter:
         return self.user.is_superuser or (self.user.area is not None and area.is_within(self.user.area))
 
     def save(self, rows):
-        created = dict.fromkeys(["areas", "grids", "compounds", "buildings", "units", "households"], 0)
+        created = dict.fromkeys(["areas", "grids"], 0)
         cache = {}
 
         def get(model, counter, defaults=None, **lookup):
@@ -122,8 +116,7 @@ class TerritoryImporter:
                 cache[key] = obj
             return cache[key]
 
-        households = []
-        existing_rooms = set()
+        addresses = []
         for row in rows:
             area = None
             for key, level in (("district", AreaLevel.DISTRICT), ("subdistrict", AreaLevel.SUBDISTRICT),
@@ -131,33 +124,14 @@ class TerritoryImporter:
                 if row[key]:
                     area = get(Area, "areas", parent=area, name=row[key], defaults={"level": level})
             grid = get(Grid, "grids", area=area, name=row["grid"]) if row["grid"] else None
-            unit = None
-            if row["compound"]:
-                compound = get(Compound, "compounds", area=area, name=row["compound"])
-                if row["building"]:
-                    building = get(Building, "buildings", compound=compound, name=row["building"])
-                    if grid and building.grid_id is None:
-                        building.grid = grid
-                        building.save(update_fields=["grid"])
-                    if row["unit"]:
-                        unit = get(Unit, "units", building=building, name=row["unit"])
-            if not (row["room"] or row["address"]):
-                continue
-            address = row["address"] or "".join(
-                filter(None, [row["compound"], row["building"], row["unit"], row["room"]]))
-            if unit is not None:
-                if unit.pk not in existing_rooms:
-                    existing_rooms.add(unit.pk)
-                    cache[("rooms", unit.pk)] = set(unit.households.values_list("room", flat=True))
-                if row["room"] in cache[("rooms", unit.pk)]:
-                    continue
-                cache[("rooms", unit.pk)].add(row["room"])
-            elif Household.objects.filter(area=area, unit=None, address=address).exists():
-                continue
-            households.append(Household(area=area, grid=grid, unit=unit, room=row["room"], address=address,
-                                        floor=int(float(row["floor"])) if row["floor"] else None))
-        Household.objects.bulk_create(households, batch_size=2000)
-        created["households"] = len(households)
+            if row["compound"] or row["room"] or row["address"]:
+                addresses.append(Address(area_id=area.pk, compound=row["compound"], building=row["building"],
+                                         unit=row["unit"], room=row["room"], address=row["address"], grid=grid,
+                                         floor=int(float(row["floor"])) if row["floor"] else None))
+        book = AddressBook({address.area_id for address in addresses})
+        for address in addresses:
+            book.add(address)
+        created.update(book.save())
         labels = {"areas": _("新建区域"), "grids": _("新建网格"), "compounds": _("新建小区"),
                   "buildings": _("新建楼栋"), "units": _("新建单元"), "households": _("新建住户")}
         return {str(labels[key]): n for key, n in created.items()}

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -128,11 +127,20 @@ def household_list(request):
 def household_detail(request, pk):
     household = get_object_or_404(
         Household.objects.visible_to(request.user).select_related("area", "grid", "unit__building__compound"), pk=pk)
-    from fangkong.people.models import Person
+    from fangkong.people import services as people
+    from fangkong.people.models import Rental
+    from fangkong.people.views import url_or_none
 
-    persons = Person.objects.visible_to(request.user).filter(household=household).order_by("birth_date")
+    user = request.user
+    rental = Rental.objects.visible_to(user).filter(household=household).first()
+    rental_url = None
+    if rental is not None:
+        rental_url = url_or_none("rentals:detail", rental.pk)
+    elif user.has_perm("people.add_rental"):
+        rental_url = url_or_none("rentals:new", query=f"?household={household.pk}")
     return render(request, "territory/household_detail.html", {
-        "household": household, "persons": persons, "ancestors": household.area.ancestors() + [household.area]})
+        "household": household, "persons": people.household_members(user, household), "rental": rental,
+        "rental_url": rental_url, "ancestors": household.area.ancestors() + [household.area]})
 
 
 @login_required
@@ -151,7 +159,4 @@ def import_start(request):
 
 @login_required
 def import_template(request):
-    content = imports.template(TerritoryImporter.columns, TerritoryImporter.example_rows)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = "attachment; filename=territory-template.xlsx"
-    return response
+    return imports.template_response(TerritoryImporter, "territory-template.xlsx")

@@ -8,7 +8,8 @@ from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.identity import mask_document, mask_phone
 from fangkong.people.models import Person
 
-HEADER = ["姓名", "性别", "出生日期", "证件类型", "证件号码", "手机号", "社区/村", "住址"]
+HEADER = ["姓名", "性别", "出生日期", "证件类型", "证件号码", "手机号", "社区/村", "住址", "与户主关系", "人口类型",
+          "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]
 
 
 def audit_rows(action):
@@ -82,7 +83,7 @@ def test_an_export_is_scoped_full_for_a_community_worker_and_audited(district, u
     assert sorted(row[0] for row in persons) == sorted(p.name for p in district.persons_a)
     wang = next(row for row in persons if row[0] == "王秀英")
     assert wang == ["王秀英", "女", "1956-03-12", "居民身份证", district.numbers["a"], district.numbers["phone_a"],
-                    "幸福里社区", "幸福里小区1号楼1单元101"]
+                    "幸福里社区", "幸福里小区1号楼1单元101", None, "户籍人口", None, None, None, 0]
     assert rows[-1][0].startswith("导出人：worker_a") and rows[-1][0].endswith("共 3 人")
     [event] = audit_rows(AuditAction.EXPORT)
     assert (event.actor, event.object_type) == (users.worker_a, "people.Person")

@@ -62,6 +62,7 @@ class Command(BaseCommand):
         from fangkong.passes import demo as passes_demo
 
         checkpoint_user = next(u for u, role in users if role == Role.CHECKPOINT_STAFF)
+        from fangkong.healthcode import demo as healthcode_demo
         from fangkong.people import demo as people_demo
         from fangkong.screening import demo as screening_demo
 
@@ -73,6 +74,7 @@ class Command(BaseCommand):
             passes_demo.build(district, size, self.random, checkpoint_user=checkpoint_user)
             people_demo.build(district, self.random, workers)
             screening_demo.build(district, self.random, workers)
+            healthcode_demo.build(district, self.random, users)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
             user.set_password(password)

@@ -1,0 +1,185 @@
+"""Ledger import: one row per person, all-or-nothing, merges within scope, row-numbered errors in Chinese."""
+
+import datetime
+
+import pytest
+from conftest import resident_id
+
+from fangkong.audit.models import AuditAction, AuditEvent
+from fangkong.core.identity import mask_name
+from fangkong.core.models import ImportJob, JobStatus
+from fangkong.people.models import HouseholdRole, Person, Residency
+from fangkong.territory.models import Building, Compound, Household, Unit
+
+HEADER = ["社区/村", "网格", "小区/楼院", "楼栋", "单元", "门牌/房号", "地址", "姓名", "证件类型", "证件号码", "手机号",
+          "与户主关系", "人口类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]
+
+
+def row(name, number, room="301", role="", residency="户籍人口", returned="", origin="", doses=2,
+        community="幸福里社区", building="3号楼", unit="1单元", phone="", workplace=""):
+    return [community, "第一网格", "幸福里小区", building, unit, room, "", name, "居民身份证", number, phone, role,
+            residency, returned, origin, workplace, doses]
+
+
+@pytest.fixture
+def upload(client_for, xlsx, django_capture_on_commit_callbacks):
+    """Upload rows through /people/import/ as `user`; the job runs when the request commits."""
+
+    def run(user, rows, header=HEADER) -> ImportJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(user).post("/people/import/", {"file": xlsx.upload([header, *rows], "台账.xlsx")})
+        assert response.status_code == 302, response.content.decode()[-2000:]
+        job = ImportJob.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+        assert job.kind == "ledger"
+        return job
+
+    return run
+
+
+def errors_of(job):
+    return {(number, column): message for number, column, message in job.errors}
+
+
+def test_template_download_has_every_column(users, client_for, xlsx):
+    response = client_for(users.worker_a).get("/people/import/template.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == "attachment; filename=ledger-template.xlsx"
+    rows = xlsx.rows(response.content)
+    assert list(rows[0]) == HEADER and len(rows) > 1
+    page = client_for(users.worker_a).get("/people/import/").content.decode()
+    assert "下载模板" in page and "身份证号码" in page  # the accepted other names are listed
+
+
+def test_import_creates_households_and_persons(users, district, upload):
+    head, child, returned = resident_id("1970-02-03"), resident_id("2001-07-08"), datetime.date(2022, 3, 1)
+    job = upload(users.worker_a, [
+        row("刘建华", head, role="户主", phone="13812345678"),
+        row("刘小燕", child, role="女儿", residency="流动人口", returned=returned, origin="上海市", doses=3,
+            workplace="上海大学"),
+        row("陈芳", resident_id("1980-01-01"), room="302", role="本人"),
+    ])
+    assert job.status == JobStatus.DONE, job.errors
+    assert job.summary["新增人员"] == 3 and job.summary["更新人员"] == 0
+    assert job.summary["新建楼栋"] == 1 and job.summary["新建单元"] == 1 and job.summary["新建住户"] == 2
+    building = Building.objects.get(compound=district.compound_a, name="3号楼")
+    assert building.grid == district.grid_a1
+    h301 = Household.objects.get(unit__building=building, room="301")
+    assert h301.address == "幸福里小区3号楼1单元301" and h301.grid == district.grid_a1
+    members = {p.name: p for p in Person.objects.filter(household=h301)}
+    assert members["刘建华"].household_role == HouseholdRole.HEAD and members["刘建华"].phone == "13812345678"
+    girl = members["刘小燕"]
+    assert (girl.household_role, girl.residency, girl.returned_on, girl.returned_from, girl.workplace,
+            girl.vaccine_doses) == (HouseholdRole.CHILD, Residency.FLOATING, returned, "上海市", "上海大学", 3)
+    assert girl.id_number == child and girl.birth_date == datetime.date(2001, 7, 8)
+    assert girl.area == district.community_a
+    event = AuditEvent.objects.get(action=AuditAction.IMPORT, object_id=str(job.pk))
+    assert event.changes["kind"] == "ledger" and event.changes["新增人员"] == 3
+
+
+def test_header_names_of_the_communities_own_ledgers(users, district, upload):
+    header = ["社区", "网格", "小区", "楼栋", "单元", "房号", "现住址", "姓名", "证件类型", "公民身份号码", "联系电话",
+              "户主关系", "人员类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]
+    job = upload(users.worker_a, [row("周强", resident_id("1975-05-05"), role="户主", phone="13912340000")], header)
+    assert job.status == JobStatus.DONE, job.errors
+    person = Person.objects.get(name="周强")
+    assert person.phone == "13912340000" and person.household_role == HouseholdRole.HEAD
+
+
+def test_one_bad_row_imports_nothing_and_every_error_is_reported(users, district, upload):
+    before = (Person.objects.count(), Household.objects.count(), Unit.objects.count(), Compound.objects.count())
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    number = resident_id("1990-09-09")
+    bad_checksum = number[:-1] + ("0" if number[-1] != "0" else "1")
+    job = upload(users.worker_a, [
+        row("好人一", resident_id("1960-01-01"), role="户主"),
+        row("坏号码", bad_checksum),
+        row("好人二", resident_id("1961-01-01"), room="305"),
+        row("未来人", resident_id("1962-01-01"), room="306", returned=tomorrow, origin="北京"),
+        row("无来处", resident_id("1963-01-01"), room="307", returned="2022-03-01"),
+        row("打太多", resident_id("1964-01-01"), room="308", doses=7),
+        row("外社区", resident_id("1965-01-01"), community="李庄村"),
+        row("怪关系", resident_id("1966-01-01"), room="309", role="邻居"),
+    ])
+    assert job.status == JobStatus.FAILED
+    errors = errors_of(job)
+    assert errors[(3, "证件号码")] == "身份证号码校验位错误"
+    assert errors[(5, "返回日期")] == "返回日期不能晚于今天"
+    assert errors[(6, "从何地返回")] == "填写了返回日期，请填写从何地返回"
+    assert errors[(7, "疫苗接种剂次")].startswith("疫苗接种剂次应为 0 到 5")
+    assert errors[(8, "社区/村")] == "“李庄村”不在您的管辖范围内"
+    assert errors[(9, "与户主关系")].startswith("与户主关系应为")
+    assert not any(number in (2, 4) for number, _c, _m in job.errors)
+    assert (Person.objects.count(), Household.objects.count(), Unit.objects.count(),
+            Compound.objects.count()) == before
+    assert not Building.objects.filter(name="3号楼").exists()
+
+
+def test_a_number_repeated_in_the_file_is_an_error_on_the_later_row(users, district, upload):
+    number = resident_id("1988-08-08")
+    job = upload(users.worker_a, [row("甲", number), row("乙", resident_id("1989-01-01")), row("丙", number.lower())])
+    assert job.status == JobStatus.FAILED
+    assert job.errors == [[4, "证件号码", "与第 2 行证件号码重复"]]
+    assert not Person.objects.filter(name__in=["甲", "乙", "丙"]).exists()
+
+
+def test_existing_person_in_scope_is_merged_not_doubled(users, district, upload):
+    person = district.person_a  # 王秀英, 幸福里小区1号楼1单元101
+    count = Person.objects.count()
+    job = upload(users.worker_a, [
+        row("王秀英", district.numbers["a"], building="1号楼", room="101", role="户主", residency="户籍",
+            returned="2022-02-20", origin="广州市", doses=3, workplace="退休"),
+        row("新成员", resident_id("1999-09-09"), building="1号楼", room="101", role="子女"),
+    ])
+    assert job.status == JobStatus.DONE, job.errors
+    assert job.summary["更新人员"] == 1 and job.summary["新增人员"] == 1 and job.summary["新建住户"] == 0
+    assert Person.objects.count() == count + 1
+    person.refresh_from_db()
+    assert (person.household, person.household_role, person.returned_on, person.returned_from, person.workplace,
+            person.vaccine_doses) == (district.household_a101, HouseholdRole.HEAD, datetime.date(2022, 2, 20),
+                                      "广州市", "退休", 3)
+    assert person.phone == district.numbers["phone_a"]  # no phone in the row: kept
+    merge = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="people.Person", object_id="")
+    assert merge.changes["persons"] == [person.pk] and merge.actor == users.worker_a
+    assert AuditEvent.objects.get(action=AuditAction.IMPORT, object_id=str(job.pk)).changes["更新人员"] == 1
+
+
+def test_existing_number_outside_scope_is_flagged(users, district, upload):
+    job = upload(users.worker_a, [row("李建国", district.numbers["b"]), row("另一人", resident_id("1977-03-03"))])
+    assert job.status == JobStatus.FAILED
+    assert job.errors == [[2, "证件号码", "该证件号码已在其他社区登记，请联系街道核实"]]
+    assert Person.objects.filter(name="李建国").count() == 1 and not Person.objects.filter(name="另一人").exists()
+
+
+def test_two_heads_in_the_file(users, district, upload):
+    job = upload(users.worker_a, [row("户主甲", resident_id("1950-01-01"), role="户主"),
+                                  row("户主乙", resident_id("1951-01-01"), role="本人")])
+    assert job.status == JobStatus.FAILED
+    assert job.errors == [[3, "与户主关系", "与第 2 行同为该户户主"]]
+
+
+def test_second_head_against_the_database(users, district, make_person, upload):
+    head = make_person("王大山", district.community_a, district.household_a102)
+    Person.objects.filter(pk=head.pk).update(household_role=HouseholdRole.HEAD)
+    job = upload(users.worker_a, [row("王二山", resident_id("1952-02-02"), building="1号楼", room="102", role="户主")])
+    assert job.status == JobStatus.FAILED
+    assert job.errors == [[2, "与户主关系", f"该户已有户主：{mask_name('王大山')}"]]
+    # The registered head named in the same file as no longer head: fine.
+    job = upload(users.worker_a, [
+        row("王二山", resident_id("1952-02-03"), building="1号楼", room="102", role="户主"),
+        row("王大山", head.id_number, building="1号楼", room="102", role="父母"),
+    ])
+    assert job.status == JobStatus.DONE, job.errors
+    head.refresh_from_db()
+    assert head.household_role == HouseholdRole.PARENT
+    assert Person.objects.get(name="王二山").household_role == HouseholdRole.HEAD
+
+
+def test_missing_required_column(users, district, upload):
+    job = upload(users.worker_a, [["幸福里社区", "某人"]], header=["社区/村", "姓名"])
+    assert job.status == JobStatus.FAILED
+    assert job.errors[0][2] == "缺少列：证件号码。请使用下载的模板"
+
+
+def test_only_roles_that_import_may_open_the_page(users, client_for):
+    assert client_for(users.grid_worker).get("/people/import/").status_code == 403
+    assert client_for(users.worker_a).get("/people/import/").status_code == 200
