@@ -24,6 +24,7 @@ assets:
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/modern-normalize/modern-normalize.css $(VENDOR)/modern-normalize.css
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
 
 demo: install
 	$(PY) manage.py migrate --no-input

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "fangkong.screening",
     "fangkong.passes",
     "fangkong.healthcode",
+    "fangkong.testing",
 ]
 
 MIDDLEWARE = [

@@ -11,17 +11,35 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from fangkong.accounts import views as accounts
 from fangkong.core import views as core
+from fangkong.core.api_imports import ImportViewSet
+from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
+from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
 from fangkong.people.api import PersonViewSet
+from fangkong.people.api_ledger import CareViewSet, RentalViewSet
+from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
 from fangkong.territory.api import AreaViewSet, HouseholdViewSet
+from fangkong.testing.api import CampaignViewSet, ResultViewSet, SiteViewSet, TubeViewSet
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
+router.register("rentals", RentalViewSet, basename="rental")
+router.register("cares", CareViewSet, basename="care")
 router.register("places", PlaceViewSet, basename="place")
 router.register("passages", PassageViewSet, basename="passage")
 router.register("exports", ExportViewSet, basename="export")
+router.register("imports", ImportViewSet, basename="importjob")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("screenings", ScreeningViewSet, basename="screening")
+router.register("health-codes/overrides", OverrideViewSet, basename="healthcode-override")
+router.register("health-codes", HealthCodeViewSet, basename="healthcode")
+router.register("pass-codes", PassCodeViewSet, basename="pass-code")
+router.register("testing/campaigns", CampaignViewSet, basename="testing-campaign")
+router.register("testing/sites", SiteViewSet, basename="testing-site")
+router.register("testing/tubes", TubeViewSet, basename="testing-tube")
+router.register("testing/results", ResultViewSet, basename="testing-result")
 
 
 class TokenView(ObtainAuthToken):
@@ -57,9 +75,12 @@ urlpatterns = [
     path("key-persons/", include("fangkong.screening.urls")),
     path("reports/", include("fangkong.screening.urls_reports")),
     path("audit/", include("fangkong.audit.urls")),
+    path("health-code/", include("fangkong.healthcode.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("", include("fangkong.passes.urls")),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
+    path("", include("fangkong.healthcode.urls_pass")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", TokenView.as_view(), name="api_token"),

@@ -62,6 +62,47 @@ DEFAULT_PERMISSIONS = {
 }
 
 
+# Health code: everyone who follows people up sees colours and may request an override; only district admins
+# approve overrides (never their own) and tune the rules; officers set place policies for their area.
+VIEW_HEALTHCODE = ["healthcode.view_healthstatus", "healthcode.view_rule", "healthcode.view_override",
+                   "healthcode.view_placepolicy"]
+REQUEST_OVERRIDE = VIEW_HEALTHCODE + ["healthcode.add_override"]
+SET_POLICIES = ["healthcode.add_placepolicy", "healthcode.change_placepolicy"]
+for _role, _extra in {
+    Role.DISTRICT_ADMIN: REQUEST_OVERRIDE + SET_POLICIES + ["healthcode.approve_override", "healthcode.change_rule"],
+    Role.SUBDISTRICT_OFFICER: REQUEST_OVERRIDE + SET_POLICIES,
+    Role.COMMUNITY_WORKER: REQUEST_OVERRIDE,
+    Role.GRID_WORKER: ["healthcode.view_healthstatus", "healthcode.view_rule"],
+    Role.LEADER: VIEW_HEALTHCODE,
+}.items():
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
+
+
+# Testing (核酸检测): officers run campaigns and follow coverage; lab / sampling staff fill tubes at their sites
+# and import results; community and grid workers see coverage (their own scope) and register exemptions.
+VIEW_TESTING = ["testing.view_campaign", "testing.view_site", "testing.view_coverage", "testing.view_retesttask"]
+RUN_CAMPAIGNS = VIEW_TESTING + ["testing.add_campaign", "testing.change_campaign", "testing.add_site",
+                                "testing.change_site", "testing.add_exemption", "testing.view_tube",
+                                "testing.import_results"]
+for _role, _extra in {
+    Role.DISTRICT_ADMIN: RUN_CAMPAIGNS,
+    Role.SUBDISTRICT_OFFICER: RUN_CAMPAIGNS,
+    Role.COMMUNITY_WORKER: VIEW_TESTING + ["testing.add_exemption"],
+    Role.GRID_WORKER: VIEW_TESTING,
+    Role.LAB_STAFF: ["testing.view_campaign", "testing.view_site", "testing.view_tube", "testing.add_tube",
+                     "testing.change_tube", "testing.add_sample", "testing.import_results",
+                     "testing.view_retesttask"],
+    Role.LEADER: VIEW_TESTING,
+}.items():
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
+
+
+# Pass cards (通行卡) for residents without a smartphone: community staff and officers issue, print and revoke them.
+PASS_CARDS = ["healthcode.view_passcard", "healthcode.add_passcard", "healthcode.change_passcard"]
+for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER, Role.COMMUNITY_WORKER):
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + PASS_CARDS
+
+
 def ensure_roles(sender=None, **kwargs):
     """Give each role's group the default permissions it has not been offered yet.
 

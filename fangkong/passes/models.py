@@ -174,6 +174,8 @@ class Channel(models.TextChoices):
     ASSISTED = "assisted", _("代登记")
     VEHICLE = "vehicle", _("车辆")
     API = "api", _("接口")
+    PASS_CODE = "pass_code", _("通行码")
+    CARD = "card", _("通行卡")
 
 
 class PassageQuerySet(ScopedQuerySet):

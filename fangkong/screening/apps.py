@@ -12,7 +12,7 @@ class ScreeningConfig(AppConfig):
 
         from fangkong.territory.services import register_counter
 
-        from . import verdict  # noqa: F401
+        from . import importer, verdict  # noqa: F401  (the "assistance" import registers for workers too)
         from .models import Screening
 
         register_counter("key_persons", gettext_lazy("在管重点人员"),

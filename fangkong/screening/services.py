@@ -5,14 +5,18 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.models import User
+from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
+from fangkong.audit.models import AuditAction
 from fangkong.people.models import Person
+from fangkong.territory.models import Area
 
-from .models import ACTIVE_STATES, Category, FollowUp, Screening, Source, State, StateChange
+from .models import ACTIVE_STATES, Category, FollowUp, FollowUpKind, Screening, Source, State, StateChange
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = Decimal("34.0"), Decimal("43.0")
 CLOSED_STATES = [State.RELEASED, State.NOT_FOUND, State.LEFT]
@@ -30,6 +34,10 @@ def open_screening(person: Person, category: Category, *, user, source=Source.GR
         raise ValidationError({"person": _("该人员不在您的管辖范围内")})
     if not category.active:
         raise ValidationError({"category": _("该类别已停用")})
+    if source not in Source.values:
+        raise ValidationError({"source": _("请选择排查来源")})
+    if worker is not None and worker != user and not responsible_workers(person).filter(pk=worker.pk).exists():
+        raise ValidationError({"worker": _("该责任人不负责这名人员所在的社区或网格")})
     reported_on = reported_on or today()
     if reported_on > today():
         raise ValidationError({"reported_on": _("排查日期不能晚于今天")})
@@ -96,6 +104,9 @@ def record_follow_up(screening: Screening, *, user, on=None, temperature=None, h
         raise ValidationError(errors)
     follow_up = FollowUp.objects.create(screening=screening, on=on, temperature=temperature,
                                         has_symptoms=bool(has_symptoms), note=(note or "")[:500], by=user)
+    audit.record(AuditAction.CREATE, follow_up, actor=user, changes={
+        "on": on.isoformat(), "temperature": str(temperature) if temperature is not None else None,
+        "has_symptoms": bool(has_symptoms)})
     if screening.last_follow_up_on is None or on > screening.last_follow_up_on:
         Screening.objects.filter(pk=screening.pk).update(last_follow_up_on=on)
         screening.last_follow_up_on = on
@@ -110,3 +121,113 @@ def delete_category(category: Category, *, user):
     except ProtectedError:
         raise ValidationError(_("“%(name)s”已有 %(n)d 条排查记录，不能删除，可以停用") % {
             "name": category.name, "n": category.screenings.count()}) from None
+
+
+# Categories -----------------------------------------------------------------------------------------
+
+CATEGORY_FIELDS = ["code", "name", "description", "gate_effect", "follow_up", "follow_up_days", "nat_every_days",
+                   "active", "position"]
+
+
+def check_category(category: Category, *, exclude=(), **fields) -> Category:
+    """`category` with `fields` applied, or ValidationError with every problem by field.
+
+    `exclude` names fields the caller has already found wrong (a form), so they are not reported twice.
+    """
+    for name, value in fields.items():
+        if name in CATEGORY_FIELDS:
+            setattr(category, name, value.strip() if isinstance(value, str) else value)
+    errors = {}
+    if category.follow_up_days is not None and not 1 <= category.follow_up_days <= 365:
+        errors["follow_up_days"] = [_("管控天数应在 1 到 365 天之间")]
+    if category.nat_every_days is not None and not 1 <= category.nat_every_days <= 60:
+        errors["nat_every_days"] = [_("核酸检测间隔应在 1 到 60 天之间")]
+    try:
+        category.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    errors = {field: messages for field, messages in errors.items() if field not in exclude}
+    if errors:
+        raise ValidationError(errors)
+    return category
+
+
+@transaction.atomic
+def save_category(category: Category | None, *, user, **fields) -> Category:
+    """Create (category=None) or change a key-person category; the model's own checks give the messages."""
+    category = check_category(category or Category(), **fields)
+    with acting_as(user):
+        category.save()
+    return category
+
+
+def open_counts(user) -> dict[int, int]:
+    """{category id: open screenings the user may see}: counts stay within the viewer's scope."""
+    from django.db.models import Count
+
+    rows = (Screening.objects.visible_to(user).active().order_by().values("category_id")
+            .annotate(n=Count("id")).values_list("category_id", "n"))
+    return dict(rows)
+
+
+# Who follows a person up, and the key-person list ----------------------------------------------------
+
+def responsible_workers(person: Person):
+    """Active users allowed to follow up key persons whose scope covers `person` (area and, if any, grid)."""
+    area_ids = [int(part) for part in person.area.path.strip("/").split("/") if part]
+    grids, grid = [], person.household.grid if person.household_id else None
+    while grid is not None and len(grids) < 3:  # a grid worker sees their grid and two levels below it
+        grids.append(grid.pk)
+        grid = grid.parent
+    may_follow = (Q(groups__permissions__codename="add_followup",
+                    groups__permissions__content_type__app_label="screening")
+                  | Q(user_permissions__codename="add_followup",
+                      user_permissions__content_type__app_label="screening"))
+    users = User.objects.filter(is_active=True, area_id__in=area_ids).filter(
+        Q(grid__isnull=True) | Q(grid_id__in=grids)).filter(may_follow)
+    return User.objects.filter(pk__in=users.values("pk")).order_by("area__path", "full_name", "username")
+
+
+def overdue(screenings, day: datetime.date | None = None):
+    """今日未跟进: open screenings that need follow-ups and have none on `day` (today) yet.
+
+    The key-person list's 今日未跟进 filter and the daily report count the same rows through this.
+    """
+    day = day or today()
+    return screenings.filter(state__in=ACTIVE_STATES, reported_on__lte=day).exclude(
+        follow_up=FollowUpKind.NONE).filter(Q(last_follow_up_on__isnull=True) | Q(last_follow_up_on__lt=day))
+
+
+OPEN, ALL = "open", "all"
+FILTERS = ("q", "category", "state", "source", "area", "overdue")
+
+
+def filter_screenings(user, params: dict):
+    """The key-person list with its search and filters, within the user's scope (pages and API).
+
+    `state` is "open" (the default: reported, verified, under control), "all", or one state.
+    """
+    screenings = Screening.objects.visible_to(user)
+    state = params.get("state") or OPEN
+    if state == OPEN:
+        screenings = screenings.active()
+    elif state in State.values:
+        screenings = screenings.filter(state=state)
+    category = str(params.get("category") or "")
+    if category.isdigit():
+        screenings = screenings.filter(category_id=int(category))
+    elif category:
+        screenings = screenings.filter(category__code=category)
+    if params.get("source") in Source.values:
+        screenings = screenings.filter(source=params["source"])
+    area = str(params.get("area") or "")
+    if area.isdigit():
+        area = Area.objects.visible_to(user).filter(pk=int(area)).first()
+        screenings = screenings.in_area(area) if area else screenings.none()
+    if str(params.get("overdue") or "") in ("1", "true", "on"):
+        screenings = overdue(screenings)
+    text = (params.get("q") or "").strip()
+    if text:
+        screenings = screenings.filter(person__in=Person.objects.visible_to(user).search(text).values("pk"))
+    return screenings
