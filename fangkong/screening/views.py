@@ -105,7 +105,7 @@ def screening_new(request):
         screening = form.save()
         if screening is not None:
             messages.success(request, _("已将 %(name)s 登记为%(category)s") % {
-                "name": person.name_masked, "category": screening.category.name})
+                "name": person.name, "category": screening.category.name})
             return redirect("screening:detail", screening.pk)
     open_screenings = Screening.objects.visible_to(request.user).active().filter(person=person).select_related(
         "category")
@@ -152,7 +152,7 @@ def follow_up(request, pk):
     back = _safe_next(request, reverse("screening:detail", args=[screening.pk]))
     form = FollowUpForm(request.POST or None, screening=screening, user=request.user)
     if request.method == "POST" and form.is_valid() and form.save() is not None:
-        messages.success(request, _("已记录 %(name)s 的跟进") % {"name": screening.person.name_masked})
+        messages.success(request, _("已记录 %(name)s 的跟进") % {"name": screening.person.name})
         return redirect(back)
     return render(request, "screening/follow_up.html", {
         "form": form, "s": screening, "person": screening.person, "next": back,

@@ -44,7 +44,7 @@ def test_a_grid_worker_screens_a_returnee_and_follows_up_today(live_server, phon
     page.click("form.search button[type=submit]")
     rows = page.locator("#persons tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("王*英")
+    expect(rows.first).to_contain_text("王秀英")
     no_horizontal_scroll(page)
     rows.first.get_by_role("link", name="选择").click()
 
@@ -58,7 +58,7 @@ def test_a_grid_worker_screens_a_returnee_and_follows_up_today(live_server, phon
     page.wait_for_url(re.compile(r"/key-persons/\d+/$"))
     screening = Screening.objects.get(person=person)
     assert page.url.endswith(f"/key-persons/{screening.pk}/")
-    expect(page.locator(".messages")).to_contain_text("已将 王*英 登记为省外返回人员")
+    expect(page.locator(".messages")).to_contain_text("已将 王秀英 登记为省外返回人员")
     expect(page.locator("#state")).to_contain_text("已上报")
     assert (screening.worker, screening.grid.name, screening.origin) == (grid_worker, "第一网格", "北京市朝阳区")
     no_horizontal_scroll(page)
@@ -83,7 +83,7 @@ def test_a_grid_worker_screens_a_returnee_and_follows_up_today(live_server, phon
     page.get_by_role("button", name="保存跟进").click()
 
     page.wait_for_url(f"**/key-persons/{screening.pk}/")
-    expect(page.locator(".messages")).to_contain_text("已记录 王*英 的跟进")
+    expect(page.locator(".messages")).to_contain_text("已记录 王秀英 的跟进")
     expect(page.locator("#follow-ups")).to_contain_text("36.6 ℃")
     expect(page.get_by_text("今天已跟进")).to_be_visible()
     expect(page.locator("#follow-up")).to_have_count(0)
