@@ -1,5 +1,7 @@
 """Spreadsheets in and out: uploads checked before reading, cells safe against formula injection."""
 
+import datetime
+import re
 import zipfile
 
 from django.conf import settings
@@ -81,3 +83,26 @@ def _read_csv(path_or_file) -> list[list]:
     else:
         raise ValidationError(_("无法读取 CSV 文件：请保存为 UTF-8 或 GBK 编码"))
     return [row for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+def cell_date(value) -> datetime.date | None:
+    """A date from a date cell, an Excel serial number or text such as 2022-03-01, 2022/3/1, 2022年3月1日;
+    None for an empty cell, ValueError for anything else."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and 20000 < value < 80000:
+        return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value))
+    text = re.sub(r"\s+", "", cell_text(value))
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)

@@ -4,22 +4,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import DATE_WIDGET, add_service_errors
 from fangkong.passes.models import Place, PlaceKind
 from fangkong.territory.models import Area
 
 from . import services
 from .models import Colour, OverrideReason, OverrideState, PlacePolicy
-
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-def add_service_errors(form, exc: ValidationError):
-    """Show a service's ValidationError next to the fields it names; the rest above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class OverrideForm(forms.Form):
@@ -62,8 +52,8 @@ class OverrideFilterForm(forms.Form):
                                choices=[("", _("全部原因")), *OverrideReason.choices])
     colour = forms.ChoiceField(label=_("赋码颜色"), required=False, choices=[("", _("全部颜色")), *Colour.choices])
     user = forms.CharField(label=_("申请人或审批人"), required=False, max_length=50)
-    since = forms.DateField(label=_("申请日期从"), required=False, widget=DATE)
-    until = forms.DateField(label=_("至"), required=False, widget=DATE)
+    since = forms.DateField(label=_("申请日期从"), required=False, widget=DATE_WIDGET)
+    until = forms.DateField(label=_("至"), required=False, widget=DATE_WIDGET)
 
 
 class RuleForm(forms.Form):
@@ -76,7 +66,7 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = PlacePolicy
         fields = services.POLICY_FIELDS
-        widgets = {"starts_on": DATE, "ends_on": DATE}
+        widgets = {"starts_on": DATE_WIDGET, "ends_on": DATE_WIDGET}
         error_messages = {"name": {"required": _("请填写名称")}, "starts_on": {"required": _("请填写开始日期")},
                           "colour": {"required": _("请选择健康码要求")}}
         help_texts = {

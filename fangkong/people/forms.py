@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import DATE_WIDGET
 from fangkong.core.identity import DocumentType
 from fangkong.territory.forms import preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
@@ -29,7 +30,7 @@ class PersonForm(forms.Form):
     residency = forms.ChoiceField(label=_("人口类型"), choices=Residency.choices, initial=Residency.PERMANENT,
                                   required=False)
     returned_on = forms.DateField(label=_("返回日期"), required=False, help_text=_("外地返回的人员填写"),
-                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                  widget=DATE_WIDGET)
     returned_from = forms.CharField(label=_("从何地返回"), max_length=100, required=False,
                                     widget=forms.TextInput(attrs={"placeholder": _("如：上海市浦东新区")}))
     workplace = forms.CharField(label=_("工作单位"), max_length=100, required=False)

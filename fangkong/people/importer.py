@@ -8,7 +8,6 @@ fields updated from the row). Nothing is saved while any row has an error.
 
 import datetime
 import itertools
-import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from fangkong.audit.models import AuditAction
 from fangkong.core import crypto
 from fangkong.core.identity import DocumentType, normalize_document, normalize_phone, resident_id_facts
 from fangkong.core.imports import column_positions, importer
-from fangkong.core.xlsx import cell_text
+from fangkong.core.xlsx import cell_date, cell_text
 from fangkong.territory.addresses import Address, AddressBook, check_levels
 from fangkong.territory.models import Area, AreaLevel, Grid
 
@@ -63,7 +62,6 @@ RESIDENCY_WORDS = {
     Residency.FLOATING: ["流动", "流动人口", "外来", "外来人口", "暂住", "暂住人口"],
 }
 DOCUMENT_WORDS = {DocumentType.RESIDENT_ID: ["身份证", "居民身份证", "二代身份证"]}
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 LOOKUP_CHUNK = 5000
 # Fields a merge updates from the row (the name and the document stay as registered).
 MERGED_FIELDS = ["area", "household", *services.LEDGER_FIELDS]
@@ -77,25 +75,6 @@ def _words(choices, extra) -> dict:
         for word in extra.get(value, []):
             words[word] = value
     return words
-
-
-def parse_date(value):
-    """A date from a date cell, an Excel serial number or text such as 2022-03-01, 2022/3/1, 2022年3月1日."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, (int, float)) and 20000 < value < 80000:
-        return datetime.date(1899, 12, 30) + datetime.timedelta(days=int(value))
-    text = re.sub(r"\s+", "", cell_text(value))
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 @importer("ledger", permission="people.import_person")
@@ -213,7 +192,7 @@ class LedgerImporter:
         if text["residency"]:
             fields["residency"] = self.residencies.get(text["residency"], text["residency"])
         try:
-            fields["returned_on"] = parse_date(raw.get("returned_on"))
+            fields["returned_on"] = cell_date(raw.get("returned_on"))
         except ValueError:
             error("returned_on", _("返回日期格式应为 2022-03-01"))
             fields["returned_on"] = None

@@ -6,17 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import DATE_WIDGET, add_service_errors
+
 from . import services
 from .models import Category, Source
-
-
-def add_service_errors(form, exc: ValidationError):
-    """Show a service's ValidationError next to the fields it names; the rest above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class CategoryForm(forms.ModelForm):
@@ -52,7 +45,6 @@ class CategoryForm(forms.ModelForm):
 
 
 # <input type=date> wants ISO dates whatever the language's date format.
-DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class ScreeningForm(forms.Form):
@@ -61,7 +53,7 @@ class ScreeningForm(forms.Form):
     category = forms.ModelChoiceField(label=_("重点人员类别"), queryset=Category.objects.filter(active=True),
                                       empty_label=_("请选择类别"))
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.GRID_VISIT)
-    reported_on = forms.DateField(label=_("排查日期"), widget=DATE)
+    reported_on = forms.DateField(label=_("排查日期"), widget=DATE_WIDGET)
     origin = forms.CharField(label=_("来自何地"), max_length=100, required=False,
                              help_text=_("如：北京市朝阳区；境外请写国家或地区"))
     worker = forms.ModelChoiceField(label=_("责任人"), queryset=None, required=False, empty_label=_("我自己"))
@@ -87,7 +79,7 @@ class ScreeningForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    on = forms.DateField(label=_("跟进日期"), widget=DATE)
+    on = forms.DateField(label=_("跟进日期"), widget=DATE_WIDGET)
     temperature = forms.CharField(
         label=_("体温（℃）"), required=False, max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "36.5", "autocomplete": "off"}))

@@ -5,8 +5,6 @@ user's scope become screenings (source 协查名单); a person already under con
 counted, not doubled. Rows that are valid but match nobody in scope are listed as 未匹配 on the job page.
 """
 
-import datetime
-import re
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -16,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from fangkong.core import crypto
 from fangkong.core.identity import DocumentType, mask_name, normalize_resident_id
 from fangkong.core.imports import column_positions, importer
-from fangkong.core.xlsx import cell_text
+from fangkong.core.xlsx import cell_date, cell_text
 from fangkong.people.models import ID_FULL, Person
 
 from . import services
@@ -30,23 +28,7 @@ COLUMNS = [
     ("origin", gettext_lazy("来源地/说明")),
     ("day", gettext_lazy("协查日期")),
 ]
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
 CHUNK = 1000
-
-
-def parse_day(value) -> datetime.date:
-    """A date cell, or text such as 2022-03-06, 2022/3/6, 2022年3月6日; ValueError otherwise."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = re.sub(r"\s+", "", cell_text(value))
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 @importer("assistance")
@@ -104,7 +86,7 @@ class AssistanceImporter:
             day = today
             if cell_text(row["day"]):
                 try:
-                    day = parse_day(row["day"])
+                    day = cell_date(row["day"])
                 except ValueError:
                     errors.add(number, label["day"], _("日期格式不对，请写成 2022-03-06"))
                 else:
