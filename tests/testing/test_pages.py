@@ -1,0 +1,45 @@
+"""The pages: officers set up a campaign; sampling staff fill a tube on the site page."""
+
+from fangkong.testing.models import Campaign, Sample, Tube
+
+
+def test_an_officer_creates_a_campaign_with_a_site_and_a_team(district, users, client_for, setup):
+    client = client_for(users.officer)
+    assert client.get("/testing/").status_code == 200
+    bad = client.post("/testing/new/", {"name": "新一轮", "area": district.subdistrict.pk, "starts_on": "2022-03-08",
+                                        "ends_on": "2022-03-06", "pooling": "10"})
+    assert bad.status_code == 400 and "结束日期不能早于开始日期" in bad.content.decode()
+    made = client.post("/testing/new/", {"name": "新一轮", "area": district.subdistrict.pk,
+                                         "starts_on": "2022-03-06", "ends_on": "2022-03-08", "pooling": "20"})
+    campaign = Campaign.objects.get(name="新一轮")
+    assert made.status_code == 302 and campaign.rounds.count() == 3
+    added = client.post(f"/testing/{campaign.pk}/sites/new/", {
+        "name": "新华社区采样点", "area": district.community_c.pk, "opens": "07:00", "closes": "19:00"})
+    assert added.status_code == 302
+    site = campaign.sites.get()
+    team = client.post(f"/testing/{campaign.pk}/team/", {"site": site.pk, "username": "sampler", "duty": "scanner"})
+    assert team.status_code == 302 and site.team.get().user == setup.sampler
+    nobody = client.post(f"/testing/{campaign.pk}/team/", {"site": site.pk, "username": "nobody", "duty": "scanner"})
+    assert nobody.status_code == 400 and "没有这个账号" in nobody.content.decode()
+    page = client.get(f"/testing/{campaign.pk}/")
+    assert page.status_code == 200 and "新华社区采样点" in page.content.decode()
+
+
+def test_sampling_staff_fill_a_tube_on_the_site_page(setup, district, client_for):
+    client = client_for(setup.sampler)
+    url = f"/testing/sites/{setup.site.pk}/"
+    assert client.post(url + "tubes/", {"barcode": "W-0001"}).status_code == 302
+    tube = Tube.objects.get(barcode="W-0001")
+    added = client.post(url + f"tubes/{tube.pk}/add/", {"person": district.numbers["a"]})
+    assert added.status_code == 302
+    page = client.get(url).content.decode()
+    assert "1/10" in page and "已加入 王*英（1/10）" in page
+    twice = client.post(url + f"tubes/{tube.pk}/add/", {"person": district.numbers["a"]})
+    assert twice.status_code == 400 and "本轮已采样（试管 W-0001）" in twice.content.decode()
+    reused = client.post(url + "tubes/", {"barcode": "W-0001"})
+    assert reused.status_code == 400
+    sealed = client.post(url + f"tubes/{tube.pk}/seal/")
+    assert sealed.status_code == 302 and Tube.objects.get(pk=tube.pk).is_sealed
+    assert Sample.objects.filter(tube=tube).count() == 1
+    # A sampler of another campaign does not find the site.
+    assert client_for(setup.other_sampler).get(url).status_code == 404
