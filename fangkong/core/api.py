@@ -1,5 +1,8 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 
 from .pages import CountCachingPaginator
 
@@ -22,3 +25,27 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def api_errors(exc: DjangoValidationError) -> ApiValidationError:
+    """A service's ValidationError as the API's 400, with the same Chinese messages per field."""
+    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+
+
+class ModelPermission(BasePermission):
+    """Reading needs the model's view permission; writing its add/change/delete permission.
+
+    The model is the view's `permission_model`; actions listed in `actions_with_own_permission` check their
+    own permission and need only the view permission here.
+    """
+
+    ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
+               "PATCH": "change", "DELETE": "delete"}
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        model = view.permission_model
+        own = getattr(view, "action", None) in getattr(view, "actions_with_own_permission", ())
+        verb = "view" if own else self.ACTIONS.get(request.method, "change")
+        return request.user.has_perm(f"{model._meta.app_label}.{verb}_{model._meta.model_name}")

@@ -9,18 +9,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from fangkong.core.api import api_errors
 from fangkong.people.models import Person
 
 from . import services
 from .models import Colour, HealthStatus, Override, OverrideReason
-
-
-def api_errors(exc: DjangoValidationError) -> ApiValidationError:
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 class Needs(BasePermission):

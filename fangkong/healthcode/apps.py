@@ -10,3 +10,8 @@ class HealthcodeConfig(AppConfig):
         from . import signals, verdict  # noqa: F401  (the gate verdict's health-code fact registers on import)
 
         signals.connect()
+        from django.db.models.signals import post_migrate
+
+        from .defaults import ensure_default_rules
+
+        post_migrate.connect(ensure_default_rules, sender=self, dispatch_uid="fangkong_default_rules")

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
-from fangkong.core.api import ScopedFilterSet
+from fangkong.core.api import ModelPermission, ScopedFilterSet
 from fangkong.core.identity import DocumentType
 from fangkong.territory.models import Area, Household
 
@@ -82,6 +82,9 @@ class PersonFilter(ScopedFilterSet):
 class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
+    permission_classes = [ModelPermission]
+    permission_model = Person
+    actions_with_own_permission = ("reveal",)  # the reveal service checks the full-number permission
 
     def get_queryset(self):
         return Person.objects.visible_to(self.request.user).select_related("area")

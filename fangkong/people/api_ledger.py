@@ -4,30 +4,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
 from fangkong.accounts.models import User
+from fangkong.core.api import ModelPermission, api_errors
 from fangkong.territory.models import Household
 
 from . import care as care_services
 from . import rentals
 from .models import Care, CareGroup, Person, Rental, RentalState, Tenancy
-
-
-def _as_api_error(exc: DjangoValidationError):
-    return serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-
-
-class LedgerPermission(permissions.BasePermission):
-    """Reading needs view_<model>, creating add_<model> (the role defaults give both to ledger roles)."""
-
-    def has_permission(self, request, view):
-        model = view.queryset_model._meta
-        verb = "view" if request.method in permissions.SAFE_METHODS else "add"
-        return request.user.has_perm(f"{model.app_label}.{verb}_{model.model_name}")
 
 
 class TenancySerializer(serializers.ModelSerializer):
@@ -73,7 +61,7 @@ class RentalSerializer(serializers.ModelSerializer):
         try:
             return rentals.clean_rental(attrs, user=self.context["request"].user)
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise api_errors(exc) from exc
 
     def create(self, validated_data):
         return rentals.register_rental(validated_data, user=self.context["request"].user)
@@ -102,8 +90,8 @@ FLAG = OpenApiTypes.BOOL
     OpenApiParameter("q", str, description="地址包含"),
 ]))
 class RentalViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    queryset_model = Rental
-    permission_classes = [permissions.IsAuthenticated, LedgerPermission]
+    permission_model = Rental
+    permission_classes = [ModelPermission]
 
     def get_serializer_class(self):
         return RentalDetailSerializer if self.action == "retrieve" else RentalSerializer
@@ -147,7 +135,7 @@ class CareSerializer(serializers.ModelSerializer):
         try:
             return care_services.clean_care(attrs, user=self.context["request"].user)
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise api_errors(exc) from exc
 
     def create(self, validated_data):
         return care_services.add_care(validated_data, user=self.context["request"].user)
@@ -163,9 +151,9 @@ class VisitSerializer(serializers.Serializer):
     OpenApiParameter("days", int, description="N 天未走访：从未走访或最近走访在 N 天前或更早"),
 ]))
 class CareViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    queryset_model = Care
+    permission_model = Care
     serializer_class = CareSerializer
-    permission_classes = [permissions.IsAuthenticated, LedgerPermission]
+    permission_classes = [ModelPermission]
 
     def get_queryset(self):
         params = self.request.query_params if self.action == "list" else {}
@@ -184,7 +172,7 @@ class CareViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             care_services.record_visit(care.person, data.validated_data["visited_on"],
                                        data.validated_data.get("note", ""), user=request.user)
         except DjangoValidationError as exc:
-            raise _as_api_error(exc) from exc
+            raise api_errors(exc) from exc
         except PermissionDenied as exc:
             raise ApiPermissionDenied from exc
         care.refresh_from_db()

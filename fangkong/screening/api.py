@@ -7,32 +7,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from fangkong.accounts.models import User
+from fangkong.core.api import ModelPermission, api_errors
 from fangkong.people.models import Person
 
 from . import services
 from .models import Category, FollowUp, Screening, Source, State, StateChange
-
-
-def api_errors(exc: DjangoValidationError) -> ApiValidationError:
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
-
-
-class ModelPermission(BasePermission):
-    """Reading needs the model's view permission; writing its add/change/delete permission."""
-
-    ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
-               "PATCH": "change", "DELETE": "delete"}
-
-    def has_permission(self, request, view):
-        model = view.permission_model
-        # Actions that check their own permission (state, follow-ups) need only to see the record here.
-        own = getattr(view, "action", None) in getattr(view, "actions_with_own_permission", ())
-        verb = "view" if own else self.ACTIONS.get(request.method, "change")
-        return request.user.has_perm(f"{model._meta.app_label}.{verb}_{model._meta.model_name}")
 
 
 class CategorySerializer(serializers.ModelSerializer):

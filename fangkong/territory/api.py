@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from fangkong.accounts.scope import ScopedQuerySet
-from fangkong.core.api import ScopedFilterSet
+from fangkong.core.api import ModelPermission, ScopedFilterSet
 
 from .models import Area, Household
 
@@ -90,6 +90,8 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
+    permission_classes = [ModelPermission]
+    permission_model = Household
 
     def get_serializer_class(self):
         return HouseholdDetailSerializer if self.action == "retrieve" else HouseholdSerializer

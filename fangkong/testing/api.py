@@ -12,14 +12,11 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from fangkong.core.api import api_errors
 from fangkong.territory.models import Area
 
 from . import services
 from .models import Campaign, Round, Sample, Site, Tube
-
-
-def api_errors(exc: DjangoValidationError) -> ApiValidationError:
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 def require(user, permission):

@@ -4,10 +4,10 @@ Out of scope reads as "does not exist": 404 on pages and in the API, never a hin
 """
 
 import pytest
-from conftest import export_persons
 
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, Household
+from tests.conftest import export_persons
 
 
 def names_on(response):

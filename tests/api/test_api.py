@@ -1,5 +1,6 @@
 """The REST API: token login, schema and docs, person registration, pagination, constant query counts."""
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -143,3 +144,15 @@ def test_the_people_list_has_a_fixed_query_budget(district, users, client_for, m
     with django_assert_max_num_queries(20):  # an N+1 would add one or more per person (43)
         response = client.get("/people/")
     assert response.context["page_obj"].paginator.count == 43
+
+
+@pytest.mark.parametrize("path", ["/api/persons/", "/api/households/"])
+def test_a_role_without_the_ledger_view_permission_reads_no_persons_or_households(district, client_for, path):
+    """Lab staff have an area but not people.view_person / territory.view_household: 403, not their area's rows."""
+    from fangkong.accounts.roles import Role
+    from tests.conftest import make_user
+
+    sampler = make_user("sampler_api", Role.LAB_STAFF, district.community_a)
+    response = client_for(sampler).get(path)
+    assert response.status_code == 403
+    assert district.person_a.name not in response.content.decode()

@@ -1,6 +1,5 @@
 """A health-code override in the browser: one officer requests it, a second approves it, the colour changes."""
 
-import importlib
 
 import pytest
 from playwright.sync_api import expect
@@ -15,17 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
 
 @pytest.fixture
 def red_person(small_district):
-    """王秀英, a close contact: red by the default rules (recreated: transactional tests flush migration data)."""
-    from fangkong.healthcode.models import Rule
+    """王秀英, a close contact: red by the default rules."""
     from fangkong.screening import services as screening
     from fangkong.screening.models import Category
 
-    for fact, description, colour, days, active in importlib.import_module(
-            "fangkong.healthcode.migrations.0002_default_rules").DEFAULTS:
-        Rule.objects.get_or_create(fact=fact, defaults={"description": description, "colour": colour, "days": days,
-                                                        "active": active})
-    category, _ = Category.objects.get_or_create(code="close_contact", defaults={
-        "name": "密切接触者", "gate_effect": "deny", "follow_up": "central_isolation"})
+    category = Category.objects.get(code="close_contact")
     screening.open_screening(small_district.person_a, category, user=small_district.worker_a)
     return small_district.person_a
 

@@ -4,12 +4,12 @@ household page with everyone's current status; scope."""
 import datetime
 
 import pytest
-from conftest import resident_id
 from django.core.exceptions import ValidationError
 
 from fangkong.people import services
 from fangkong.people.models import Care, CareGroup, HouseholdRole, Person, Rental
 from fangkong.screening.models import Category, Screening
+from tests.conftest import resident_id
 
 
 def person_data(district, **extra):
@@ -181,7 +181,7 @@ def test_api_person_fields_and_household_members(district, users, client_for, st
 
 
 def test_export_has_the_ledger_columns(district, users, client_for, xlsx):
-    from conftest import export_persons
+    from tests.conftest import export_persons
 
     services.update_person(district.person_a, {
         "name": "王秀英", "id_type": "resident_id", "id_number": district.numbers["a"], "phone": "",

@@ -3,13 +3,13 @@
 import datetime
 
 import pytest
-from conftest import resident_id
 
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.identity import mask_name
 from fangkong.core.models import ImportJob, JobStatus
 from fangkong.people.models import HouseholdRole, Person, Residency
 from fangkong.territory.models import Building, Compound, Household, Unit
+from tests.conftest import resident_id
 
 HEADER = ["社区/村", "网格", "小区/楼院", "楼栋", "单元", "门牌/房号", "地址", "姓名", "证件类型", "证件号码", "手机号",
           "与户主关系", "人口类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]

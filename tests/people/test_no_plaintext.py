@@ -1,10 +1,9 @@
 """No identity or phone number in clear anywhere in the database, whichever way persons came in."""
 
-from conftest import export_persons
-
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.audit.services import record
 from fangkong.people.models import Person
+from tests.conftest import export_persons
 
 
 def test_no_table_holds_a_number_in_clear(district, users, client_for, make_person, new_resident_id, leaks):

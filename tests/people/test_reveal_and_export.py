@@ -1,12 +1,12 @@
 """Full numbers only for roles that may see them, and every such read is in the audit log."""
 
 import pytest
-from conftest import export_persons
 from django.contrib.auth.models import Permission
 
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.identity import mask_document, mask_phone
 from fangkong.people.models import Person
+from tests.conftest import export_persons
 
 HEADER = ["姓名", "性别", "出生日期", "证件类型", "证件号码", "手机号", "社区/村", "住址", "与户主关系", "人口类型",
           "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]

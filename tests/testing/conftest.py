@@ -39,17 +39,3 @@ def setup(district, users):
     other_sampler = make_user("sampler_b", Role.LAB_STAFF, None, full_name="采样员乙")
     services.add_team_member(other_site, other_sampler, Duty.SAMPLER, users.admin)
     return Setup(campaign, campaign.rounds.get(number=1), site, sampler, other, other_site, other_sampler)
-
-
-@pytest.fixture(autouse=True)
-def default_rules(db):
-    """The default colour rules, as the healthcode migration creates them: a transactional (browser) test
-    earlier in the run flushes the tables, migration data included."""
-    import importlib
-
-    from fangkong.healthcode.models import Rule
-
-    defaults = importlib.import_module("fangkong.healthcode.migrations.0002_default_rules").DEFAULTS
-    for fact, description, colour, days, active in defaults:
-        Rule.objects.get_or_create(fact=fact, defaults={"description": description, "colour": colour, "days": days,
-                                                        "active": active})
