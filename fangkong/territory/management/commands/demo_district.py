@@ -65,6 +65,7 @@ class Command(BaseCommand):
         from fangkong.healthcode import demo as healthcode_demo
         from fangkong.people import demo as people_demo
         from fangkong.screening import demo as screening_demo
+        from fangkong.testing import demo as testing_demo
 
         workers = {None: [u for u, role in users if role == Role.COMMUNITY_WORKER]}
         for user, role in users:
@@ -74,6 +75,7 @@ class Command(BaseCommand):
             passes_demo.build(district, size, self.random, checkpoint_user=checkpoint_user)
             people_demo.build(district, self.random, workers)
             screening_demo.build(district, self.random, workers)
+            testing_demo.build(district, self.random, users)
             healthcode_demo.build(district, self.random, users)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
