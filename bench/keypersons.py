@@ -194,14 +194,14 @@ def bench_reports(samples: int = 100, admin_username="district_admin", worker_us
         ("/reports/ 社区工作人员（今日日报）", "worker", "/reports/"),
     ]
     missing = []
-    print("页面（目标 p95 ≤ 300 ms）：")
+    print("页面（目标 p95 ≤ 100 ms）：")
     for label, who, url in pages:
         if not _page_exists(clients[who], url):
             missing.append(url)
             print(f"  {label:<44} 页面不可用，未测")
             continue
         n = samples if "export" not in url else max(10, samples // 5)
-        base.timed(label, n, lambda i, c=clients[who], u=url: base.get(c, u), 300, rows)
+        base.timed(label, n, lambda i, c=clients[who], u=url: base.get(c, u), 100, rows)
 
     print("\n每页 SQL 查询数（应与每页条数、日期无关）：")
     counts = {}
