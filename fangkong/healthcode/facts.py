@@ -21,6 +21,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.db import id_array
+
 SOURCES = []
 
 
@@ -57,7 +59,7 @@ def open_screenings(person_ids):
     from fangkong.screening.models import ACTIVE_STATES, Screening
 
     found = defaultdict(list)
-    rows = (Screening.objects.filter(person_id__in=person_ids, state__in=ACTIVE_STATES)
+    rows = (Screening.objects.filter(person_id__in=id_array(person_ids), state__in=ACTIVE_STATES)
             .values_list("person_id", "category__code", "category__name", "reported_on").order_by())
     for person_id, code, name, reported_on in rows:
         found[person_id].append(Fact(
@@ -71,13 +73,13 @@ def latest_declarations(person_ids):
     """Two queries: the time of each person's latest declaration, then those declarations' answers."""
     from fangkong.passes.models import Declaration
 
-    latest = (Declaration.objects.filter(person_id__in=person_ids).values("person_id").order_by()
+    latest = (Declaration.objects.filter(person_id__in=id_array(person_ids)).values("person_id").order_by()
               .annotate(last=Max("at")).values_list("person_id", "last"))
     latest = dict(latest)
     if not latest:
         return {}
     found = defaultdict(list)
-    rows = (Declaration.objects.filter(person_id__in=list(latest), at__in=set(latest.values()))
+    rows = (Declaration.objects.filter(person_id__in=id_array(latest), at__in=set(latest.values()))
             .values_list("person_id", "at", "has_symptoms", "visited_risk_area", "had_contact").order_by())
     for person_id, at, symptoms, risk_area, contact in rows:
         if latest.get(person_id) != at or person_id in found:  # two at the same instant: keep one

@@ -2,15 +2,17 @@
 place policies and the rules themselves. Pages, API, imports, commands and the demo all call these."""
 
 import datetime
+import json
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
+from fangkong.core.db import id_array
 
 from .facts import facts_for
 from .models import (
@@ -87,8 +89,8 @@ def active_rules() -> dict[str, Rule]:
 def _in_force_overrides(person_ids, now) -> dict[int, Override]:
     """The approved, unexpired override of each person (the latest decided one if several)."""
     found = {}
-    rows = (Override.objects.filter(person_id__in=person_ids, state=OverrideState.APPROVED, expires_at__gt=now)
-            .order_by("person_id", "decided_at", "id"))
+    rows = (Override.objects.filter(person_id__in=id_array(person_ids), state=OverrideState.APPROVED,
+                                    expires_at__gt=now).order_by("person_id", "decided_at", "id"))
     for override in rows:
         found[override.person_id] = override
     return found
@@ -109,16 +111,44 @@ def recompute(person_ids, *, now=None) -> int:
     rules = active_rules()
     written = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = list(Person._base_manager.filter(pk__in=ids[start:start + CHUNK]).values_list("pk", flat=True))
+        chunk = list(Person._base_manager.filter(pk__in=id_array(ids[start:start + CHUNK]))
+                     .values_list("pk", flat=True))
         if not chunk:
             continue
         facts = facts_for(chunk)
         overrides = _in_force_overrides(chunk, now)
         rows = [_status(pk, facts.get(pk, ()), rules, overrides.get(pk), now) for pk in chunk]
-        HealthStatus.objects.bulk_create(rows, batch_size=CHUNK, update_conflicts=True, unique_fields=["person"],
-                                         update_fields=STATUS_FIELDS)
+        _upsert(rows)
         written += len(rows)
     return written
+
+
+UPSERT_SQL = """
+INSERT INTO healthcode_healthstatus (person_id, colour, computed_colour, reasons, computed_at, last_test_result,
+                                     last_test_at, last_negative_at, in_sealed_zone, override_id)
+SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::jsonb[], %s::timestamptz[], %s::text[],
+                     %s::timestamptz[], %s::timestamptz[], %s::boolean[], %s::bigint[])
+ON CONFLICT (person_id) DO UPDATE SET colour = EXCLUDED.colour, computed_colour = EXCLUDED.computed_colour,
+    reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at, last_test_result = EXCLUDED.last_test_result,
+    last_test_at = EXCLUDED.last_test_at, last_negative_at = EXCLUDED.last_negative_at,
+    in_sealed_zone = EXCLUDED.in_sealed_zone, override_id = EXCLUDED.override_id
+"""
+
+
+def _upsert(rows):
+    """Write the rows: on PostgreSQL one statement with ten array parameters (a multi-row INSERT of 5,000 rows
+    spends most of its time turning 50,000 parameters into SQL); elsewhere Django's bulk upsert."""
+    if connection.vendor != "postgresql":
+        HealthStatus.objects.bulk_create(rows, batch_size=CHUNK, update_conflicts=True, unique_fields=["person"],
+                                         update_fields=STATUS_FIELDS)
+        return
+    columns = [[r.person_id for r in rows], [r.colour for r in rows], [r.computed_colour for r in rows],
+               [json.dumps(r.reasons, ensure_ascii=False) for r in rows], [r.computed_at for r in rows],
+               [r.last_test_result for r in rows], [r.last_test_at for r in rows],
+               [r.last_negative_at for r in rows], [r.in_sealed_zone for r in rows],
+               [r.override_id for r in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(UPSERT_SQL, columns)
 
 
 def recompute_on_commit(person_ids):

@@ -10,22 +10,13 @@ constant number of queries for any number of persons.
 import datetime
 from collections import defaultdict
 
-from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.db import id_array
 from fangkong.healthcode.facts import Fact, fact_source
 
 from .models import CampaignState, Exemption, RetestTask, Round, Sample, Tube, TubeResult
-
-
-def _any(ids):
-    """`ids` as one array parameter on PostgreSQL: an IN list of 5,000 parameters costs more to build than to
-    run. Other databases (the SQLite demo) get the plain list."""
-    if connection.vendor != "postgresql":
-        return list(ids)
-    return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
 
 
 def _when(at) -> str:
@@ -38,12 +29,12 @@ def test_results(person_ids):
     primary key). Joining in SQL instead lets the plan hang on the tubes' result statistics, which a bulk
     result import has just made stale (bench/testing.py: 30 s instead of 0.05 s per 5,000 persons)."""
     tubes_of = defaultdict(list)
-    samples = Sample.objects.filter(person_id__in=_any(person_ids)).values_list("person_id", "tube_id").order_by()
+    samples = Sample.objects.filter(person_id__in=id_array(person_ids)).values_list("person_id", "tube_id").order_by()
     for person_id, tube_id in samples:
         tubes_of[person_id].append(tube_id)
     tube_ids = {tube_id for ids in tubes_of.values() for tube_id in ids}
     results = {pk: (result, at, size) for pk, result, at, size in Tube.objects.filter(
-        pk__in=_any(tube_ids), result__in=[TubeResult.NEGATIVE, TubeResult.POSITIVE]).values_list(
+        pk__in=id_array(tube_ids), result__in=[TubeResult.NEGATIVE, TubeResult.POSITIVE]).values_list(
         "pk", "result", "result_at", "pool_size").order_by()} if tube_ids else {}
     found = defaultdict(list)
     for person_id, ids in tubes_of.items():
@@ -63,7 +54,7 @@ def test_results(person_ids):
 def open_retests(person_ids):
     """One query: members of positive pools not yet resolved by a single-tube retest."""
     found = defaultdict(list)
-    rows = RetestTask.objects.open().filter(person_id__in=_any(person_ids)).values_list("person_id", "created_at")
+    rows = RetestTask.objects.open().filter(person_id__in=id_array(person_ids)).values_list("person_id", "created_at")
     for person_id, at in rows.order_by():
         if person_id not in found:
             found[person_id].append(Fact("test:pool_positive", at, _("混管阳性，请尽快复检")))
@@ -85,11 +76,12 @@ def overdue_tests(person_ids):
         return {}
     from fangkong.people.models import Person
 
-    persons = Person.objects.filter(pk__in=_any(person_ids)).values_list("pk", "area__path", "created_at").order_by()
+    persons = (Person.objects.filter(pk__in=id_array(person_ids))
+               .values_list("pk", "area__path", "created_at").order_by())
     round_ids = [row[0] for row in latest.values()]
-    sampled = set(Sample.objects.filter(round_id__in=round_ids, person_id__in=_any(person_ids))
+    sampled = set(Sample.objects.filter(round_id__in=round_ids, person_id__in=id_array(person_ids))
                   .values_list("round_id", "person_id").order_by())
-    exempt = set(Exemption.objects.filter(campaign_id__in=list(latest), person_id__in=_any(person_ids))
+    exempt = set(Exemption.objects.filter(campaign_id__in=list(latest), person_id__in=id_array(person_ids))
                  .values_list("campaign_id", "person_id").order_by())
     found = defaultdict(list)
     for person_id, path, created_at in persons:
