@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import persons as person_bench  # noqa: E402
 
-DEFAULT_URL = "postgres://root@127.0.0.1:5432/fk_h7_bench"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fangkong_bench_testing"
 CAMPAIGN = "基准测试全员核酸"
 POOL = 10
 
@@ -41,23 +41,6 @@ def parse_args():
     parser.add_argument("--database-url", default=os.getenv("FANGKONG_BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     return parser.parse_args()
-
-
-def person_column_defaults():
-    """bench/persons.py COPYs the columns it knows; give the Person columns added since then (NOT NULL, no
-    default in the schema: Django sets them in Python) their model defaults in this benchmark database."""
-    from django.db import connection
-
-    from fangkong.people.models import Person
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'people_person' "
-                       "AND is_nullable = 'NO' AND column_default IS NULL AND column_name <> 'id'")
-        missing = [row[0] for row in cursor.fetchall() if row[0] not in person_bench.PERSON_COLUMNS]
-        for column in missing:
-            field = next(f for f in Person._meta.concrete_fields if f.column == column)
-            cursor.execute(f'ALTER TABLE people_person ALTER COLUMN "{column}" SET DEFAULT %s',
-                           [field.get_default()])
 
 
 def build_campaign(persons_target):
@@ -175,7 +158,6 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    person_column_defaults()
     person_bench.load(args.persons, max(1, args.workers))
     from django.core.files.base import ContentFile
     from django.db import connection
