@@ -65,6 +65,8 @@ class HealthStatus(models.Model):
     last_test_at = models.DateTimeField(_("最近检测时间"), null=True, blank=True)
     last_negative_at = models.DateTimeField(_("最近阴性时间"), null=True, blank=True)
     in_sealed_zone = models.BooleanField(_("封控区"), default=False)
+    # Codes of the person's open key-person categories: the gate warns or denies by category without a query.
+    key_persons = models.JSONField(_("重点人员类别"), default=list)
     override = models.ForeignKey("Override", models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("人工赋码"))
 

@@ -36,7 +36,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -45,6 +44,7 @@ from fangkong.passes.models import Channel, Declaration, Direction, RejectedScan
 from fangkong.passes.verdict import GateDecision
 
 from .models import Colour, HealthStatus, PassCard
+from .services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL, attach_status
 
 TOKEN_SECONDS = 60  # a token is accepted this long after it was issued
 REFRESH_SECONDS = 30  # the phone fetches a fresh token this often, well before the old one expires
@@ -183,33 +183,16 @@ def read_token(code: str, *, place=None, ip="", now=None) -> _Token:
 
 # The person behind a code, their latest declaration and their health-code row in one query: the
 # verify endpoint is a hot path (a gate at 8:00), like the resident's one-tap check-in.
-PERSON_SQL = """
+PERSON_SQL = f"""
 SELECT p.id, p.name, p.household_id, p.area_id,
        d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact,
-       h.person_id, h.colour, h.computed_colour, h.reasons, h.computed_at, h.last_test_result, h.last_test_at,
-       h.last_negative_at, h.in_sealed_zone, h.override_id
+       {STATUS_COLUMNS_SQL}
 FROM people_person p
 LEFT JOIN passes_declaration d ON d.id = (
     SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id ORDER BY d2.at DESC LIMIT 1)
-LEFT JOIN healthcode_healthstatus h ON h.person_id = p.id
+{STATUS_JOIN_SQL}
 WHERE p.id = %s
 """
-STATUS_FIELDS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
-                 "last_test_at", "last_negative_at", "in_sealed_zone", "override_id"]
-
-
-def _from_db(field, value):
-    """A raw cursor's value as the ORM would give it (SQLite gives JSON and times as text, booleans as 0/1)."""
-    if value is None:
-        return None
-    if hasattr(field, "from_db_value"):  # JSONField
-        return field.from_db_value(value, None, connection)
-    if isinstance(value, str) and field.get_internal_type() == "DateTimeField":
-        value = parse_datetime(value)
-        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
-    if field.get_internal_type() == "BooleanField":
-        return bool(value)
-    return value
 
 
 def _person_for_gate(person_id: int):
@@ -226,13 +209,7 @@ def _person_for_gate(person_id: int):
     person.declared = None if decl_id is None else Declaration(
         pk=decl_id, person_id=person.pk, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
         had_contact=bool(contact))
-    status = None
-    if row[9] is not None:
-        status = HealthStatus.from_db(None, STATUS_FIELDS, [
-            _from_db(HealthStatus._meta.get_field(name), value) for name, value in zip(STATUS_FIELDS, row[9:],
-                                                                                     strict=True)])
-    # person.health_status reads this instead of querying (a missing row stays "does not exist": green).
-    Person.health_status.related.set_cached_value(person, status)
+    attach_status(person, row[9:])
     return person
 
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
@@ -30,7 +31,7 @@ CHUNK = 5000
 MAX_OVERRIDE_DAYS = 14
 TEST_RESULTS = {"test:negative": "negative", "test:positive": "positive", "test:pool_positive": "pool_positive"}
 STATUS_FIELDS = ["colour", "computed_colour", "reasons", "computed_at", "last_test_result", "last_test_at",
-                 "last_negative_at", "in_sealed_zone", "override"]
+                 "last_negative_at", "in_sealed_zone", "key_persons", "override"]
 
 
 # Computing colours ---------------------------------------------------------------------------------
@@ -56,7 +57,10 @@ def _status(person_id, facts, rules, override, now) -> HealthStatus:
     last_test = (None, "")
     last_negative = None
     sealed = False
+    key_persons = []
     for fact in sorted(facts, key=lambda f: f.at):
+        if fact.kind.startswith("screening:"):
+            key_persons.append(fact.kind.split(":", 1)[1])
         result = TEST_RESULTS.get(fact.kind)
         if result is not None:
             if last_test[0] is None or fact.at >= last_test[0]:
@@ -75,7 +79,8 @@ def _status(person_id, facts, rules, override, now) -> HealthStatus:
     texts = list(dict.fromkeys(text for _rank, text in sorted(reasons, key=lambda r: -r[0])))
     status = HealthStatus(person_id=person_id, colour=colour, computed_colour=colour, reasons=texts,
                           computed_at=now, last_test_result=last_test[1], last_test_at=last_test[0],
-                          last_negative_at=last_negative, in_sealed_zone=sealed, override=None)
+                          last_negative_at=last_negative, in_sealed_zone=sealed, key_persons=key_persons,
+                          override=None)
     if override is not None:
         status.colour, status.override = override.colour, override
         status.reasons = [override_reason_text(override), *texts]
@@ -125,13 +130,13 @@ def recompute(person_ids, *, now=None) -> int:
 
 UPSERT_SQL = """
 INSERT INTO healthcode_healthstatus (person_id, colour, computed_colour, reasons, computed_at, last_test_result,
-                                     last_test_at, last_negative_at, in_sealed_zone, override_id)
+                                     last_test_at, last_negative_at, in_sealed_zone, key_persons, override_id)
 SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::jsonb[], %s::timestamptz[], %s::text[],
-                     %s::timestamptz[], %s::timestamptz[], %s::boolean[], %s::bigint[])
+                     %s::timestamptz[], %s::timestamptz[], %s::boolean[], %s::jsonb[], %s::bigint[])
 ON CONFLICT (person_id) DO UPDATE SET colour = EXCLUDED.colour, computed_colour = EXCLUDED.computed_colour,
     reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at, last_test_result = EXCLUDED.last_test_result,
     last_test_at = EXCLUDED.last_test_at, last_negative_at = EXCLUDED.last_negative_at,
-    in_sealed_zone = EXCLUDED.in_sealed_zone, override_id = EXCLUDED.override_id
+    in_sealed_zone = EXCLUDED.in_sealed_zone, key_persons = EXCLUDED.key_persons, override_id = EXCLUDED.override_id
 """
 
 
@@ -146,7 +151,7 @@ def _upsert(rows):
                [json.dumps(r.reasons, ensure_ascii=False) for r in rows], [r.computed_at for r in rows],
                [r.last_test_result for r in rows], [r.last_test_at for r in rows],
                [r.last_negative_at for r in rows], [r.in_sealed_zone for r in rows],
-               [r.override_id for r in rows]]
+               [json.dumps(r.key_persons) for r in rows], [r.override_id for r in rows]]
     with connection.cursor() as cursor:
         cursor.execute(UPSERT_SQL, columns)
 
@@ -448,3 +453,37 @@ def end_policy(policy: PlacePolicy, *, user, day=None) -> PlacePolicy:
     policy.save()
     return policy
 
+
+
+# The status row read inside another raw query (the gate's hot paths): columns and their conversion.
+STATUS_COLUMNS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
+                  "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id"]
+STATUS_COLUMNS_SQL = ", ".join(f"h.{column}" for column in STATUS_COLUMNS)
+STATUS_JOIN_SQL = "LEFT JOIN healthcode_healthstatus h ON h.person_id = p.id"
+
+
+def _from_db(field, value):
+    """A raw cursor's value as the ORM would give it (SQLite gives JSON and times as text, booleans as 0/1)."""
+    if value is None:
+        return None
+    if hasattr(field, "from_db_value"):  # JSONField
+        return field.from_db_value(value, None, connection)
+    if isinstance(value, str) and field.get_internal_type() == "DateTimeField":
+        value = parse_datetime(value)
+        return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
+    if field.get_internal_type() == "BooleanField":
+        return bool(value)
+    return value
+
+
+def attach_status(person, values):
+    """Cache the status row read with STATUS_COLUMNS_SQL on `person`, so that the gate verdict reads no more.
+    A person without a row keeps none cached, and the verdict computes it (once)."""
+    from fangkong.people.models import Person
+
+    if values[0] is None:
+        return
+    fields = [HealthStatus._meta.get_field(name) for name in STATUS_COLUMNS]
+    status = HealthStatus.from_db(None, STATUS_COLUMNS,
+                                  [_from_db(field, value) for field, value in zip(fields, values, strict=True)])
+    Person.health_status.related.set_cached_value(person, status)

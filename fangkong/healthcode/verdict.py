@@ -40,6 +40,7 @@ def health_code(person, place, at, decision, temperature=None, health_status=Non
     elif colour == Colour.YELLOW:
         strict = policy is not None and policy.colour == ColourRequirement.GREEN
         decision.add(Verdict.DENY if strict else Verdict.WARN, _colour_reason(colour, reasons))
+    _key_persons(status, decision, covered=services.covered_fact_kinds())
     if policy is None:
         return
     if policy.test_within_hours:
@@ -50,3 +51,20 @@ def health_code(person, place, at, decision, temperature=None, health_status=Non
         decision.add(Verdict.DENY, _("封控区人员，不能通行"))
     if policy.require_temperature and temperature is None:
         decision.add(Verdict.DENY, _("该场所必须测温，请工作人员测温后登记"))
+
+
+def _key_persons(status, decision, covered):
+    """Open key-person categories that affect passage, from the status row (no query). Categories a rule
+    turns into a colour were judged above by the colour, with one reason."""
+    from fangkong.screening.models import GateEffect
+    from fangkong.screening.services import gate_effects
+
+    effects = gate_effects()
+    for code in status.key_persons or ():
+        if f"screening:{code}" in covered or code not in effects:
+            continue
+        effect, name = effects[code]
+        if effect == GateEffect.DENY:
+            decision.add(Verdict.DENY, _("重点人员（%(category)s），管控期间不能通行，请联系社区") % {"category": name})
+        else:
+            decision.add(Verdict.WARN, _("重点人员（%(category)s），请核实后放行") % {"category": name})

@@ -230,12 +230,13 @@ def delete_shift(shift, *, user):
 # The device's people and each one's latest declaration, in one query that SQLite and PostgreSQL share.
 DEVICE_MEMBERS_SQL = """
 SELECT m.id, m.label, p.id, p.name, p.household_id, p.area_id,
-       d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact
+       d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact, {status_columns}
 FROM passes_devicemember m
 JOIN passes_device v ON v.id = m.device_id AND v.revoked_at IS NULL
 JOIN people_person p ON p.id = m.person_id
 LEFT JOIN passes_declaration d ON d.id = (
     SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = m.person_id ORDER BY d2.at DESC LIMIT 1)
+{status_join}
 WHERE m.device_id = %s
 ORDER BY m.added_at
 """
@@ -244,8 +245,9 @@ ORDER BY m.added_at
 def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember]]:
     """The device behind a signed cookie and the people registered on it, in one query.
 
-    Each member's person carries `declared`, their latest declaration (or None), read in the same
-    query, so that a one-tap check-in needs no other read before its INSERT (DESIGN.md, the hot path).
+    Each member's person carries `declared`, their latest declaration (or None), and their health-code
+    status row, read in the same query, so that a one-tap check-in needs no other read before its INSERT
+    (DESIGN.md, the hot path).
     It is hand-written SQL because this is the hot path: the ORM's compilation of the same query
     cost more than the query itself (bench/checkin.py).
     """
@@ -255,17 +257,21 @@ def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember
         device_id = uuid.UUID(signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE))
     except (signing.BadSignature, ValueError, TypeError):
         return None, []
+    from fangkong.healthcode.services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL, attach_status
     from fangkong.people.models import Person
 
+    sql = DEVICE_MEMBERS_SQL.format(status_columns=STATUS_COLUMNS_SQL, status_join=STATUS_JOIN_SQL)
     with connection.cursor() as cursor:
-        cursor.execute(DEVICE_MEMBERS_SQL, [Device._meta.pk.get_db_prep_value(device_id, connection)])
+        cursor.execute(sql, [Device._meta.pk.get_db_prep_value(device_id, connection)])
         rows = cursor.fetchall()
     if not rows:
         return None, []
     members = []
-    for member_id, label, person_id, name, household_id, area_id, decl_id, at, risk, symptoms, contact in rows:
+    for row in rows:
+        member_id, label, person_id, name, household_id, area_id, decl_id, at, risk, symptoms, contact = row[:11]
         person = Person.from_db(None, ["id", "name", "household_id", "area_id"],
                                 [person_id, name, household_id, area_id])
+        attach_status(person, row[11:])  # the health code's one row, read in the same query
         person.declared = None if decl_id is None else Declaration(
             pk=decl_id, person_id=person_id, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
             had_contact=bool(contact))

@@ -7,16 +7,19 @@ class ScreeningConfig(AppConfig):
     verbose_name = "重点人员排查"
 
     def ready(self):
-        # The gate verdict's key-person fact registers itself on import.
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_delete, post_migrate, post_save
         from django.utils.translation import gettext_lazy
 
         from fangkong.territory.services import register_counter
 
-        from . import importer, verdict  # noqa: F401  (the "assistance" import registers for workers too)
+        from . import importer  # noqa: F401  (the "assistance" import registers for workers too)
         from .defaults import ensure_default_categories
-        from .models import Screening
+        from .models import Category, Screening
+        from .services import forget_gate_effects
 
         post_migrate.connect(ensure_default_categories, sender=self, dispatch_uid="fangkong_default_categories")
+        # The gate reads categories' effects from a cache (healthcode/verdict.py); a change clears it.
+        post_save.connect(forget_gate_effects, sender=Category, dispatch_uid="screening_gate_effects_save")
+        post_delete.connect(forget_gate_effects, sender=Category, dispatch_uid="screening_gate_effects_delete")
         register_counter("key_persons", gettext_lazy("在管重点人员"),
                          lambda user: Screening.objects.visible_to(user).active())

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, Q
@@ -16,7 +17,17 @@ from fangkong.audit.models import AuditAction
 from fangkong.people.models import Person
 from fangkong.territory.models import Area
 
-from .models import ACTIVE_STATES, Category, FollowUp, FollowUpKind, Screening, Source, State, StateChange
+from .models import (
+    ACTIVE_STATES,
+    Category,
+    FollowUp,
+    FollowUpKind,
+    GateEffect,
+    Screening,
+    Source,
+    State,
+    StateChange,
+)
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = Decimal("34.0"), Decimal("43.0")
 CLOSED_STATES = [State.RELEASED, State.NOT_FOUND, State.LEFT]
@@ -231,3 +242,20 @@ def filter_screenings(user, params: dict):
     if text:
         screenings = screenings.filter(person__in=Person.objects.visible_to(user).search(text).values("pk"))
     return screenings
+
+
+GATE_EFFECTS_KEY = "screening:gate-effects"
+
+
+def gate_effects() -> dict[str, tuple[str, str]]:
+    """{category code: (gate effect, name)} of the categories that affect passage; cached, cleared on change."""
+    effects = cache.get(GATE_EFFECTS_KEY)
+    if effects is None:
+        effects = {code: (effect, name) for code, effect, name in Category.objects.exclude(
+            gate_effect=GateEffect.NONE).values_list("code", "gate_effect", "name")}
+        cache.set(GATE_EFFECTS_KEY, effects, 300)
+    return effects
+
+
+def forget_gate_effects(**kwargs):
+    cache.delete(GATE_EFFECTS_KEY)

@@ -143,7 +143,12 @@ def test_the_verdict_reads_the_status_with_one_query(district, users, gate, djan
 
     screen(district.person_b, "close_contact", users.worker_b)
     services.recompute([district.person_b.pk])
-    services.policy_in_force(gate)  # warm the per-place policy cache, as a busy gate has it
+    # Warm the per-place policy, rule and category caches, as a busy gate has them.
+    from fangkong.screening.services import gate_effects
+
+    services.policy_in_force(gate)
+    services.covered_fact_kinds()
+    gate_effects()
     person = Person.objects.select_related("health_status__override").get(pk=district.person_b.pk)
     from fangkong.healthcode.verdict import health_code
     from fangkong.passes.verdict import GateDecision
