@@ -8,6 +8,7 @@ A submitted day is read back from its DailyReport row: later follow-ups or scree
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -177,7 +178,37 @@ def communities_in_scope(user, area: Area | None = None):
     return communities.order_by("path")
 
 
+# The district table for the same scope, area and day is computed once until a key-person record changes
+# (signals bump the version, see apps.py), and at most every TABLE_CACHE_SECONDS: many officers watch it.
+TABLE_VERSION_KEY = "screening:reports-version"
+TABLE_CACHE_SECONDS = 60
+
+
+def _bump_version():
+    try:
+        cache.incr(TABLE_VERSION_KEY)
+    except ValueError:
+        cache.set(TABLE_VERSION_KEY, 1, None)
+
+
+def reports_changed(**kwargs):
+    # Now, for reads in this transaction, and again at commit, so that a table computed by another request
+    # before the commit is not kept.
+    _bump_version()
+    transaction.on_commit(_bump_version)
+
+
 def district_table(area: Area | None, day: datetime.date, user) -> DistrictTable:
+    scope = f"{user.pk if user.is_superuser else '-'}:{user.area_id}:{user.grid_id}:{area.pk if area else '-'}"
+    key = f"screening:district-table:{cache.get(TABLE_VERSION_KEY, 0)}:{scope}:{day.isoformat()}"
+    table = cache.get(key)
+    if table is None:
+        table = _district_table(area, day, user)
+        cache.set(key, table, TABLE_CACHE_SECONDS)
+    return table
+
+
+def _district_table(area: Area | None, day: datetime.date, user) -> DistrictTable:
     """One row per community in the viewer's scope (under `area` if given): frozen figures where the day
     was submitted, live ones (未上报) elsewhere. Three queries whatever the number of communities."""
     communities = list(communities_in_scope(user, area))
