@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,14 +17,6 @@ from .exports import start_export
 from .forms import PersonForm
 from .importer import LedgerImporter
 from .models import HouseholdRole, Person, Residency, Sex, Tag
-
-
-def url_or_none(name, *args, query=""):
-    """A link to a page that may not be installed in this deployment (or not yet built): None then."""
-    try:
-        return reverse(name, args=args) + query
-    except NoReverseMatch:
-        return None
 
 
 def _filtered(request):
@@ -53,14 +44,10 @@ def person_detail(request, pk):
         Person.objects.visible_to(request.user).select_related("area", "household__grid"), pk=pk)
     history = AuditEvent.objects.filter(object_type=Person._meta.label, object_id=str(person.pk))[:50]
     services.current_status(request.user, [person])
-    user, query = request.user, f"?person={person.pk}"
-    for screening in person.open_screenings:
-        screening.detail_url = url_or_none("screening:detail", screening.pk)
+    user = request.user
     return render(request, "people/detail.html", {
         "person": person, "history": history, "ancestors": person.area.ancestors() + [person.area],
         "may_reveal": user.may_see_full_numbers(), "person_numbers": services.display_numbers(person),
-        "screen_url": url_or_none("screening:new", query=query) if user.has_perm("screening.add_screening") else None,
-        "care_url": url_or_none("care:new", query=query) if user.has_perm("people.add_care") else None,
     })
 
 

@@ -129,18 +129,12 @@ def household_detail(request, pk):
         Household.objects.visible_to(request.user).select_related("area", "grid", "unit__building__compound"), pk=pk)
     from fangkong.people import services as people
     from fangkong.people.models import Rental
-    from fangkong.people.views import url_or_none
 
     user = request.user
     rental = Rental.objects.visible_to(user).filter(household=household).first()
-    rental_url = None
-    if rental is not None:
-        rental_url = url_or_none("rentals:detail", rental.pk)
-    elif user.has_perm("people.add_rental"):
-        rental_url = url_or_none("rentals:new", query=f"?household={household.pk}")
     return render(request, "territory/household_detail.html", {
         "household": household, "persons": people.household_members(user, household), "rental": rental,
-        "rental_url": rental_url, "ancestors": household.area.ancestors() + [household.area]})
+        "ancestors": household.area.ancestors() + [household.area]})
 
 
 @login_required
