@@ -97,6 +97,18 @@ def mask_phone(phone: str) -> str:
     return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}" if local else "*" * (len(phone) - 4) + phone[-4:]
 
 
+def mask_search(text: str) -> str:
+    """A searched-for number as audit rows and job pages keep it, masked like on screen; other text as is."""
+    query = (text or "").replace(" ", "").upper()
+    if not any(ch.isdigit() for ch in query) or "*" in query:  # no number, or masked already
+        return text
+    if len(query) >= 15:
+        return mask_document(query)
+    if len(query) == 11 and query.isdigit():
+        return mask_phone(query)
+    return "*" * len(query)
+
+
 def mask_name(name: str) -> str:
     """王*英: the first and last characters of a Chinese name (two-character names: 王*)."""
     if len(name) <= 1:

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.identity import mask_document, mask_phone
+from fangkong.core.identity import mask_search
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
@@ -127,18 +127,6 @@ def looks_like_number(text: str) -> bool:
     return any(ch.isdigit() for ch in text or "")
 
 
-def masked_query(text: str) -> str:
-    """A searched-for number as the audit log and job pages keep it: masked like on screen."""
-    query = (text or "").replace(" ", "").upper()
-    if not looks_like_number(query):
-        return text
-    if len(query) >= 15:
-        return mask_document(query)
-    if len(query) == 11 and query.isdigit():
-        return mask_phone(query)
-    return "*" * len(query)
-
-
 def export_params(params: dict) -> dict:
     """The search as an export job stores it: JSON, and a number searched for resolved to person ids."""
     stored = {}
@@ -147,7 +135,7 @@ def export_params(params: dict) -> dict:
     query = stored.pop("q", "")
     if query and looks_like_number(query):
         stored["persons"] = list(Person.objects.search(query).values_list("pk", flat=True)[:1000])
-        stored["q_masked"] = masked_query(query)
+        stored["q_masked"] = mask_search(query)
     elif query:
         stored["q"] = query
     return stored
@@ -171,7 +159,7 @@ def describe(params: dict, user) -> str:
         area = Area.objects.visible_to(user).filter(pk=params["area"]).first()
         parts.append(_("区域：%(name)s") % {"name": area.name if area else params["area"]})
     if params.get("q") or params.get("q_masked"):
-        parts.append(_("人员：%(q)s") % {"q": params.get("q_masked") or masked_query(params["q"])})
+        parts.append(_("人员：%(q)s") % {"q": params.get("q_masked") or mask_search(params["q"])})
     for key, label in (("since", _("从")), ("until", _("到"))):
         if params.get(key):
             moment = params[key]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
-from fangkong.core.identity import mask_document, mask_phone
+from fangkong.core.identity import mask_search
 from fangkong.core.models import ExportJob, ExportStatus
 from fangkong.core.xlsx import safe_cell
 
@@ -120,13 +120,4 @@ def _describe(filters: dict) -> str:
 
 def _loggable(filters: dict) -> dict:
     """The filters as the audit log keeps them: a number searched for is masked as on screen."""
-    query = str(filters.get("q", "")).replace(" ", "").upper()
-    if not any(ch.isdigit() for ch in query) or "*" in query:  # no number, or masked already
-        return filters
-    if len(query) >= 15:
-        masked = mask_document(query)
-    elif len(query) == 11 and query.isdigit():
-        masked = mask_phone(query)
-    else:
-        masked = "*" * len(query)
-    return {**filters, "q": masked}
+    return {**filters, "q": mask_search(str(filters["q"]))} if filters.get("q") else filters
