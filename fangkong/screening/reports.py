@@ -18,7 +18,7 @@ from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 from fangkong.territory.models import Area, AreaLevel
 
-from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, Screening, State
+from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, FollowUpKind, Screening, State
 from .services import today
 
 # The figures of one category, in the order the pages, the export and DailyReport.figures use.
@@ -55,7 +55,8 @@ def _conditions(day: datetime.date) -> tuple[Q, dict]:
         "active": Count("pk", filter=open_at_end),
         "under_control": Count("pk", filter=open_at_end & Q(state=State.UNDER_CONTROL)),
         "released": Count("pk", filter=Q(state=State.RELEASED, closed_on=day)),
-        "overdue": Count("pk", filter=open_at_end & not_followed),
+        # As services.overdue: categories without follow-ups (FollowUpKind.NONE) are never overdue.
+        "overdue": Count("pk", filter=open_at_end & not_followed & ~Q(follow_up=FollowUpKind.NONE)),
     }
     return relevant, counts
 
