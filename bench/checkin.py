@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB = "fangkong_bench_checkin"
+DB = os.getenv("FANGKONG_BENCH_CHECKIN_DB", "fangkong_bench_checkin")
 PG = "postgres://postgres@127.0.0.1:5432"
 
 

@@ -1,6 +1,6 @@
 """Facts about persons that rules turn into a health-code colour.
 
-A fact source is a function `source(person_ids: list[int]) -> dict[int, list[Fact]]` registered with
+A fact source is a function `source(person_ids: list[int]) -> dict[int, Sequence[Fact]]` registered with
 `@fact_source`. It answers for many persons at once with a constant number of queries, whatever the
 number of ids (recompute calls it with chunks of thousands after a result import). Persons without
 facts may be left out of the answer.
@@ -15,9 +15,10 @@ Fact kinds (the Rule table maps them to colours):
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,12 +41,14 @@ def fact_source(func):
     return func
 
 
-def facts_for(person_ids: list[int]) -> dict[int, list[Fact]]:
-    """Every registered source's facts for these persons, merged."""
-    merged = defaultdict(list)
+def facts_for(person_ids: list[int]) -> dict[int, Sequence[Fact]]:
+    """Every registered source's facts for these persons, merged. A person only one source knows keeps that
+    source's list (not copied: a million persons after a district's test results)."""
+    merged = {}
     for source in SOURCES:
         for person_id, facts in source(person_ids).items():
-            merged[person_id].extend(facts)
+            known = merged.get(person_id)
+            merged[person_id] = facts if known is None else [*known, *facts]
     return merged
 
 
@@ -70,20 +73,15 @@ def open_screenings(person_ids):
 
 @fact_source
 def latest_declarations(person_ids):
-    """Two queries: the time of each person's latest declaration, then those declarations' answers."""
+    """One query: each person's latest declaration (by the person-and-time index), if it answers yes to anything."""
     from fangkong.passes.models import Declaration
 
-    latest = (Declaration.objects.filter(person_id__in=id_array(person_ids)).values("person_id").order_by()
-              .annotate(last=Max("at")).values_list("person_id", "last"))
-    latest = dict(latest)
-    if not latest:
-        return {}
-    found = defaultdict(list)
-    rows = (Declaration.objects.filter(person_id__in=id_array(latest), at__in=set(latest.values()))
+    latest = Declaration.objects.filter(person_id=OuterRef("person_id")).order_by("-at", "-pk").values("pk")[:1]
+    rows = (Declaration.objects.filter(person_id__in=id_array(person_ids), pk=Subquery(latest))
+            .filter(Q(has_symptoms=True) | Q(visited_risk_area=True) | Q(had_contact=True))
             .values_list("person_id", "at", "has_symptoms", "visited_risk_area", "had_contact").order_by())
+    found = {}
     for person_id, at, symptoms, risk_area, contact in rows:
-        if latest.get(person_id) != at or person_id in found:  # two at the same instant: keep one
-            continue
         day = timezone.localtime(at).strftime("%Y-%m-%d")
         facts = []
         if symptoms:

@@ -2,7 +2,6 @@
 place policies and the rules themselves. Pages, API, imports, commands and the demo all call these."""
 
 import datetime
-import json
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,18 +26,17 @@ from .models import (
     Rule,
 )
 
-CHUNK = 5000
+CHUNK = 50_000
 MAX_OVERRIDE_DAYS = 14
 TEST_RESULTS = {"test:negative": "negative", "test:positive": "positive", "test:pool_positive": "pool_positive"}
+# A status row's columns: _status's tuples, the upsert, the gate's raw queries.
+STATUS_COLUMNS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
+                  "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id"]
 STATUS_FIELDS = ["colour", "computed_colour", "reasons", "computed_at", "last_test_result", "last_test_at",
                  "last_negative_at", "in_sealed_zone", "key_persons", "override"]
 
 
 # Computing colours ---------------------------------------------------------------------------------
-
-def _worse(a: str, b: str) -> str:
-    return a if COLOUR_RANK[Colour(a)] >= COLOUR_RANK[Colour(b)] else b
-
 
 def colour_label(colour: str) -> str:
     return str(Colour(colour).label)
@@ -51,44 +49,62 @@ def override_reason_text(override: Override) -> str:
         "until": until}
 
 
-def _status(person_id, facts, rules, override, now) -> HealthStatus:
-    """One person's row from their facts: the worst colour of the rules that apply, with the reasons."""
-    colour, reasons = Colour.GREEN, []
-    last_test = (None, "")
-    last_negative = None
+GREEN = Colour.GREEN.value
+
+
+def _at(fact):
+    return fact.at
+
+
+def _minus_rank(reason):
+    return -reason[0]
+
+
+def _status(person_id, facts, rules, override, now) -> tuple:
+    """One person's row (STATUS_COLUMNS order) from their facts: the worst colour of the rules that apply, with
+    the reasons; `rules` from active_rules(). It runs a million times after a district's results, so it works
+    on plain values and gives None for no reasons or key persons: such a row holds no container (nothing for
+    the garbage collector to scan again and again) and COPY sends no empty arrays."""
+    colour, rank, reasons = GREEN, 0, []
+    last_test_at, last_test_result, last_negative = None, "", None
     sealed = False
     key_persons = []
-    for fact in sorted(facts, key=lambda f: f.at):
-        if fact.kind.startswith("screening:"):
-            key_persons.append(fact.kind.split(":", 1)[1])
-        result = TEST_RESULTS.get(fact.kind)
+    for fact in sorted(facts, key=_at) if len(facts) > 1 else facts:
+        kind, at = fact.kind, fact.at
+        if kind.startswith("screening:"):
+            key_persons.append(kind[10:])
+        result = TEST_RESULTS.get(kind)
         if result is not None:
-            if last_test[0] is None or fact.at >= last_test[0]:
-                last_test = (fact.at, result)
-            if result == "negative" and (last_negative is None or fact.at > last_negative):
-                last_negative = fact.at
-        if fact.kind == "zone:sealed":
+            if last_test_at is None or at >= last_test_at:
+                last_test_at, last_test_result = at, result
+            if result == "negative" and (last_negative is None or at > last_negative):
+                last_negative = at
+        if kind == "zone:sealed":
             sealed = True
-        rule = rules.get(fact.kind)
-        if rule is None or (rule.days is not None and fact.at + datetime.timedelta(days=rule.days) <= now):
+        rule = rules.get(kind)
+        if rule is None or (rule[2] is not None and at + rule[2] <= now):
             continue
-        colour = _worse(colour, rule.colour)
-        if rule.colour != Colour.GREEN:
-            reasons.append((COLOUR_RANK[Colour(rule.colour)], fact.reason))
+        if rule[1] > rank:
+            colour, rank = rule[0], rule[1]
+        if rule[1]:
+            reasons.append((rule[1], fact.reason))
     # Worst first; the same reason from two facts once.
-    texts = list(dict.fromkeys(text for _rank, text in sorted(reasons, key=lambda r: -r[0])))
-    status = HealthStatus(person_id=person_id, colour=colour, computed_colour=colour, reasons=texts,
-                          computed_at=now, last_test_result=last_test[1], last_test_at=last_test[0],
-                          last_negative_at=last_negative, in_sealed_zone=sealed, key_persons=key_persons,
-                          override=None)
-    if override is not None:
-        status.colour, status.override = override.colour, override
-        status.reasons = [override_reason_text(override), *texts]
-    return status
+    if len(reasons) > 1:
+        reasons.sort(key=_minus_rank)
+        texts = list(dict.fromkeys(text for _rank, text in reasons))
+    else:
+        texts = [text for _rank, text in reasons] or None
+    if override is None:
+        return (person_id, colour, colour, texts, now, last_test_result, last_test_at, last_negative, sealed,
+                key_persons or None, None)
+    return (person_id, override.colour, colour, [override_reason_text(override), *(texts or ())], now,
+            last_test_result, last_test_at, last_negative, sealed, key_persons or None, override.pk)
 
 
-def active_rules() -> dict[str, Rule]:
-    return {rule.fact: rule for rule in Rule.objects.filter(active=True)}
+def active_rules() -> dict[str, tuple]:
+    """The active rules as fact kind → (colour, rank, days as a timedelta or None), for _status."""
+    return {fact: (colour, COLOUR_RANK[colour], None if days is None else datetime.timedelta(days=days))
+            for fact, colour, days in Rule.objects.filter(active=True).values_list("fact", "colour", "days")}
 
 
 def _in_force_overrides(person_ids, now) -> dict[int, Override]:
@@ -117,7 +133,7 @@ def recompute(person_ids, *, now=None) -> int:
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = list(Person._base_manager.filter(pk__in=id_array(ids[start:start + CHUNK]))
-                     .values_list("pk", flat=True))
+                     .values_list("pk", flat=True).order_by())
         if not chunk:
             continue
         facts = facts_for(chunk)
@@ -128,11 +144,22 @@ def recompute(person_ids, *, now=None) -> int:
     return written
 
 
+# The rows go to a temporary table by COPY, then into the status table in one statement; PostgreSQL turns the
+# lists into JSON itself (text[] → jsonb, NULL → []), so Python dumps no JSON per row.
+STATUS_ROWS_SQL = """
+CREATE TEMP TABLE IF NOT EXISTS healthcode_status_rows (
+    person_id bigint, colour text, computed_colour text, reasons text[], computed_at timestamptz,
+    last_test_result text, last_test_at timestamptz, last_negative_at timestamptz, in_sealed_zone boolean,
+    key_persons text[], override_id bigint) ON COMMIT DELETE ROWS
+"""
+STATUS_ROW_TYPES = ["int8", "text", "text", "text[]", "timestamptz", "text", "timestamptz", "timestamptz", "bool",
+                    "text[]", "int8"]
 UPSERT_SQL = """
 INSERT INTO healthcode_healthstatus (person_id, colour, computed_colour, reasons, computed_at, last_test_result,
                                      last_test_at, last_negative_at, in_sealed_zone, key_persons, override_id)
-SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::jsonb[], %s::timestamptz[], %s::text[],
-                     %s::timestamptz[], %s::timestamptz[], %s::boolean[], %s::jsonb[], %s::bigint[])
+SELECT person_id, colour, computed_colour, COALESCE(to_jsonb(reasons), '[]'), computed_at, last_test_result,
+       last_test_at, last_negative_at, in_sealed_zone, COALESCE(to_jsonb(key_persons), '[]'), override_id
+FROM healthcode_status_rows
 ON CONFLICT (person_id) DO UPDATE SET colour = EXCLUDED.colour, computed_colour = EXCLUDED.computed_colour,
     reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at, last_test_result = EXCLUDED.last_test_result,
     last_test_at = EXCLUDED.last_test_at, last_negative_at = EXCLUDED.last_negative_at,
@@ -141,19 +168,23 @@ ON CONFLICT (person_id) DO UPDATE SET colour = EXCLUDED.colour, computed_colour 
 
 
 def _upsert(rows):
-    """Write the rows: on PostgreSQL one statement with ten array parameters (a multi-row INSERT of 5,000 rows
-    spends most of its time turning 50,000 parameters into SQL); elsewhere Django's bulk upsert."""
+    """Write the rows (tuples in STATUS_COLUMNS order): on PostgreSQL by COPY and one INSERT … ON CONFLICT;
+    elsewhere Django's bulk upsert."""
     if connection.vendor != "postgresql":
-        HealthStatus.objects.bulk_create(rows, batch_size=CHUNK, update_conflicts=True, unique_fields=["person"],
+        statuses = [HealthStatus(**dict(zip(STATUS_COLUMNS, row, strict=True))) for row in rows]
+        for status in statuses:
+            status.reasons, status.key_persons = status.reasons or [], status.key_persons or []
+        HealthStatus.objects.bulk_create(statuses, batch_size=CHUNK, update_conflicts=True, unique_fields=["person"],
                                          update_fields=STATUS_FIELDS)
         return
-    columns = [[r.person_id for r in rows], [r.colour for r in rows], [r.computed_colour for r in rows],
-               [json.dumps(r.reasons, ensure_ascii=False) for r in rows], [r.computed_at for r in rows],
-               [r.last_test_result for r in rows], [r.last_test_at for r in rows],
-               [r.last_negative_at for r in rows], [r.in_sealed_zone for r in rows],
-               [json.dumps(r.key_persons) for r in rows], [r.override_id for r in rows]]
-    with connection.cursor() as cursor:
-        cursor.execute(UPSERT_SQL, columns)
+    # In a transaction (the rows live until it commits); the table may hold an earlier chunk of the same one.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"{STATUS_ROWS_SQL}; TRUNCATE healthcode_status_rows")
+        with cursor.copy("COPY healthcode_status_rows FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(STATUS_ROW_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(UPSERT_SQL)
 
 
 def recompute_on_commit(person_ids):
@@ -455,9 +486,7 @@ def end_policy(policy: PlacePolicy, *, user, day=None) -> PlacePolicy:
 
 
 
-# The status row read inside another raw query (the gate's hot paths): columns and their conversion.
-STATUS_COLUMNS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
-                  "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id"]
+# The status row read inside another raw query (the gate's hot paths) and its conversion.
 STATUS_COLUMNS_SQL = ", ".join(f"h.{column}" for column in STATUS_COLUMNS)
 STATUS_JOIN_SQL = "LEFT JOIN healthcode_healthstatus h ON h.person_id = p.id"
 

@@ -42,9 +42,15 @@ class LabResultImporter:
             return None
         labels = {key: str(label) for key, label in COLUMNS}
         found, parsed = [], []
+        times = {}  # a lab's file repeats a few result times: each text is parsed once
         for done, (number, cells) in enumerate(body, start=1):
             row = {key: cells[i] if i < len(cells) else None for key, i in position.items()}
-            at = row["at"] if not isinstance(row["at"], str) else row["at"].strip()
+            at = row["at"]
+            if isinstance(at, str):
+                at = at.strip()
+                if at not in times:
+                    times[at] = services.parse_time(at)
+                at = times[at] or at  # a text that is no time stays text, for the row's error
             parsed_row = services.parse_result_row(number, cell_text(row["barcode"]), cell_text(row["result"]), at,
                                                    cell_text(row.get("lab")), found, labels)
             if parsed_row is not None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from fangkong.core.models import ExportJob, ExportStatus
 from fangkong.passes.models import Channel, Declaration, Direction, Passage, Place, PlaceKind, PlaceState, Verdict
 
 _names = itertools.count(1)
@@ -74,3 +75,16 @@ def many_passages(persons, place, count, *, start=None, step=timedelta(seconds=7
                     direction=Direction.IN if i % 2 else Direction.OUT, channel=Channel.SCAN,
                     idempotency_key=uuid.uuid4().hex) for i in range(count)]
     Passage.objects.bulk_create(rows, batch_size=2000)
+
+
+def exported_rows(user, params=None) -> list[list]:
+    """Runs a passage export for `user` in-process and reads the file back (every row, footer included)."""
+    from fangkong.passes.tasks import run_export
+    from tests.conftest import xlsx_rows
+
+    job = ExportJob.objects.create(kind="passages", created_by=user, params=params or {})
+    run_export(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE, job.error
+    with job.file.open("rb") as fh:
+        return xlsx_rows(fh.read())

@@ -1,0 +1,85 @@
+"""StreamingSheet, the writer of big exports: what openpyxl and calamine read back is what XlsxWriter's file gave."""
+
+import datetime
+import io
+import zipfile
+
+import xlsxwriter
+from openpyxl import load_workbook
+
+from fangkong.core.xlsx import StreamingSheet, moment_cell, number_cell, read_rows, text_cell
+
+TEXTS = ["王秀英", "=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "a<b>&c\"'", " 前后空格 ", "x\x01y",
+         "_x0041_", "\u3000全角空格", "line\nbreak", "", "𠀀 beyond the BMP", "x" * 40_000, "𠀀" * 20_000]
+MOMENT = datetime.datetime(2022, 3, 1, 8, 30, 15, 123456)
+WIDTHS = {0: 19, 1: 24, 5: 20}
+
+
+def streaming(path):
+    sheet = StreamingSheet(path, "出入&记录", WIDTHS)
+    sheet.append([text_cell("时间"), text_cell("文字"), None, text_cell("体温")])
+    for text in TEXTS:
+        sheet.append([moment_cell(MOMENT), text_cell(text), None, number_cell(36.6)])
+    sheet.append([])
+    sheet.append([text_cell("共 17 条")])
+    sheet.close()
+
+
+def with_xlsxwriter(path):
+    """The same sheet as the passage export wrote it with XlsxWriter before (the reference)."""
+    from fangkong.core.xlsx import safe_cell
+
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_urls": False,
+                                      "strings_to_formulas": False, "strings_to_numbers": False})
+    sheet = book.add_worksheet("出入&记录")
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for column, width in WIDTHS.items():
+        sheet.set_column(column, column, width)
+    for column, title in ((0, "时间"), (1, "文字"), (3, "体温")):
+        sheet.write_string(0, column, title)
+    for row, text in enumerate(TEXTS, 1):
+        sheet.write_datetime(row, 0, MOMENT, when)
+        sheet.write_string(row, 1, safe_cell(text))
+        sheet.write_number(row, 3, 36.6)
+    sheet.write_string(len(TEXTS) + 2, 0, "共 17 条")
+    book.close()
+
+
+def read(path, read_only):
+    book = load_workbook(path, read_only=read_only)
+    sheet = book.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    if read_only:
+        return book.sheetnames, rows
+    widths = {key: dim.width for key, dim in sheet.column_dimensions.items() if dim.customWidth}
+    return book.sheetnames, rows, sheet.dimensions, widths, [cell.number_format for cell in sheet[2]]
+
+
+def test_the_streamed_sheet_reads_back_like_xlsxwriters(tmp_path):
+    ours, reference = tmp_path / "ours.xlsx", tmp_path / "reference.xlsx"
+    streaming(ours)
+    with_xlsxwriter(reference)
+    for read_only in (False, True):
+        assert read(ours, read_only) == read(reference, read_only)
+    assert read_rows(ours) == read_rows(reference)  # calamine
+    names, rows, dimensions, widths, formats = read(ours, False)
+    assert names == ["出入&记录"] and dimensions == "A1:D20"
+    assert widths == {"A": 19.7109375, "B": 24.7109375, "F": 20.7109375}
+    assert formats == ["yyyy-mm-dd hh:mm:ss", "General", "General", "General"]
+    assert rows[1][0] == datetime.datetime(2022, 3, 1, 8, 30, 15, 123000) and rows[1][3] == 36.6
+    texts = [row[1] for row in rows[1:len(TEXTS) + 1]]
+    assert texts[:6] == ["王秀英", "'=HYPERLINK(\"x\")", "'+1", "'-1", "'@SUM(A1)", "'\tx"]
+    # Excel decodes its _xHHHH_ escapes (control characters, and a literal "_x0041_" kept so); openpyxl does not.
+    assert texts[6:11] == ["'_x000D_x", "a<b>&c\"'", " 前后空格 ", "x_x0001_y", "_x005F_x0041_"]
+    assert texts[13] == "" and len(texts[15]) == 32767 and len(texts[16]) == 16383  # Excel's longest text
+    assert rows[-2] == [None] * 4 and rows[-1][0] == "共 17 条"
+
+
+def test_a_sheet_is_a_plain_zip_with_the_parts_excel_needs(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    StreamingSheet(path, "空").close()
+    with zipfile.ZipFile(path) as package:
+        assert package.testzip() is None
+        assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                "xl/styles.xml", "xl/worksheets/sheet1.xml"} == set(package.namelist())
+    assert load_workbook(io.BytesIO(path.read_bytes())).worksheets[0].title == "空"

@@ -1,0 +1,35 @@
+"""The passage export's cells read back typed: local date-times, numbers, joined reasons, neutralised text."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from office_helpers import exported_rows, make_place, passage
+
+from fangkong.passes.models import Channel, Direction, Verdict
+
+
+def label(choice) -> str:
+    return str(choice.label)
+
+
+
+def test_exported_cells_keep_their_types_and_stay_text(district, users):
+    gate = make_place(district.community_a, "幸福里<北门> & 东门")
+    reasons = ["体温 37.9℃ 偏高", "=cmd|' /C calc'!A0"]
+    fever = passage(district.person_a, gate, at=datetime(2022, 3, 1, 0, 30, 15, 250000, tzinfo=UTC),
+                    temperature=Decimal("37.9"), verdict=Verdict.DENY, reasons=reasons, channel=Channel.VEHICLE,
+                    vehicle_plate="豫A12345", recorder=users.worker_a)
+    passage(district.person_a, gate, at=datetime(2022, 3, 1, 0, 32, tzinfo=UTC), temperature=None,
+            direction=Direction.OUT, reasons=["-2+3"], vehicle_plate="@A1", corrects=fever)
+    rows = exported_rows(users.worker_a)
+    header, later, first = rows[:3]
+    assert header == ["时间", "场所", "社区/村", "姓名", "证件类型", "证件号码", "方向", "体温（℃）", "结果", "原因",
+                      "方式", "车牌", "登记人", "更正记录"]
+    person = [gate.name, "幸福里社区", "王秀英", "居民身份证", district.numbers["a"]]
+    # Asia/Shanghai is UTC+8; openpyxl reads times to the millisecond.
+    assert first == [datetime(2022, 3, 1, 8, 30, 15, 250000), *person, label(Direction.IN), 37.9,
+                     label(Verdict.DENY), "；".join(reasons), label(Channel.VEHICLE), "豫A12345", str(users.worker_a),
+                     None]
+    assert later == [datetime(2022, 3, 1, 8, 32), *person, label(Direction.OUT), None, label(Verdict.ALLOW), "'-2+3",
+                     label(Channel.SCAN), "'@A1", None, f"更正第 {fever.pk} 条"]
+    assert rows[3] == [None] * 14 and rows[4][0].startswith("导出人：worker_a") and "共 2 条" in rows[4][0]
