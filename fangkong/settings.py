@@ -126,6 +126,10 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'fangkong.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", "60")
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Server-side prepared statements only for the hot-path queries that ask for one (core.db.fetch_prepared):
+    # Django leaves psycopg's preparing off (None), and its own queries never come near this count.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -201,7 +205,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "fangkong.accounts.auth.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

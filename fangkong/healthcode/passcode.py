@@ -33,12 +33,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from fangkong.core.db import fetch_prepared
 from fangkong.passes import services as passes
 from fangkong.passes.models import Channel, Declaration, Direction, RejectedScan
 from fangkong.passes.verdict import GateDecision
@@ -199,11 +200,10 @@ def _person_for_gate(person_id: int):
     """The person (id, name, household, area) with `declared` and a cached `health_status`, or None."""
     from fangkong.people.models import Person
 
-    with connection.cursor() as cursor:
-        cursor.execute(PERSON_SQL, [person_id])
-        row = cursor.fetchone()
-    if row is None:
+    rows = fetch_prepared(PERSON_SQL, [person_id])
+    if not rows:
         return None
+    row = rows[0]
     person = Person.from_db(None, ["id", "name", "household_id", "area_id"], list(row[:4]))
     decl_id, at, risk, symptoms, contact = row[4:9]
     person.declared = None if decl_id is None else Declaration(
@@ -211,29 +211,6 @@ def _person_for_gate(person_id: int):
         had_contact=bool(contact))
     attach_status(person, row[9:])
     return person
-
-
-ACCESS_OK, ACCESS_DENIED, ACCESS_HIDDEN = "ok", "denied", "hidden"
-ACCESS_SECONDS = 30
-
-
-def station_access(user, place) -> str:
-    """Whether `user` staffs `place` (ok), sees it without staffing it (denied) or does not see it (hidden).
-
-    Cached for ACCESS_SECONDS per user and place: a guard scans hundreds of codes an hour. The cache only
-    decides what is tried; record_passage checks the recorder again before anything is written.
-    """
-    from fangkong.passes.models import Place
-
-    key = f"passcode:access:{user.pk}:{place.pk}"
-    access = cache.get(key)
-    if access is None:
-        if not Place.objects.visible_to(user).filter(pk=place.pk).exists():
-            access = ACCESS_HIDDEN
-        else:
-            access = ACCESS_OK if passes.may_run_station(user, place) else ACCESS_DENIED
-        cache.set(key, access, ACCESS_SECONDS)
-    return access
 
 
 def verify(code: str, place, user, *, ip="", direction=Direction.IN, temperature=None, idempotency_key="",
@@ -245,7 +222,7 @@ def verify(code: str, place, user, *, ip="", direction=Direction.IN, temperature
     (a ValidationError with the guard's message; the attempt is counted) for a bad code, and
     PermissionDenied when `user` does not staff `place`.
     """
-    if station_access(user, place) != ACCESS_OK:
+    if not passes.may_run_station(user, place):
         raise PermissionDenied(_("您不能在该场所核验通行码"))
     code = normalize(code)
     if code.startswith(CARD_PREFIX):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
+from fangkong.core import cache as versions
 from fangkong.core.db import id_array
 
 from .facts import facts_for
@@ -246,7 +247,7 @@ RULES_VERSION_KEY = "healthcode:rules-version"
 
 def covered_fact_kinds() -> frozenset:
     """The fact kinds that an active rule turns into a colour (cached; a rule change clears it)."""
-    key = f"healthcode:covered:{cache.get(RULES_VERSION_KEY, 0)}"
+    key = f"healthcode:covered:{versions.version(RULES_VERSION_KEY)}"
     kinds = cache.get(key)
     if kinds is None:
         kinds = frozenset(Rule.objects.filter(active=True).exclude(colour=Colour.GREEN).values_list("fact", flat=True))
@@ -254,11 +255,8 @@ def covered_fact_kinds() -> frozenset:
     return kinds
 
 
-def _rules_changed():
-    try:
-        cache.incr(RULES_VERSION_KEY)
-    except ValueError:
-        cache.set(RULES_VERSION_KEY, 1, None)
+def rules_changed(**kwargs):
+    versions.changed(RULES_VERSION_KEY)
 
 
 def persons_with_fact(fact_kind: str) -> list[int]:
@@ -395,17 +393,14 @@ POLICY_CACHE_SECONDS = 60
 
 
 def policies_changed(**kwargs):
-    try:
-        cache.incr(POLICY_VERSION_KEY)
-    except ValueError:
-        cache.set(POLICY_VERSION_KEY, 1, None)
+    versions.changed(POLICY_VERSION_KEY)
 
 
 def _candidate_policies(place) -> list[PlacePolicy]:
     """Every policy that may apply to this place on some day, cached per place for a minute."""
     from django.db.models import Q
 
-    key = f"healthcode:policies:{cache.get(POLICY_VERSION_KEY, 0)}:{place.pk}"
+    key = f"healthcode:policies:{versions.version(POLICY_VERSION_KEY)}:{place.pk}"
     found = cache.get(key)
     if found is None:
         ancestors = [int(part) for part in place.area.path.strip("/").split("/")] if place.area_id else []

@@ -42,18 +42,15 @@ def declaration_saved(sender, instance, created, **kwargs):
 
 
 def rule_saved(sender, **kwargs):
-    from .services import _rules_changed
+    from .services import rules_changed
 
-    # Now for this transaction's own reads, and again once committed for everyone else's.
-    _rules_changed()
-    transaction.on_commit(_rules_changed)
+    rules_changed()
 
 
 def policy_saved(sender, **kwargs):
     from .services import policies_changed
 
     policies_changed()
-    transaction.on_commit(policies_changed)
 
 
 def connect():

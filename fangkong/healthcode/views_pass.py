@@ -223,13 +223,10 @@ class PassCodeViewSet(viewsets.ViewSet):
         incoming = VerifyInput(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        # Scope is decided by station_access (cached: this is the gate's hot path), not by hand here.
-        place = Place.objects.filter(pk=data["place"]).select_related("area").first()
-        access = passcode.ACCESS_HIDDEN if place is None else passcode.station_access(request.user, place)
-        if access == passcode.ACCESS_HIDDEN:
+        # Scope is decided by recorder_access (cached: this is the gate's hot path), not by hand here.
+        place = passes.place_by_pk(data["place"])
+        if place is None or passes.recorder_access(request.user, place) == passes.RECORDER_HIDDEN:
             raise NotFound(_("场所不存在或不在您的管辖范围内"))
-        if access == passcode.ACCESS_DENIED:
-            raise ApiPermissionDenied(_("您不能在该场所核验通行码"))
         try:
             result = passcode.verify(data["code"], place, request.user, ip=client_ip(request),
                                      direction=data["direction"], temperature=data.get("temperature"),

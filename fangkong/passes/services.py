@@ -8,12 +8,13 @@ from decimal import Decimal, InvalidOperation
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Role
+from fangkong.core import cache as versions
 from fangkong.core.db import fetch_prepared
 
 from .models import (
@@ -43,16 +44,26 @@ def _code_key(code):
     return f"place-code:{code}"
 
 
+def _pk_key(pk):
+    return f"place-pk:{pk}"
+
+
+def _cached_place(key, **lookup) -> Place | None:
+    """A place with its area, kept CODE_CACHE_SECONDS; forget_place drops it when the place changes."""
+    place = cache.get(key)
+    if place is None:
+        place = Place.objects.select_related("area").filter(**lookup).first()
+        if place is not None:
+            cache.set(key, place, CODE_CACHE_SECONDS)
+    return place
+
+
 def place_for_code(code: str, ip: str = "") -> Place | None:
     """The approved place behind a scanned code, or None (the failed attempt is recorded)."""
     if not code or len(code) > 64:
         RejectedScan.objects.create(code=(code or "")[:64], reason="malformed", ip=ip)
         return None
-    place = cache.get(_code_key(code))
-    if place is None:
-        place = Place.objects.select_related("area").filter(code=code).first()
-        if place is not None:
-            cache.set(_code_key(code), place, CODE_CACHE_SECONDS)
+    place = _cached_place(_code_key(code), code=code)
     if place is None or place.state != PlaceState.APPROVED:
         RejectedScan.objects.create(code=code[:64], reason="unknown" if place is None else place.state,
                                     place=place, ip=ip)
@@ -60,8 +71,17 @@ def place_for_code(code: str, ip: str = "") -> Place | None:
     return place
 
 
-def forget_code(place: Place):
-    cache.delete(_code_key(place.code))
+def place_by_pk(pk: int) -> Place | None:
+    """Any place by id, cached like a scanned code (a pass-code scan names its place by id). Not scoped."""
+    return _cached_place(_pk_key(pk), pk=pk)
+
+
+def forget_place(sender=None, instance=None, **kwargs):
+    """Signal receiver (apps.py): the next scan reads the place afresh. Now, and again at commit, so that a
+    copy another request cached from the old row before the commit is not kept."""
+    keys = [_code_key(instance.code), _pk_key(instance.pk)]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 @transaction.atomic
@@ -74,9 +94,7 @@ def decide_place(place: Place, *, approve: bool, reason: str, user) -> Place:
     place.state = PlaceState.APPROVED if approve else PlaceState.REJECTED
     place.state_reason = reason.strip()[:200]
     place.decided_by, place.decided_at = user, timezone.now()
-    place.save()
-    # A scan while pending cached the place as pending; the next scan must see the decision.
-    transaction.on_commit(lambda: forget_code(place))
+    place.save()  # a scan while pending cached it as pending: forget_place drops that
     return place
 
 
@@ -89,7 +107,6 @@ def suspend_place(place: Place, *, reason: str, user) -> Place:
         raise ValidationError({"reason": _("暂停时必须填写原因")})
     place.state, place.state_reason = PlaceState.SUSPENDED, reason.strip()[:200]
     place.save()
-    transaction.on_commit(lambda: forget_code(place))
     return place
 
 
@@ -99,7 +116,6 @@ def resume_place(place: Place, *, user) -> Place:
         raise ValidationError(_("只有已暂停的场所可以恢复"))
     place.state, place.state_reason = PlaceState.APPROVED, ""
     place.save()
-    transaction.on_commit(lambda: forget_code(place))
     return place
 
 
@@ -111,7 +127,7 @@ def rotate_code(place: Place, *, user) -> Place:
 
     place.code, place.code_issued_at = new_place_code(), timezone.now()
     place.save()
-    transaction.on_commit(lambda: cache.delete(_code_key(old)))
+    transaction.on_commit(lambda: cache.delete(_code_key(old)))  # the new code's entry: forget_place
     return place
 
 
@@ -163,7 +179,6 @@ def update_place(place: Place, *, contact_phone: str = "", **fields) -> Place:
             raise ValidationError({"contact_phone": exc.messages}) from None
     check_place_name(place.name, place.area, exclude=place)
     place.save()
-    transaction.on_commit(lambda: forget_code(place))
     return place
 
 
@@ -314,15 +329,40 @@ def clean_temperature(raw) -> Decimal | None:
     return value
 
 
+# Who may record where takes five queries and a guard scans hundreds of codes an hour, so the answer is
+# cached; signals (apps.py) bump the version when staff, duty shifts, roles, users or places change.
+RECORDER_VERSION_KEY = "passes:recorder-version"
+RECORDER_CACHE_SECONDS = 300
+RECORDER_OK, RECORDER_DENIED, RECORDER_HIDDEN = "ok", "denied", "hidden"
+
+
+def recorder_access(user, place: Place) -> str:
+    """Whether `user` may record passages at `place` (ok), sees it but may not (denied) or does not see it (hidden).
+
+    Staff record only at places in their scope; checkpoint staff only at their own posts.
+    """
+    key = f"passes:recorder:{versions.version(RECORDER_VERSION_KEY)}:{user.pk}:{place.pk}"
+    access = cache.get(key)
+    if access is None:
+        if not Place.objects.visible_to(user).filter(pk=place.pk).exists():
+            access = RECORDER_HIDDEN
+        elif not user.has_perm("passes.record_passage"):
+            access = RECORDER_DENIED
+        elif user.has_role(Role.CHECKPOINT_STAFF) and not user.is_superuser:
+            posted = place.staff.filter(pk=user.pk).exists() or place.shifts.filter(user=user).exists()
+            access = RECORDER_OK if posted else RECORDER_DENIED
+        else:
+            access = RECORDER_OK
+        cache.set(key, access, RECORDER_CACHE_SECONDS)
+    return access
+
+
+def recorders_changed(**kwargs):
+    versions.changed(RECORDER_VERSION_KEY)
+
+
 def may_record_at(user, place: Place) -> bool:
-    """Staff record passages only at places in their scope; checkpoint staff only at their own posts."""
-    if not user.has_perm("passes.record_passage"):
-        return False
-    if not Place.objects.visible_to(user).filter(pk=place.pk).exists():
-        return False
-    if user.has_role(Role.CHECKPOINT_STAFF) and not user.is_superuser:
-        return place.staff.filter(pk=user.pk).exists() or place.shifts.filter(user=user).exists()
-    return True
+    return recorder_access(user, place) == RECORDER_OK
 
 
 def record_passage(person, place, *, channel, idempotency_key, direction=Direction.IN, temperature=None,
@@ -371,15 +411,15 @@ def _insert_once(passage: Passage) -> bool:
 
     One statement that neither fails on a used key (no savepoint needed inside a caller's transaction)
     nor goes through the ORM's per-call compilation: the hot path of every check-in (bench/checkin.py).
+    Prepared, so that its thirteen values are bound by the server, not quoted one by one in Python.
     Passages send no signals: nothing listens to their saves (they are not Audited rows).
     """
-    values = [f.get_db_prep_save(f.pre_save(passage, add=True), connection) for f in _INSERT_FIELDS]
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, values)
-        row = cursor.fetchone()
-    if row is None:
+    db = connections[DEFAULT_DB_ALIAS]
+    values = [f.get_db_prep_save(f.pre_save(passage, add=True), db) for f in _INSERT_FIELDS]
+    rows = fetch_prepared(_INSERT_SQL, values)
+    if not rows:
         return False
-    passage.pk = row[0]
+    passage.pk = rows[0][0]
     passage._state.adding, passage._state.db = False, connection.alias
     return True
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
+from fangkong.core import cache as versions
 from fangkong.territory.models import Area, AreaLevel
 
 from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, FollowUpKind, Screening, State
@@ -185,23 +186,13 @@ TABLE_VERSION_KEY = "screening:reports-version"
 TABLE_CACHE_SECONDS = 60
 
 
-def _bump_version():
-    try:
-        cache.incr(TABLE_VERSION_KEY)
-    except ValueError:
-        cache.set(TABLE_VERSION_KEY, 1, None)
-
-
 def reports_changed(**kwargs):
-    # Now, for reads in this transaction, and again at commit, so that a table computed by another request
-    # before the commit is not kept.
-    _bump_version()
-    transaction.on_commit(_bump_version)
+    versions.changed(TABLE_VERSION_KEY)
 
 
 def district_table(area: Area | None, day: datetime.date, user) -> DistrictTable:
     scope = f"{user.pk if user.is_superuser else '-'}:{user.area_id}:{user.grid_id}:{area.pk if area else '-'}"
-    key = f"screening:district-table:{cache.get(TABLE_VERSION_KEY, 0)}:{scope}:{day.isoformat()}"
+    key = f"screening:district-table:{versions.version(TABLE_VERSION_KEY)}:{scope}:{day.isoformat()}"
     table = cache.get(key)
     if table is None:
         table = _district_table(area, day, user)

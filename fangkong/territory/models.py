@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
+from fangkong.core import cache as versions
 
 MIN_FLOOR, MAX_FLOOR = -5, 200
 
@@ -18,15 +19,8 @@ SUBTREE_CACHE_SECONDS = 60
 AREA_TREE_VERSION = "fangkong:area-tree-version"
 
 
-def area_tree_version() -> int:
-    return cache.get_or_set(AREA_TREE_VERSION, 1, None)
-
-
 def area_tree_changed(**kwargs):
-    try:
-        cache.incr(AREA_TREE_VERSION)
-    except ValueError:
-        cache.set(AREA_TREE_VERSION, 2, None)
+    versions.bump(AREA_TREE_VERSION)
 
 
 class AreaLevel(models.TextChoices):
@@ -91,7 +85,7 @@ class Area(Audited):
 
     def subtree_ids(self) -> list[int]:
         """Ids of this area and all below it; cached, since every scoped query asks and areas rarely change."""
-        key = f"fangkong:subtree:{area_tree_version()}:{self.path}"
+        key = f"fangkong:subtree:{versions.version(AREA_TREE_VERSION)}:{self.path}"
         ids = cache.get(key)
         if ids is None:
             ids = list(Area.objects.filter(path__startswith=self.path).order_by().values_list("pk", flat=True))
