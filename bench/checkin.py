@@ -89,7 +89,8 @@ setup = function(thread)
   thread:set("tid", threads)
 end
 init = function(args)
-  math.randomseed(tid * 7919)
+  -- Seeded from the clock: the warm-up and the measured run must not send the same tokens (replays).
+  math.randomseed(os.time() * 7919 + tid)
 end
 request = function()
   counter = counter + 1

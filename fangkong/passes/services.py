@@ -396,6 +396,8 @@ def record_passage(person, place, *, channel, idempotency_key, direction=Directi
         passage.replayed = False
         return passage
     existing = Passage.objects.get(idempotency_key=idempotency_key)
+    if existing.person_id == person.pk:
+        existing.person = person  # the result screen shows it: no second read
     existing.replayed = True
     return existing
 
