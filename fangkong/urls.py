@@ -22,6 +22,7 @@ from fangkong.territory.api import AreaViewSet, HouseholdViewSet
 from fangkong.testing.api import CampaignViewSet, ResultViewSet, SiteViewSet, TubeViewSet
 
 router = DefaultRouter()
+router.register("pass-codes", PassCodeViewSet, basename="pass-code")  # first: every gate scan resolves it
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
@@ -35,7 +36,6 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("screenings", ScreeningViewSet, basename="screening")
 router.register("health-codes/overrides", OverrideViewSet, basename="healthcode-override")
 router.register("health-codes", HealthCodeViewSet, basename="healthcode")
-router.register("pass-codes", PassCodeViewSet, basename="pass-code")
 router.register("testing/campaigns", CampaignViewSet, basename="testing-campaign")
 router.register("testing/sites", SiteViewSet, basename="testing-site")
 router.register("testing/tubes", TubeViewSet, basename="testing-tube")
@@ -59,7 +59,14 @@ class TokenView(ObtainAuthToken):
             raise
 
 
+# The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).
+# Django tries patterns in order, and each empty-prefix include below is walked pattern by pattern.
 urlpatterns = [
+    path("", include("fangkong.passes.urls")),
+    path("api/auth/token/", TokenView.as_view(), name="api_token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/", include(router.urls)),
     path("", core.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.auth_views.LogoutView.as_view(), name="logout"),
@@ -77,14 +84,9 @@ urlpatterns = [
     path("audit/", include("fangkong.audit.urls")),
     path("health-code/", include("fangkong.healthcode.urls")),
     path("testing/", include("fangkong.testing.urls")),
-    path("", include("fangkong.passes.urls")),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
     path("", include("fangkong.healthcode.urls_pass")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/auth/token/", TokenView.as_view(), name="api_token"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("api/", include(router.urls)),
 ]
