@@ -1,5 +1,6 @@
 """Health codes for the demo district: every resident's colour computed from the demo's facts, one override
-waiting for approval and one in force, and a district-wide "green only" policy for organisation places."""
+waiting for approval and one in force, a district-wide "green only" policy for organisation places, and
+printed pass cards for the oldest residents (no phone of their own)."""
 
 from django.utils import timezone
 
@@ -8,7 +9,7 @@ from fangkong.audit.context import acting_as
 from fangkong.passes.models import PlaceKind
 from fangkong.people.models import Person
 
-from . import services
+from . import passcode, services
 from .models import Colour, ColourRequirement, HealthStatus, Override, OverrideReason, PlacePolicy
 
 
@@ -28,6 +29,11 @@ def build(district, rng, users):
                                  starts_on=timezone.localdate())
     if requester is None or Override.objects.filter(person__area__path__startswith=district.path).exists():
         return
+    worker = by_role.get(Role.COMMUNITY_WORKER) or admin
+    oldest = Person.objects.visible_to(worker).filter(birth_date__isnull=False).order_by("birth_date", "pk")[:5]
+    with acting_as(worker):
+        for person in oldest:
+            passcode.issue_card(person, user=worker)
     scope = Person.objects.visible_to(requester)
     statuses = HealthStatus.objects.filter(person__in=scope)
     red = list(statuses.filter(colour=Colour.RED).values_list("person_id", flat=True)[:50])
