@@ -56,6 +56,23 @@ class OverrideFilterForm(forms.Form):
     until = forms.DateField(label=_("至"), required=False, widget=DATE_WIDGET)
 
 
+NOT_GREEN = ""
+
+
+class CodeFilterForm(forms.Form):
+    """健康码总览's filters: which colours (red and yellow unless asked) in which community of the viewer's scope."""
+
+    show = forms.ChoiceField(label=_("赋码颜色"), required=False,
+                             choices=[(NOT_GREEN, _("红码和黄码")), *Colour.choices])
+    area = forms.TypedChoiceField(label=_("社区/村"), required=False, coerce=int, empty_value=None)
+    q = forms.CharField(label=_("姓名或证件号后四位"), required=False, max_length=50,
+                        widget=forms.TextInput(attrs={"placeholder": _("姓名或证件号后四位"), "type": "search"}))
+
+    def __init__(self, *args, communities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("全部社区")), *((a.pk, a.name) for a in communities)]
+
+
 class RuleForm(forms.Form):
     colour = forms.ChoiceField(label=_("赋码颜色"), choices=Colour.choices)
     days = forms.IntegerField(label=_("有效天数"), required=False, min_value=1, max_value=365)

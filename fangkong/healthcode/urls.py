@@ -4,6 +4,7 @@ from . import views
 
 app_name = "healthcode"
 urlpatterns = [
+    path("", views.codes, name="index"),
     path("persons/<int:person_pk>/", views.person, name="person"),
     path("overrides/", views.overrides, name="overrides"),
     path("overrides/new/", views.override_new, name="override_new"),

@@ -1,11 +1,12 @@
-"""Health-code pages: a person's code, override requests and approvals, the override report, rules, policies."""
+"""Health-code pages: the overview, a person's code, override requests and approvals, the override report, rules,
+policies."""
 
 import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,16 +17,52 @@ from fangkong.audit import services as audit
 from fangkong.core.pages import paginate
 from fangkong.core.xlsx import safe_cell
 from fangkong.people.models import Person
+from fangkong.territory.models import Area, AreaLevel
 
 from . import services
-from .forms import DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
-from .models import Override, OverrideState, PlacePolicy, Rule
+from .forms import NOT_GREEN, CodeFilterForm, DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
+from .models import Colour, HealthStatus, Override, OverrideState, PlacePolicy, Rule
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _person(request, pk):
     return get_object_or_404(Person.objects.visible_to(request.user).select_related("area", "household"), pk=pk)
+
+
+# The overview --------------------------------------------------------------------------------------------
+
+SEVERITY = Case(When(colour=Colour.RED, then=Value(0)), When(colour=Colour.YELLOW, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
+
+
+@login_required
+@permission_required("healthcode.view_healthstatus", raise_exception=True)
+def codes(request):
+    """健康码总览: red, yellow and green codes per community of the viewer's scope, and who has a red or yellow
+    code and why, to act on (retests, follow-ups, overrides). Counts are of the stored colour, which
+    `refresh_health_codes` keeps current."""
+    statuses = HealthStatus.objects.visible_to(request.user)
+    by_area = {}
+    for row in statuses.values("person__area_id", "colour").annotate(n=Count("pk")).order_by():
+        by_area.setdefault(row["person__area_id"], dict.fromkeys(Colour.values, 0))[row["colour"]] = row["n"]
+    communities = list(Area.objects.filter(pk__in=by_area).order_by("path"))
+    rows = [(area, by_area[area.pk]) for area in communities]
+    totals = {colour: sum(counts[colour] for counts in by_area.values()) for colour in Colour.values}
+
+    form = CodeFilterForm(request.GET or None, communities=[a for a in communities if a.level == AreaLevel.COMMUNITY])
+    listed = statuses.exclude(colour=Colour.GREEN)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["show"] != NOT_GREEN:
+            listed = statuses.filter(colour=data["show"])
+        if data["area"]:
+            listed = listed.filter(person__area_id=data["area"])
+        if data["q"]:
+            listed = listed.filter(person__in=Person.objects.visible_to(request.user).search(data["q"]))
+    listed = listed.select_related("person__area").order_by(SEVERITY, "-computed_at", "pk")
+    return render(request, "healthcode/codes.html", {
+        **paginate(request, listed), "form": form, "rows": rows, "totals": totals})
 
 
 # A person's health code -----------------------------------------------------------------------------

@@ -38,6 +38,7 @@ VENUES = [("超市", PlaceKind.VENUE), ("农贸市场", PlaceKind.VENUE), ("药�
           ("物流园", PlaceKind.ENTERPRISE_GATE), ("食品厂", PlaceKind.ENTERPRISE_GATE),
           ("卡点", PlaceKind.CHECKPOINT)]
 DAYS = 21
+LIVE_PASSAGES = 12  # at the demo guard's post in the last hour
 
 
 def build(district: Area, size: str, rng, checkpoint_user=None):
@@ -60,9 +61,16 @@ def build(district: Area, size: str, rng, checkpoint_user=None):
     persons = list(Person.objects.in_area(district).values_list("pk", "area_id"))
     _declarations(persons, rng, now)
     busy = [government] + rng.sample(places[1:], active - 1)
+    live = []
+    if checkpoint_user is not None:  # the guard's post has been busy this last hour: the station is live
+        if post not in busy:
+            busy[-1] = post
+        live = [_passage(post, rng.choice(persons)[0], rng, now - timedelta(minutes=minutes), exact=True)
+                for minutes in rng.sample(range(1, 60), LIVE_PASSAGES)]
     weights = [rng.paretovariate(1.2) for _ in busy[1:]]
-    rows = [_passage(government, rng.choice(persons)[0], rng, now) for _ in range(at_government)]
-    for place in rng.choices(busy[1:], weights=weights, k=passages - at_government - (active - 1)) + busy[1:]:
+    rows = live + [_passage(government, rng.choice(persons)[0], rng, now) for _ in range(at_government)]
+    spread = passages - at_government - (active - 1) - len(live)  # every busy place has at least one
+    for place in rng.choices(busy[1:], weights=weights, k=spread) + busy[1:]:
         rows.append(_passage(place, rng.choice(persons)[0], rng, now))
     Passage.objects.bulk_create(rows, batch_size=5000)
 
@@ -105,11 +113,12 @@ def _declarations(persons, rng, now):
     Declaration.objects.bulk_create(rows, batch_size=5000)
 
 
-def _passage(place, person_id, rng, now):
+def _passage(place, person_id, rng, now, exact=False):
+    """A passage at a random time of the last DAYS days (or at `now` itself when `exact`)."""
     # Morning and evening peaks, as at a compound gate.
     weights = [1, 1, 1, 1, 1, 2, 5, 12, 14, 8, 6, 6, 8, 6, 5, 5, 6, 9, 12, 9, 6, 4, 2, 1]
     hour = rng.choices(range(24), weights=weights)[0]
-    at = timezone.localtime(now - timedelta(days=rng.randint(0, DAYS - 1))).replace(
+    at = now if exact else timezone.localtime(now - timedelta(days=rng.randint(0, DAYS - 1))).replace(
         hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59))
     if at > now:
         at -= timedelta(days=1)

@@ -1,0 +1,26 @@
+"""The demo's places and passages: the figures the back office shows, and a checkpoint that is busy now."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from fangkong.passes import demo
+from fangkong.passes.models import Passage, Place
+from tests.passes.office_helpers import checkpoint_user
+
+
+def test_the_demo_builds_its_figures_and_a_live_checkpoint(district, users):
+    guard = checkpoint_user("demo_guard", district.community_a)
+    demo.build(district.district, "small", random.Random(3), checkpoint_user=guard)
+    places, with_passages, passages, at_government = demo.FIGURES["small"]
+    assert Place.objects.count() == places
+    assert Passage.objects.values("place").distinct().count() == with_passages
+    assert Passage.objects.count() == passages
+    assert Passage.objects.filter(place__name__endswith="政府大院").count() == at_government
+    post = guard.checkpoint_places.get()
+    recent = Passage.objects.filter(place=post, at__gte=timezone.now() - timedelta(hours=1))
+    assert recent.count() >= demo.LIVE_PASSAGES
+    assert not Passage.objects.filter(at__gt=timezone.now()).exists()
+    demo.build(district.district, "small", random.Random(3), checkpoint_user=guard)  # a second run adds nothing
+    assert Passage.objects.count() == passages
