@@ -126,9 +126,10 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'fangkong.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", "60")
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and envbool("FANGKONG_DB_PREPARED", "on"):
     # Server-side prepared statements only for the hot-path queries that ask for one (core.db.fetch_prepared):
     # Django leaves psycopg's preparing off (None), and its own queries never come near this count.
+    # Off behind a pooler that cannot keep prepared statements (docs/deployment.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
