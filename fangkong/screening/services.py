@@ -200,14 +200,17 @@ def responsible_workers(person: Person):
     return User.objects.filter(pk__in=users.values("pk")).order_by("area__path", "full_name", "username")
 
 
-def overdue(screenings, day: datetime.date | None = None):
-    """今日未跟进: open screenings that need follow-ups and have none on `day` (today) yet.
+def overdue_q(day: datetime.date) -> Q:
+    """今日未跟进 as a condition: open, needing follow-ups (not FollowUpKind.NONE), none on `day` yet.
 
-    The key-person list's 今日未跟进 filter and the daily report count the same rows through this.
+    The key-person list's 今日未跟进 filter and ✕ mark and the daily report all use this one rule.
     """
-    day = day or today()
-    return screenings.filter(state__in=ACTIVE_STATES, reported_on__lte=day).exclude(
-        follow_up=FollowUpKind.NONE).filter(Q(last_follow_up_on__isnull=True) | Q(last_follow_up_on__lt=day))
+    return (Q(state__in=ACTIVE_STATES, reported_on__lte=day) & ~Q(follow_up=FollowUpKind.NONE)
+            & (Q(last_follow_up_on__isnull=True) | Q(last_follow_up_on__lt=day)))
+
+
+def overdue(screenings, day: datetime.date | None = None):
+    return screenings.filter(overdue_q(day or today()))
 
 
 OPEN, ALL = "open", "all"

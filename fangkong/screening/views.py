@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -79,10 +80,12 @@ def category_delete(request, pk):
 @permission_required("screening.view_screening", raise_exception=True)
 def screening_list(request):
     filters = {key: request.GET[key] for key in services.FILTERS if request.GET.get(key)}
+    day = services.today()
     screenings = services.filter_screenings(request.user, filters).select_related(
-        "person", "category", "area", "grid", "worker").order_by("-id")
+        "person", "category", "area", "grid", "worker").annotate(
+        overdue_today=ExpressionWrapper(services.overdue_q(day), output_field=BooleanField())).order_by("-id")
     return render(request, "screening/list.html", {
-        **paginate(request, screenings), "filters": filters, "today": services.today(),
+        **paginate(request, screenings), "filters": filters, "today": day,
         "categories": Category.objects.all(), "states": State.choices, "sources": Source.choices,
         "areas": Area.objects.visible_to(request.user).filter(level=AreaLevel.COMMUNITY),
     })
@@ -154,9 +157,11 @@ def follow_up(request, pk):
     if request.method == "POST" and form.is_valid() and form.save() is not None:
         messages.success(request, _("已记录 %(name)s 的跟进") % {"name": screening.person.name})
         return redirect(back)
+    last = screening.follow_ups.select_related("by").first()
     return render(request, "screening/follow_up.html", {
-        "form": form, "s": screening, "person": screening.person, "next": back,
-        "last": screening.follow_ups.first(),
+        "form": form, "s": screening, "person": screening.person, "next": back, "last": last,
+        # Once a day: said before the form is filled in, not on saving it.
+        "done_today": last is not None and last.on == services.today() and request.method == "GET",
     })
 
 

@@ -286,3 +286,25 @@ def test_without_a_person_the_new_page_searches_within_scope(district, users, cl
     response = client.get("/key-persons/new/?q=王")
     assert {p.pk for p in response.context["persons"]} == {district.person_a.pk, district.person_a_neighbour.pk}
     assert f"?person={district.person_a.pk}" in response.content.decode()
+
+
+def test_the_follow_up_page_says_up_front_that_today_is_done(users, client_for, key_persons):
+    screening = key_persons["a"]
+    client = client_for(users.grid_worker)
+    assert "今天已跟进" not in client.get(f"/key-persons/{screening.pk}/follow-up/").content.decode()
+    client.post(f"/key-persons/{screening.pk}/follow-up/", {
+        "on": services.today().isoformat(), "temperature": "36.6", "has_symptoms": "no"})
+    page = client.get(f"/key-persons/{screening.pk}/follow-up/").content.decode()
+    assert "今天已跟进" in page and "36.6 ℃" in page
+    assert 'id="follow-up-form"' in page  # still there for a missed earlier day
+    yesterday = (services.today() - datetime.timedelta(days=1)).isoformat()
+    client.post(f"/key-persons/{screening.pk}/follow-up/",
+                {"on": yesterday, "temperature": "36.5", "has_symptoms": "no"})
+    assert FollowUp.objects.filter(screening=screening).count() == 2
+
+
+def test_the_list_marks_overdue_by_the_same_rule_as_its_filter(users, client_for, key_persons):
+    client = client_for(users.worker_a)
+    overdue = {s.pk for s in client.get("/key-persons/?overdue=1").context["page_obj"]}
+    marked = {s.pk for s in client.get("/key-persons/").context["page_obj"] if s.overdue_today}
+    assert overdue and overdue == marked
