@@ -8,6 +8,7 @@ from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -17,9 +18,15 @@ from fangkong.territory.models import Area, AreaLevel
 
 from . import services
 from .forms import DeclarationForm
-from .models import Channel, Declaration, Direction, Passage
+from .models import Channel, Declaration, Direction, Passage, Verdict
 
 HISTORY_DAYS = 14
+# The result screen's big icon and word per verdict, read by a guard from a few metres away.
+VERDICT_SCREEN = {
+    Verdict.ALLOW: ("✓", gettext_lazy("可以通行")),
+    Verdict.WARN: ("⚠", gettext_lazy("请出示给工作人员")),
+    Verdict.DENY: ("✕", gettext_lazy("请联系工作人员")),
+}
 
 
 def _place_or_notice(request, code):
@@ -133,7 +140,8 @@ def _pass_and_show(request, place, device, persons, labels, renew_cookie=True):
         for person in persons
     ]
     response = render(request, "passes/resident/result.html", {
-        "place": place, "device": device, "results": [(p, labels[p.person_id]) for p in passages]})
+        "place": place, "device": device, "now": timezone.localtime(),
+        "results": [(p, labels[p.person_id], *VERDICT_SCREEN[p.verdict]) for p in passages]})
     return _with_cookie(request, response, device) if renew_cookie else response
 
 
