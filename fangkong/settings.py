@@ -196,6 +196,13 @@ WHITENOISE_USE_FINDERS = True
 # Without collectstatic (demo, tests) the files come from the finders; the empty root is expected.
 warnings.filterwarnings("ignore", message="No directory at")
 WHITENOISE_AUTOREFRESH = DEBUG
+# In production (after collectstatic): gzip copies and content-hashed names that phones may cache for good,
+# so the 1 MB chart library crosses the network once, compressed. The demo and the tests serve files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 MEDIA_ROOT = Path(os.getenv("FANGKONG_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
