@@ -17,6 +17,7 @@ from fangkong.audit import services as audit
 from fangkong.core.pages import paginate
 from fangkong.core.xlsx import safe_cell
 from fangkong.people.models import Person
+from fangkong.territory import services as territory
 from fangkong.territory.models import Area, AreaLevel
 
 from . import services
@@ -32,6 +33,7 @@ def _person(request, pk):
 
 # The overview --------------------------------------------------------------------------------------------
 
+NOT_GREEN_COLOURS = [Colour.RED, Colour.YELLOW]  # "in", not "not green": the colour index can serve it
 SEVERITY = Case(When(colour=Colour.RED, then=Value(0)), When(colour=Colour.YELLOW, then=Value(1)), default=Value(2),
                 output_field=IntegerField())
 
@@ -41,17 +43,24 @@ SEVERITY = Case(When(colour=Colour.RED, then=Value(0)), When(colour=Colour.YELLO
 def codes(request):
     """健康码总览: red, yellow and green codes per community of the viewer's scope, and who has a red or yellow
     code and why, to act on (retests, follow-ups, overrides). Counts are of the stored colour, which
-    `refresh_health_codes` keeps current."""
+    `refresh_health_codes` keeps current; green is everyone else (a person without a status row has no facts).
+
+    Red and yellow are counted through the colour index (a district has thousands, not a million); the
+    persons per area come from the territory's counts, cached a minute per scope."""
     statuses = HealthStatus.objects.visible_to(request.user)
-    by_area = {}
-    for row in statuses.values("person__area_id", "colour").annotate(n=Count("pk")).order_by():
-        by_area.setdefault(row["person__area_id"], dict.fromkeys(Colour.values, 0))[row["colour"]] = row["n"]
+    by_area = {area_id: {Colour.RED: 0, Colour.YELLOW: 0, Colour.GREEN: n}
+               for area_id, n in territory.grouped_counts("persons", request.user) if area_id}
+    coloured = statuses.filter(colour__in=NOT_GREEN_COLOURS).values("person__area_id", "colour").annotate(n=Count("pk"))
+    for row in coloured.order_by():
+        counts = by_area.setdefault(row["person__area_id"], dict.fromkeys(Colour.values, 0))
+        counts[row["colour"]] += row["n"]
+        counts[Colour.GREEN] = max(0, counts[Colour.GREEN] - row["n"])  # the persons count may be a minute old
     communities = list(Area.objects.filter(pk__in=by_area).order_by("path"))
     rows = [(area, by_area[area.pk]) for area in communities]
     totals = {colour: sum(counts[colour] for counts in by_area.values()) for colour in Colour.values}
 
     form = CodeFilterForm(request.GET or None, communities=[a for a in communities if a.level == AreaLevel.COMMUNITY])
-    listed = statuses.exclude(colour=Colour.GREEN)
+    listed = statuses.filter(colour__in=NOT_GREEN_COLOURS)
     if form.is_valid():
         data = form.cleaned_data
         if data["show"] != NOT_GREEN:

@@ -51,6 +51,11 @@ def counts_by_area(user, areas) -> dict[int, dict[str, int]]:
     return totals
 
 
+def grouped_counts(key, user) -> list[tuple[int, int]]:
+    """[(area id, n)] of one registered counter (e.g. "persons") in the user's scope, cached as below."""
+    return _grouped_counts(key, COUNTERS[key][1], user)
+
+
 def _grouped_counts(key, queryset, user):
     """[(area id, n)] of one counter in the user's scope. A district's million rows take a few hundred
     ms to group, so the result is cached for a minute per scope; a community's are cheap and cached alike."""
