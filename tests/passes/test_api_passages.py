@@ -3,23 +3,12 @@
 import uuid
 from decimal import Decimal
 
-import pytest
 from office_helpers import checkpoint_user, declare, make_place, passage
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.models import ExportJob
 from fangkong.passes.models import Channel, Passage, Verdict
 from fangkong.people.models import Person
-
-
-@pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门")
-
-
-@pytest.fixture
-def guard(district, gate):
-    return checkpoint_user("api_guard", district.community_a, gate)
 
 
 def post(client, body, key="key-1"):

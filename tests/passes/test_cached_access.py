@@ -6,22 +6,12 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
-from office_helpers import checkpoint_user, declare, make_place
+from office_helpers import declare
 from rest_framework.authtoken.models import Token
 
 from fangkong.healthcode import passcode
 from fangkong.passes import services
 from fangkong.passes.models import Channel, DutyShift, Passage
-
-
-@pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门")
-
-
-@pytest.fixture
-def guard(district, gate):
-    return checkpoint_user("cached_guard", district.community_a, gate)
 
 
 def verify(api, person, place):

@@ -5,7 +5,6 @@ import os
 import re
 from datetime import timedelta
 
-import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.utils import timezone
@@ -44,11 +43,6 @@ def export(client, params, capture):
     job = ExportJob.objects.order_by("-pk").first()
     assert response["Location"] == f"/exports/{job.pk}/"
     return job
-
-
-@pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门")
 
 
 def test_ten_thousand_passages_export_masked_and_formula_safe(

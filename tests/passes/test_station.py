@@ -19,16 +19,6 @@ TOKEN = "a" * 32
 
 
 @pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门")
-
-
-@pytest.fixture
-def guard(district, gate):
-    return checkpoint_user("guard_a", district.community_a, gate)
-
-
-@pytest.fixture
 def station(client_for, guard):
     return client_for(guard)
 
