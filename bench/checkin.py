@@ -126,6 +126,18 @@ def wait_for_port(port, timeout=30):
     raise SystemExit("gunicorn did not start")
 
 
+def mirrored_rounds(names, rounds, measure):
+    """Measure two views `rounds` times each in mirrored order (a, b, b, a, ...), so that neither always runs
+    first, on the freshest table or beside an autovacuum; {name: (mean req/s, worst p99 ms)}."""
+    first, second = names
+    order = [name for r in range(rounds) for name in ((first, second) if r % 2 == 0 else (second, first))]
+    figures = {name: [] for name in names}
+    for name in order:
+        figures[name].append(measure(name))
+    return {name: (sum(rate for rate, _p99 in runs) / len(runs), max(p99 for _rate, p99 in runs))
+            for name, runs in figures.items()}
+
+
 def checkin(args):
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -145,23 +157,18 @@ def checkin(args):
         paths = {"checkin": f"/c/{place.code}/pass", "raw": f"/bench/raw/{place.code}/pass"}
         for path in paths.values():
             run_wrk(base + path, str(script), 3, args.clients)  # warm up: connections, caches, plans
-        # Rounds in mirrored order (checkin, raw, raw, checkin, ...): neither view always runs first, on the
-        # freshest table or during the autovacuum that follows loading the district.
-        pairs = [("checkin", "raw") if r % 2 == 0 else ("raw", "checkin") for r in range(args.rounds)]
-        order = [name for pair in pairs for name in pair]
-        rates, p99s = {"checkin": [], "raw": []}, {"checkin": [], "raw": []}
-        for name in order:
+
+        def measure(name):
             before = Passage.objects.count()
             load_before = os.getloadavg()[0]
             rate, p99, errors, out = run_wrk(base + paths[name], str(script), args.seconds, args.clients)
-            written = Passage.objects.count() - before
-            rates[name].append(rate)
-            p99s[name].append(p99)
-            print(f"{name:8} {rate:8.1f} req/s  p99 {p99:6.1f} ms  non-2xx {errors}  passages written {written}"
-                  f"  load before {load_before:.2f}")
+            print(f"{name:8} {rate:8.1f} req/s  p99 {p99:6.1f} ms  non-2xx {errors}  passages written "
+                  f"{Passage.objects.count() - before}  load before {load_before:.2f}")
             if errors:
                 print(out)
-        results = {name: (sum(rates[name]) / len(rates[name]), max(p99s[name])) for name in rates}
+            return rate, p99
+
+        results = mirrored_rounds(("checkin", "raw"), args.rounds, measure)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -8,9 +8,10 @@ script, each used once, as at a real gate), so every request signs-checks a code
 their latest declaration and health code, runs the gate verdict and writes a passage. Then the same
 against bench/checkin.py's raw-SQL twin of the one-tap check-in (four statements, one INSERT): the
 floor to compare with. The last line is
-`RESULT verify_per_s=<n> raw_per_s=<n> ratio=<r> p99_ms=<n>`. Goal: ratio >= 0.8.
+`RESULT verify_per_s=<n> raw_per_s=<n> ratio=<r> p99_ms=<n>`: mean rates over --rounds measurements of each
+(mirrored order, as bench/checkin.py) and the worst p99. Goal: ratio >= 0.8.
 
-    .venv/bin/python bench/passcode.py [--seconds 20] [--clients 16] [--devices 2000]
+    .venv/bin/python bench/passcode.py [--seconds 20] [--clients 16] [--devices 2000] [--rounds 2]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres) and `wrk` (Debian package wrk). Pass codes live
 TOKEN_SECONDS (60 s), so a run is at most 40 s.
@@ -126,31 +127,33 @@ def run(args):
         checkin.wait_for_port(args.port)
         base = f"http://127.0.0.1:{args.port}"
         check_once(base, place, persons, api_token)
-        results = {}
-        for name in ("verify", "raw"):
+        verify_url, raw_url = f"{base}/api/pass-codes/verify/", f"{base}/bench/raw/{place.code}/pass"
+        warm = folder / "warm.lua"
+        warm.write_text(tokens_script(persons, place, api_token, 3000))
+        checkin.run_wrk(verify_url, str(warm), 3, args.clients)  # warm up: connections, caches, plans
+        checkin.run_wrk(raw_url, str(raw_script), 3, args.clients)
+
+        def measure(name):
             if name == "verify":
-                url = f"{base}/api/pass-codes/verify/"
-                warm, measured = folder / "warm.lua", folder / "verify.lua"
-                warm.write_text(tokens_script(persons, place, api_token, 3000))
-                checkin.run_wrk(url, str(warm), 3, args.clients)  # warm up: connections, caches, plans
-                measured.write_text(tokens_script(persons, place, api_token, count))  # fresh: they live 60 s
-                script = measured
+                url, script = verify_url, folder / "verify.lua"
+                script.write_text(tokens_script(persons, place, api_token, count))  # fresh: they live 60 s
             else:
-                url, script = f"{base}/bench/raw/{place.code}/pass", raw_script
-                checkin.run_wrk(url, str(script), 3, args.clients)
+                url, script = raw_url, raw_script
             before, refused_before = Passage.objects.count(), RejectedScan.objects.count()
             load_before = os.getloadavg()[0]
             started = time.monotonic()
             rate, p99, errors, out = checkin.run_wrk(url, str(script), args.seconds, args.clients)
             written = Passage.objects.count() - before
             refused = RejectedScan.objects.count() - refused_before
-            results[name] = (rate, p99)
             print(f"{name:8} {rate:8.1f} req/s  p99 {p99:6.1f} ms  non-2xx {errors}  passages written {written}"
                   f"  refused {refused}  load before {load_before:.2f}  ({time.monotonic() - started:.0f} s)")
             if errors:
                 print(out)
             if name == "verify" and rate * args.seconds > count:
                 print(f"warning: {count} codes were too few, some were replayed (refused)")
+            return rate, p99
+
+        results = checkin.mirrored_rounds(("verify", "raw"), args.rounds, measure)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -167,6 +170,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--devices", type=int, default=2000)
     parser.add_argument("--codes", type=int, default=0, help="pass codes to pre-issue (default: enough)")
+    parser.add_argument("--rounds", type=int, default=2, help="measurements of each, in mirrored order")
     parser.add_argument("--port", type=int, default=8097)
     args = parser.parse_args()
     if args.seconds > 40:
