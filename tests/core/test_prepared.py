@@ -1,5 +1,5 @@
-"""fetch_prepared: the gates' hot-path queries are prepared on PostgreSQL (planned once per connection) and
-still answer when preparing is switched off (FANGKONG_DB_PREPARED=off, behind a pooler)."""
+"""core.db on PostgreSQL: the gates' hot-path queries are prepared (planned once per connection) and still answer
+when preparing is switched off (FANGKONG_DB_PREPARED=off, behind a pooler); array parameters quote text."""
 
 import pytest
 from django.db import connection
@@ -33,3 +33,14 @@ def test_without_preparing_the_query_still_answers(district):
         assert not [s for s in prepared_statements() if "count(id) FROM people_person" in s]
     finally:
         raw.prepare_threshold = threshold
+
+
+def test_text_arrays_keep_quotes_and_backslashes(district):
+    from fangkong.core.db import text_array
+    from fangkong.people.models import Person
+
+    odd = ['a"b', "c\\d", "e,f", "{g}"]
+    Person.objects.filter(pk=district.person_a.pk).update(name=odd[0])
+    Person.objects.filter(pk=district.person_b.pk).update(name=odd[1])
+    found = set(Person.objects.filter(name__in=text_array(odd)).values_list("pk", flat=True))
+    assert found == {district.person_a.pk, district.person_b.pk}
