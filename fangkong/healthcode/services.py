@@ -33,8 +33,7 @@ TEST_RESULTS = {"test:negative": "negative", "test:positive": "positive", "test:
 # A status row's columns: _status's tuples, the upsert, the gate's raw queries.
 STATUS_COLUMNS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
                   "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id"]
-STATUS_FIELDS = ["colour", "computed_colour", "reasons", "computed_at", "last_test_result", "last_test_at",
-                 "last_negative_at", "in_sealed_zone", "key_persons", "override"]
+STATUS_FIELDS = [column.removesuffix("_id") for column in STATUS_COLUMNS[1:]]  # what an upsert updates
 
 
 # Computing colours ---------------------------------------------------------------------------------
@@ -483,6 +482,7 @@ def end_policy(policy: PlacePolicy, *, user, day=None) -> PlacePolicy:
 
 # The status row read inside another raw query (the gate's hot paths) and its conversion.
 STATUS_COLUMNS_SQL = ", ".join(f"h.{column}" for column in STATUS_COLUMNS)
+_STATUS_MODEL_FIELDS = [HealthStatus._meta.get_field(column) for column in STATUS_COLUMNS]
 STATUS_JOIN_SQL = "LEFT JOIN healthcode_healthstatus h ON h.person_id = p.id"
 
 
@@ -507,7 +507,6 @@ def attach_status(person, values):
 
     if values[0] is None:
         return
-    fields = [HealthStatus._meta.get_field(name) for name in STATUS_COLUMNS]
-    status = HealthStatus.from_db(None, STATUS_COLUMNS,
-                                  [_from_db(field, value) for field, value in zip(fields, values, strict=True)])
+    status = HealthStatus.from_db(None, STATUS_COLUMNS, [
+        _from_db(field, value) for field, value in zip(_STATUS_MODEL_FIELDS, values, strict=True)])
     Person.health_status.related.set_cached_value(person, status)

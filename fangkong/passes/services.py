@@ -1,5 +1,6 @@
 """一区一码 use cases: the place lifecycle, code lookup, residents' devices and recording passages."""
 
+import functools
 import hashlib
 import re
 import uuid
@@ -127,7 +128,7 @@ def rotate_code(place: Place, *, user) -> Place:
 
     place.code, place.code_issued_at = new_place_code(), timezone.now()
     place.save()
-    transaction.on_commit(lambda: cache.delete(_code_key(old)))  # the new code's entry: forget_place
+    transaction.on_commit(lambda: cache.delete(_code_key(old)))  # forget_place (the signal) knows only the new code
     return place
 
 
@@ -258,6 +259,14 @@ ORDER BY m.added_at
 """
 
 
+@functools.cache
+def _device_members_sql() -> str:
+    """DEVICE_MEMBERS_SQL with the health-code columns, built once (healthcode imports this module)."""
+    from fangkong.healthcode.services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL
+
+    return DEVICE_MEMBERS_SQL.format(status_columns=STATUS_COLUMNS_SQL, status_join=STATUS_JOIN_SQL)
+
+
 def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember]]:
     """The device behind a signed cookie and the people registered on it, in one query.
 
@@ -273,11 +282,10 @@ def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember
         device_id = uuid.UUID(signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE))
     except (signing.BadSignature, ValueError, TypeError):
         return None, []
-    from fangkong.healthcode.services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL, attach_status
+    from fangkong.healthcode.services import attach_status
     from fangkong.people.models import Person
 
-    sql = DEVICE_MEMBERS_SQL.format(status_columns=STATUS_COLUMNS_SQL, status_join=STATUS_JOIN_SQL)
-    rows = fetch_prepared(sql, [Device._meta.pk.get_db_prep_value(device_id, connection)])
+    rows = fetch_prepared(_device_members_sql(), [Device._meta.pk.get_db_prep_value(device_id, connection)])
     if not rows:
         return None, []
     members = []
