@@ -56,14 +56,11 @@ class OverrideFilterForm(forms.Form):
     until = forms.DateField(label=_("至"), required=False, widget=DATE_WIDGET)
 
 
-NOT_GREEN = ""
-
-
 class CodeFilterForm(forms.Form):
     """健康码总览's filters: which colours (red and yellow unless asked) in which community of the viewer's scope."""
 
     show = forms.ChoiceField(label=_("赋码颜色"), required=False,
-                             choices=[(NOT_GREEN, _("红码和黄码")), *Colour.choices])
+                             choices=[("", _("红码和黄码")), *Colour.choices])
     area = forms.TypedChoiceField(label=_("社区/村"), required=False, coerce=int, empty_value=None)
     q = forms.CharField(label=_("姓名或证件号后四位"), required=False, max_length=50,
                         widget=forms.TextInput(attrs={"placeholder": _("姓名或证件号后四位"), "type": "search"}))

@@ -6,6 +6,7 @@ import datetime
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -191,6 +192,46 @@ def recompute_on_commit(person_ids):
     """Recompute once the current transaction commits (now, outside one): facts are then visible."""
     ids = list(person_ids)
     transaction.on_commit(lambda: recompute(ids))
+
+
+# The overview: who has which colour ------------------------------------------------------------------
+
+NOT_GREEN = [Colour.RED, Colour.YELLOW]  # "in", not "not green": the colour index can serve it
+SEVERITY = Case(When(colour=Colour.RED, then=Value(0)), When(colour=Colour.YELLOW, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
+
+
+def colour_counts(user) -> dict[int, dict[str, int]]:
+    """{area id: {colour: persons}} in the user's scope, by stored colour (`refresh_health_codes` keeps it
+    current). Green is everyone else: a person without a status row has no facts.
+
+    Red and yellow are counted through the colour index (a district has thousands, not a million); the persons
+    per area are the territory's counts, cached a minute per scope."""
+    from fangkong.territory import services as territory
+
+    by_area = {area_id: {Colour.RED: 0, Colour.YELLOW: 0, Colour.GREEN: n}
+               for area_id, n in territory.grouped_counts("persons", user) if area_id}
+    rows = (HealthStatus.objects.visible_to(user).filter(colour__in=NOT_GREEN)
+            .values("person__area_id", "colour").annotate(n=Count("pk")).order_by())
+    for row in rows:
+        counts = by_area.setdefault(row["person__area_id"], dict.fromkeys(Colour.values, 0))
+        counts[row["colour"]] += row["n"]
+        counts[Colour.GREEN] = max(0, counts[Colour.GREEN] - row["n"])  # the persons count may be a minute old
+    return by_area
+
+
+def coloured(user, show="", area=None, q=""):
+    """The status rows of the user's scope with colour `show` (red and yellow when empty), worst first,
+    optionally in one area and matching a name or number (Person.search)."""
+    from fangkong.people.models import Person
+
+    statuses = HealthStatus.objects.visible_to(user)
+    statuses = statuses.filter(colour=show) if show else statuses.filter(colour__in=NOT_GREEN)
+    if area:
+        statuses = statuses.filter(person__area_id=area)
+    if q:
+        statuses = statuses.filter(person__in=Person.objects.visible_to(user).search(q))
+    return statuses.order_by(SEVERITY, "-computed_at", "pk")
 
 
 def status_for(person) -> HealthStatus:

@@ -6,7 +6,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,12 +17,11 @@ from fangkong.audit import services as audit
 from fangkong.core.pages import paginate
 from fangkong.core.xlsx import safe_cell
 from fangkong.people.models import Person
-from fangkong.territory import services as territory
 from fangkong.territory.models import Area, AreaLevel
 
 from . import services
-from .forms import NOT_GREEN, CodeFilterForm, DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
-from .models import Colour, HealthStatus, Override, OverrideState, PlacePolicy, Rule
+from .forms import CodeFilterForm, DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
+from .models import Colour, Override, OverrideState, PlacePolicy, Rule
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,45 +32,19 @@ def _person(request, pk):
 
 # The overview --------------------------------------------------------------------------------------------
 
-NOT_GREEN_COLOURS = [Colour.RED, Colour.YELLOW]  # "in", not "not green": the colour index can serve it
-SEVERITY = Case(When(colour=Colour.RED, then=Value(0)), When(colour=Colour.YELLOW, then=Value(1)), default=Value(2),
-                output_field=IntegerField())
-
-
 @login_required
 @permission_required("healthcode.view_healthstatus", raise_exception=True)
 def codes(request):
     """健康码总览: red, yellow and green codes per community of the viewer's scope, and who has a red or yellow
-    code and why, to act on (retests, follow-ups, overrides). Counts are of the stored colour, which
-    `refresh_health_codes` keeps current; green is everyone else (a person without a status row has no facts).
-
-    Red and yellow are counted through the colour index (a district has thousands, not a million); the
-    persons per area come from the territory's counts, cached a minute per scope."""
-    statuses = HealthStatus.objects.visible_to(request.user)
-    by_area = {area_id: {Colour.RED: 0, Colour.YELLOW: 0, Colour.GREEN: n}
-               for area_id, n in territory.grouped_counts("persons", request.user) if area_id}
-    coloured = statuses.filter(colour__in=NOT_GREEN_COLOURS).values("person__area_id", "colour").annotate(n=Count("pk"))
-    for row in coloured.order_by():
-        counts = by_area.setdefault(row["person__area_id"], dict.fromkeys(Colour.values, 0))
-        counts[row["colour"]] += row["n"]
-        counts[Colour.GREEN] = max(0, counts[Colour.GREEN] - row["n"])  # the persons count may be a minute old
+    code and why, to act on (retests, follow-ups, overrides)."""
+    by_area = services.colour_counts(request.user)
     communities = list(Area.objects.filter(pk__in=by_area).order_by("path"))
-    rows = [(area, by_area[area.pk]) for area in communities]
-    totals = {colour: sum(counts[colour] for counts in by_area.values()) for colour in Colour.values}
-
     form = CodeFilterForm(request.GET or None, communities=[a for a in communities if a.level == AreaLevel.COMMUNITY])
-    listed = statuses.filter(colour__in=NOT_GREEN_COLOURS)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["show"] != NOT_GREEN:
-            listed = statuses.filter(colour=data["show"])
-        if data["area"]:
-            listed = listed.filter(person__area_id=data["area"])
-        if data["q"]:
-            listed = listed.filter(person__in=Person.objects.visible_to(request.user).search(data["q"]))
-    listed = listed.select_related("person__area").order_by(SEVERITY, "-computed_at", "pk")
+    listed = services.coloured(request.user, **(form.cleaned_data if form.is_valid() else {}))
     return render(request, "healthcode/codes.html", {
-        **paginate(request, listed), "form": form, "rows": rows, "totals": totals})
+        **paginate(request, listed.select_related("person__area")), "form": form,
+        "rows": [(area, by_area[area.pk]) for area in communities],
+        "totals": {colour: sum(counts[colour] for counts in by_area.values()) for colour in Colour.values}})
 
 
 # A person's health code -----------------------------------------------------------------------------
