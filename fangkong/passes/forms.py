@@ -2,11 +2,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.identity import DocumentType
+from fangkong.core.identity import DocumentType, normalize_document
 
 from .models import Place, PlaceKind
 
 YES_NO = [("no", _("否")), ("yes", _("是"))]
+
+
+def yes_no(label, **extra) -> forms.ChoiceField:
+    """A health question answered 否/是 with two big radio buttons (the declaration and the station)."""
+    return forms.ChoiceField(label=label, choices=YES_NO, widget=forms.RadioSelect,
+                             error_messages={"required": _("请选择“是”或“否”")}, **extra)
 
 
 class DeclarationForm(forms.Form):
@@ -23,10 +29,9 @@ class DeclarationForm(forms.Form):
     community = forms.TypedChoiceField(label=_("所在社区/村"), coerce=int, required=False)
     address = forms.CharField(label=_("住址"), max_length=200, required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("如：幸福里小区1号楼1单元101")}))
-    visited_risk_area = forms.ChoiceField(label=_("14天内是否去过中高风险地区"), choices=YES_NO,
-                                          widget=forms.RadioSelect)
-    has_symptoms = forms.ChoiceField(label=_("是否有发热、咳嗽等症状"), choices=YES_NO, widget=forms.RadioSelect)
-    had_contact = forms.ChoiceField(label=_("是否接触过确诊或疑似人员"), choices=YES_NO, widget=forms.RadioSelect)
+    visited_risk_area = yes_no(_("14天内是否去过中高风险地区"))
+    has_symptoms = yes_no(_("是否有发热、咳嗽等症状"))
+    had_contact = yes_no(_("是否接触过确诊或疑似人员"))
     temperature = forms.CharField(label=_("体温（℃）"), max_length=6, required=False, widget=forms.TextInput(
         attrs={"inputmode": "decimal", "placeholder": "36.5", "autocomplete": "off"}))
     consent = forms.BooleanField(label=_("我已阅读并同意上述说明"), error_messages={
@@ -39,6 +44,16 @@ class DeclarationForm(forms.Form):
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
         if len(self.fields["community"].choices) <= 1:
             del self.fields["community"]
+
+    def clean(self):
+        # The number is checked with the rest of the form, not only when the resident is saved: one round of errors.
+        data = super().clean()
+        if data.get("id_type") and data.get("id_number"):
+            try:
+                data["id_number"] = normalize_document(data["id_type"], data["id_number"])
+            except ValidationError as exc:
+                self.add_error("id_number", exc)
+        return data
 
     def clean_temperature(self):
         from .services import clean_temperature

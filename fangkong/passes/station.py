@@ -24,9 +24,9 @@ from django.views.decorators.http import require_POST
 from fangkong.core.identity import DocumentType
 
 from . import services
+from .forms import yes_no
 from .models import Direction, Passage, Place
 
-YES_NO = [("no", gettext_lazy("否")), ("yes", gettext_lazy("是"))]
 QUESTIONS = [("visited_risk_area", gettext_lazy("14天内去过中高风险地区")),
              ("has_symptoms", gettext_lazy("有发热、咳嗽等症状")),
              ("had_contact", gettext_lazy("接触过确诊或疑似人员"))]
@@ -48,9 +48,9 @@ class StationForm(forms.Form):
 
     direction = forms.ChoiceField(label=gettext_lazy("方向"), choices=Direction.choices, initial=Direction.IN,
                                   widget=forms.RadioSelect)
-    visited_risk_area = forms.ChoiceField(label=QUESTIONS[0][1], choices=YES_NO, initial="no", widget=forms.RadioSelect)
-    has_symptoms = forms.ChoiceField(label=QUESTIONS[1][1], choices=YES_NO, initial="no", widget=forms.RadioSelect)
-    had_contact = forms.ChoiceField(label=QUESTIONS[2][1], choices=YES_NO, initial="no", widget=forms.RadioSelect)
+    visited_risk_area = yes_no(QUESTIONS[0][1], initial="no")
+    has_symptoms = yes_no(QUESTIONS[1][1], initial="no")
+    had_contact = yes_no(QUESTIONS[2][1], initial="no")
     consent = forms.BooleanField(label=gettext_lazy("已询问以上情况，并告知信息用途和保存期限"), error_messages={
         "required": gettext_lazy("请先询问健康情况并告知用途，再勾选")})
 
