@@ -24,6 +24,7 @@ is refused at once.
 """
 
 import base64
+import functools
 import hmac
 import secrets
 import struct
@@ -41,11 +42,10 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from fangkong.core.db import fetch_prepared
 from fangkong.passes import services as passes
-from fangkong.passes.models import Channel, Declaration, Direction, RejectedScan
+from fangkong.passes.models import Channel, Direction, RejectedScan
 from fangkong.passes.verdict import GateDecision
 
 from .models import Colour, HealthStatus, PassCard
-from .services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL, attach_status
 
 TOKEN_SECONDS = 60  # a token is accepted this long after it was issued
 REFRESH_SECONDS = 30  # the phone fetches a fresh token this often, well before the old one expires
@@ -182,35 +182,21 @@ def read_token(code: str, *, place=None, ip="", now=None) -> _Token:
     return _Token(int.from_bytes(person_bytes, "big"), datetime.fromtimestamp(issued, tz=UTC), code)
 
 
-# The person behind a code, their latest declaration and their health-code row in one query: the
-# verify endpoint is a hot path (a gate at 8:00), like the resident's one-tap check-in.
-PERSON_SQL = f"""
-SELECT p.id, p.name, p.household_id, p.area_id,
-       d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact,
-       {STATUS_COLUMNS_SQL}
-FROM people_person p
-LEFT JOIN passes_declaration d ON d.id = (
-    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id ORDER BY d2.at DESC LIMIT 1)
-{STATUS_JOIN_SQL}
-WHERE p.id = %s
-"""
+# The person behind a code, read as the gate needs them in one query: the verify endpoint is a hot path
+# (a gate at 8:00), like the resident's one-tap check-in.
+PERSON_SQL = "SELECT {columns} FROM people_person p {joins} WHERE p.id = %s"
+
+
+@functools.cache
+def _person_sql() -> str:
+    columns, joins = passes.gate_person_sql()
+    return PERSON_SQL.format(columns=columns, joins=joins)
 
 
 def _person_for_gate(person_id: int):
-    """The person (id, name, household, area) with `declared` and a cached `health_status`, or None."""
-    from fangkong.people.models import Person
-
-    rows = fetch_prepared(PERSON_SQL, [person_id])
-    if not rows:
-        return None
-    row = rows[0]
-    person = Person.from_db(None, ["id", "name", "household_id", "area_id"], list(row[:4]))
-    decl_id, at, risk, symptoms, contact = row[4:9]
-    person.declared = None if decl_id is None else Declaration(
-        pk=decl_id, person_id=person.pk, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
-        had_contact=bool(contact))
-    attach_status(person, row[9:])
-    return person
+    """The person as passes.services.gate_person() builds them, or None."""
+    rows = fetch_prepared(_person_sql(), [person_id])
+    return passes.gate_person(rows[0]) if rows else None
 
 
 def verify(code: str, place, user, *, ip="", direction=Direction.IN, temperature=None, idempotency_key="",

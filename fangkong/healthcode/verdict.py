@@ -9,7 +9,7 @@ import datetime
 from django.utils.translation import gettext as _
 
 from fangkong.passes.models import Verdict
-from fangkong.passes.verdict import fact_provider
+from fangkong.passes.verdict import SEVERITY, fact_provider
 
 from . import services
 from .models import Colour, ColourRequirement, HealthStatus
@@ -35,12 +35,15 @@ def health_code(person, place, at, decision, temperature=None, health_status=Non
     colour = services.effective_colour(status, at)
     reasons = services.effective_reasons(status, at)
     policy = services.policy_in_force(place, at)
+    colour_verdict = Verdict.ALLOW
     if colour == Colour.RED:
-        decision.add(Verdict.DENY, _colour_reason(colour, reasons))
+        colour_verdict = Verdict.DENY
     elif colour == Colour.YELLOW:
         strict = policy is not None and policy.colour == ColourRequirement.GREEN
-        decision.add(Verdict.DENY if strict else Verdict.WARN, _colour_reason(colour, reasons))
-    _key_persons(status, decision, covered=services.covered_fact_kinds())
+        colour_verdict = Verdict.DENY if strict else Verdict.WARN
+    if colour_verdict != Verdict.ALLOW:
+        decision.add(colour_verdict, _colour_reason(colour, reasons))
+    _key_persons(status, decision, covered=services.covered_fact_kinds(), colour_verdict=colour_verdict)
     if policy is None:
         return
     if policy.test_within_hours:
@@ -53,18 +56,24 @@ def health_code(person, place, at, decision, temperature=None, health_status=Non
         decision.add(Verdict.DENY, _("该场所必须测温，请工作人员测温后登记"))
 
 
-def _key_persons(status, decision, covered):
-    """Open key-person categories that affect passage, from the status row (no query). Categories a rule
-    turns into a colour were judged above by the colour, with one reason."""
+def _key_persons(status, decision, covered, colour_verdict):
+    """Open key-person categories that affect passage, from the status row (no query).
+
+    A category's gate effect always holds. Where a rule turns the category into a colour, the colour's reason
+    already names it: the category adds its own only when its effect is stricter than the colour's verdict
+    (a deny category that a rule colours yellow still denies)."""
     from fangkong.screening.models import GateEffect
     from fangkong.screening.services import gate_effects
 
     effects = gate_effects()
     for code in status.key_persons or ():
-        if f"screening:{code}" in covered or code not in effects:
+        if code not in effects:
             continue
         effect, name = effects[code]
-        if effect == GateEffect.DENY:
+        verdict = Verdict.DENY if effect == GateEffect.DENY else Verdict.WARN
+        if f"screening:{code}" in covered and SEVERITY[verdict] <= SEVERITY[colour_verdict]:
+            continue
+        if verdict == Verdict.DENY:
             decision.add(Verdict.DENY, _("重点人员（%(category)s），管控期间不能通行，请联系社区") % {"category": name})
         else:
             decision.add(Verdict.WARN, _("重点人员（%(category)s），请核实后放行") % {"category": name})

@@ -244,16 +244,63 @@ def delete_shift(shift, *, user):
 
 # Residents' devices -------------------------------------------------------------------------------
 
-# The device's people and each one's latest declaration, in one query that SQLite and PostgreSQL share.
+GATE_PERSON_FIELDS = ("id", "name", "household_id", "area_id")  # what the verdict reads of a person
+
+
+@functools.cache
+def gate_person_sql() -> tuple[str, str]:
+    """(columns, joins) that read, for the person aliased `p`, what the gate verdict needs in the hot path's one
+    query: the person's fields in the model's own order (Model.from_db assigns values in that order), their
+    home compound, their latest declaration and their health-code row. Built once (healthcode imports this
+    module); gate_person() turns a row read with them into a Person."""
+    from fangkong.healthcode.services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL
+
+    columns = ", ".join(f"p.{field.column}" for field in _gate_person_fields())
+    return (f"{columns}, b.compound_id, d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact, "
+            f"{STATUS_COLUMNS_SQL}", GATE_PERSON_JOINS_SQL + STATUS_JOIN_SQL)
+
+
+GATE_PERSON_JOINS_SQL = """
+LEFT JOIN territory_household hh ON hh.id = p.household_id
+LEFT JOIN territory_unit u ON u.id = hh.unit_id
+LEFT JOIN territory_building b ON b.id = u.building_id
+LEFT JOIN passes_declaration d ON d.id = (
+    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id ORDER BY d2.at DESC LIMIT 1)
+"""
+
+
+@functools.cache
+def _gate_person_fields():
+    from fangkong.people.models import Person
+
+    return [field for field in Person._meta.concrete_fields if field.attname in GATE_PERSON_FIELDS]
+
+
+def gate_person(values):
+    """The Person behind a row read with gate_person_sql(), carrying `home_compound_id`, `declared` (their latest
+    declaration or None) and their health-code row, so that the verdict reads nothing more."""
+    from fangkong.healthcode.services import attach_status
+    from fangkong.people.models import Person
+
+    fields = _gate_person_fields()
+    count = len(fields)
+    person = Person.from_db(None, [field.attname for field in fields], list(values[:count]))
+    compound_id, decl_id, at, risk, symptoms, contact = values[count:count + 6]
+    person.home_compound_id = compound_id
+    person.declared = None if decl_id is None else Declaration(
+        pk=decl_id, person_id=person.pk, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
+        had_contact=bool(contact))
+    attach_status(person, values[count + 6:])
+    return person
+
+
+# The device's people, each read as gate_person() needs them, in one query.
 DEVICE_MEMBERS_SQL = """
-SELECT m.id, m.label, p.id, p.name, p.household_id, p.area_id,
-       d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact, {status_columns}
+SELECT m.id, m.label, {columns}
 FROM passes_devicemember m
 JOIN passes_device v ON v.id = m.device_id AND v.revoked_at IS NULL
 JOIN people_person p ON p.id = m.person_id
-LEFT JOIN passes_declaration d ON d.id = (
-    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = m.person_id ORDER BY d2.at DESC LIMIT 1)
-{status_join}
+{joins}
 WHERE m.device_id = %s
 ORDER BY m.added_at
 """
@@ -261,20 +308,16 @@ ORDER BY m.added_at
 
 @functools.cache
 def _device_members_sql() -> str:
-    """DEVICE_MEMBERS_SQL with the health-code columns, built once (healthcode imports this module)."""
-    from fangkong.healthcode.services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL
-
-    return DEVICE_MEMBERS_SQL.format(status_columns=STATUS_COLUMNS_SQL, status_join=STATUS_JOIN_SQL)
+    columns, joins = gate_person_sql()
+    return DEVICE_MEMBERS_SQL.format(columns=columns, joins=joins)
 
 
 def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember]]:
     """The device behind a signed cookie and the people registered on it, in one query.
 
-    Each member's person carries `declared`, their latest declaration (or None), and their health-code
-    status row, read in the same query, so that a one-tap check-in needs no other read before its INSERT
-    (DESIGN.md, the hot path).
-    It is hand-written SQL because this is the hot path: the ORM's compilation of the same query
-    cost more than the query itself (bench/checkin.py).
+    Each member's person is a gate_person(): a one-tap check-in needs no other read before its INSERT
+    (DESIGN.md, the hot path). It is hand-written SQL because this is the hot path: the ORM's compilation of
+    the same query cost more than the query itself (bench/checkin.py).
     """
     if not cookie:
         return None, []
@@ -282,23 +325,11 @@ def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember
         device_id = uuid.UUID(signing.loads(cookie, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE))
     except (signing.BadSignature, ValueError, TypeError):
         return None, []
-    from fangkong.healthcode.services import attach_status
-    from fangkong.people.models import Person
-
     rows = fetch_prepared(_device_members_sql(), [Device._meta.pk.get_db_prep_value(device_id, connection)])
     if not rows:
         return None, []
-    members = []
-    for row in rows:
-        member_id, label, person_id, name, household_id, area_id, decl_id, at, risk, symptoms, contact = row[:11]
-        person = Person.from_db(None, ["id", "name", "household_id", "area_id"],
-                                [person_id, name, household_id, area_id])
-        attach_status(person, row[11:])  # the health code's one row, read in the same query
-        person.declared = None if decl_id is None else Declaration(
-            pk=decl_id, person_id=person_id, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
-            had_contact=bool(contact))
-        member = DeviceMember(pk=member_id, device_id=device_id, person=person, label=label)
-        members.append(member)
+    members = [DeviceMember(pk=row[0], device_id=device_id, person=gate_person(row[2:]), label=row[1])
+               for row in rows]
     return Device(pk=device_id), members
 
 

@@ -77,6 +77,5 @@ def declared_health(person, place, at, decision, declaration=None, **facts):
 def residents_only(person, place, at, decision, **facts):
     if place.policy != PassPolicy.RESIDENTS or place.compound_id is None:
         return
-    household = person.household
-    if household is None or household.unit_id is None or household.unit.building.compound_id != place.compound_id:
+    if person.home_compound_id != place.compound_id:
         decision.add(Verdict.WARN, _("非本小区住户，请核实登记"))

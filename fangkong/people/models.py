@@ -3,6 +3,7 @@
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.scope import ScopedQuerySet
@@ -177,6 +178,17 @@ class Person(Audited):
     @property
     def name_masked(self) -> str:
         return mask_name(self.name)
+
+    @cached_property
+    def home_compound_id(self) -> int | None:
+        """The compound (小区) of the person's household, for residents-only gates; None without one.
+        The gate's hot paths set it from their one query (passes.services.gate_person)."""
+        if self.household_id is None:
+            return None
+        from fangkong.territory.models import Household
+
+        return Household.objects.filter(pk=self.household_id).values_list("unit__building__compound_id",
+                                                                          flat=True).first()
 
 
 class CareGroup(models.TextChoices):
