@@ -70,7 +70,8 @@ def generated_persons(district, users):
         person = _person(f"测试{'甲乙丙丁戊己庚辛'[index % 8]}{index}", resident_id("1970-01-01", index),
                          rng.choice(areas), rng.choice(homes))
         for minutes in rng.sample(range(1, 5000), rng.randrange(4)):
-            Declaration.objects.create(person=person, consent_version="test", at=now - datetime.timedelta(minutes=minutes),
+            at = now - datetime.timedelta(minutes=minutes)
+            Declaration.objects.create(person=person, consent_version="test", at=at,
                                        visited_risk_area=rng.random() < 0.3, has_symptoms=rng.random() < 0.3,
                                        had_contact=rng.random() < 0.3)
         if rng.random() < 0.3:
