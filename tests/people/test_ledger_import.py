@@ -12,7 +12,7 @@ from fangkong.territory.models import Building, Compound, Household, Unit
 from tests.conftest import resident_id
 
 HEADER = ["社区/村", "网格", "小区/楼院", "楼栋", "单元", "门牌/房号", "地址", "姓名", "证件类型", "证件号码", "手机号",
-          "与户主关系", "人口类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]
+          "与户主关系", "人口类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次", "性别"]
 
 
 def row(name, number, room="301", role="", residency="户籍人口", returned="", origin="", doses=2,
