@@ -68,7 +68,7 @@ RESIDENCY_WORDS = {
                          "租户", "租房", "租住", "外地", "外地人口", "外地人", "非户籍", "非本地", "流入人口"],
 }
 DOCUMENT_WORDS = {DocumentType.RESIDENT_ID: ["身份证", "居民身份证", "二代身份证", "身份证号"]}
-SEX_WORDS = {Sex.MALE: ["男性", "M", "m", "男士"], Sex.FEMALE: ["女性", "F", "f", "女士"]}
+SEX_WORDS = {Sex.MALE: ["男性", "m", "男士"], Sex.FEMALE: ["女性", "f", "女士"]}
 # Excel keeps 15 significant digits of a number: an 18-digit identity number typed into a number cell loses its
 # last three (they become 000), and is shown as 4.10105E+17.
 EXCEL_DIGITS = 15
@@ -152,7 +152,7 @@ class LedgerImporter:
         if missing_required:
             names = "、".join(missing_required)
             message = _("缺少列：%(columns)s。请使用下载的模板") % {"columns": names}
-            if "community" not in position:
+            if labels["community"] in missing_required:
                 message += _("；也可以在导入页选择“默认社区/村”")
             errors.add(self.header_row, names, message)
             return []
