@@ -16,7 +16,7 @@ from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 
 from .models import ImportJob, JobStatus
-from .xlsx import check_upload, read_rows, safe_cell
+from .xlsx import cell_text, check_upload, read_rows, safe_cell
 
 IMPORTERS = {}
 PROGRESS_EVERY = 500
@@ -27,8 +27,10 @@ def importer(kind, permission=None):
 
     `cls(user)` has `columns`, `example_rows`, `validate(header, body, errors, progress)` returning what
     `save(valid)` writes; `save` returns a summary dict of counts; `accepts_csv = True` lets a kind take .csv
-    files too. The permission is the one place that says who may import a kind: the API
-    (fangkong/core/api_imports.py) reads it; without one only superusers may.
+    files too. Optionally `header_aliases` ({key: [other names]}) helps find the header row under title rows,
+    and `notes` (set by validate) says how the file was read, on the job's page. Before validate, run() sets
+    `job` and `header_row` (the header's row number) on the instance. The permission is the one place that
+    says who may import a kind: the API (fangkong/core/api_imports.py) reads it; without one only superusers may.
     """
 
     def register(cls):
@@ -51,14 +53,16 @@ def may_import(user, kind) -> bool:
 # Other names the communities' own ledgers give a column, by the column's (Chinese) template label.
 # column_positions applies them to every importer whose template uses that label.
 HEADER_ALIASES = {
-    "证件号码": ["身份证号", "身份证号码", "公民身份号码", "身份证", "证件号"],
+    "证件号码": ["身份证号", "身份证号码", "公民身份号码", "身份证", "证件号", "居民身份证号码", "身份证件号码"],
     "手机号": ["联系电话", "电话", "手机", "手机号码", "联系方式", "电话号码"],
     "与户主关系": ["户主关系", "与户主的关系", "家庭关系"],
     "地址": ["现住址", "住址", "家庭住址", "居住地址", "详细地址"],
     "人口类型": ["人员类型", "人口类别", "人员类别", "户籍类型"],
     "社区/村": ["社区", "村", "社区（村）", "所属社区"],
     "小区/楼院": ["小区", "楼院", "小区名称"],
-    "门牌/房号": ["房号", "门牌号", "门牌", "户号", "房间号"],
+    "门牌/房号": ["房号", "门牌号", "门牌", "户号", "房间号", "门牌号码", "室"],
+    "楼栋": ["楼号", "楼栋号", "栋", "楼", "幢"],
+    "单元": ["单元号"],
     "返回日期": ["返乡日期", "返回时间", "来返日期", "返郑日期"],
     "从何地返回": ["返回地", "来源地", "从何处返回", "返回地点"],
     "工作单位": ["单位", "工作单位/学校", "就业单位"],
@@ -71,12 +75,28 @@ HEADER_ALIASES = {
 
 def header_name(cell) -> str:
     """A header cell as compared: no spaces or line breaks, no required-field star, ASCII brackets."""
-    from .xlsx import cell_text
-
     text = cell_text(cell)
     for mark in (" ", "\u3000", "\n", "\r", "*", "＊", ":", "："):
         text = text.replace(mark, "")
     return text.replace("(", "（").replace(")", "）")
+
+
+def _label_names(label) -> set[str]:
+    """A column's template label as compared, in each of the site's languages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(header_name(str(label)))
+    return names
+
+
+def _other_names(names, extra=()) -> set[str]:
+    """The other names of a column whose template names are `names` (HEADER_ALIASES, then `extra`)."""
+    other = {header_name(alias) for name in names for alias in HEADER_ALIASES.get(name, [])}
+    return other | {header_name(alias) for alias in extra}
 
 
 def column_positions(header, columns, aliases=None) -> tuple[dict, list[str]]:
@@ -86,18 +106,11 @@ def column_positions(header, columns, aliases=None) -> tuple[dict, list[str]]:
     while the import runs in a worker that speaks the default one. A column is also found under the
     other names of HEADER_ALIASES and of `aliases` ({key: [names]}), the template's own name first.
     """
-    from django.conf import settings
-    from django.utils import translation
-
     cells = [header_name(h) for h in header]
     positions, missing = {}, []
     for key, label in columns:
-        names = set()
-        for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                names.add(header_name(str(label)))
-        other = {header_name(alias) for name in names for alias in HEADER_ALIASES.get(name, [])}
-        other |= {header_name(alias) for alias in (aliases or {}).get(key, [])}
+        names = _label_names(label)
+        other = _other_names(names, (aliases or {}).get(key, []))
         found = next((i for i, cell in enumerate(cells) if cell in names), None)
         if found is None:
             found = next((i for i, cell in enumerate(cells) if cell in other and i not in positions.values()), None)
@@ -106,6 +119,54 @@ def column_positions(header, columns, aliases=None) -> tuple[dict, list[str]]:
         else:
             positions[key] = found
     return positions, missing
+
+
+def renamed_columns(header, positions, columns) -> list[str]:
+    """A note for each column found under another name than the template's: 列“身份证号” → 证件号码."""
+    labels = dict(columns)
+    return [_("列“%(name)s” → %(column)s") % {"name": cell_text(header[i]), "column": labels[key]}
+            for key, i in sorted(positions.items(), key=lambda item: item[1])
+            if header_name(header[i]) not in _label_names(labels[key])]
+
+
+HEADER_SCAN = 10  # title rows, a blank row, a 填表单位 row... above the header: it is looked for this far down
+
+
+def find_header(rows, labels, aliases=None) -> int:
+    """Index of the header row among the first HEADER_SCAN `rows`: the first one where enough of the column
+    names (`labels`, their other names and `aliases`' lists) are recognised, else the one with the most, else 0.
+
+    Real ledgers put a merged title (XX社区居民信息登记台账（2022年3月）), a blank row or a 填表单位/日期 row above
+    the header.
+    """
+    known = set()
+    for label in labels:
+        names = _label_names(label)
+        known |= names | _other_names(names)
+    known |= {header_name(name) for names in (aliases or {}).values() for name in names}
+    counts = [len({header_name(cell) for cell in row} & known) for row in rows[:HEADER_SCAN]]
+    enough = min(3, len(labels))
+    first = next((i for i, count in enumerate(counts) if count >= enough), None)
+    if first is not None:
+        return first
+    best = max(counts, default=0)
+    return counts.index(best) if best else 0
+
+
+class ValueNotes:
+    """Counts of cell values read as one of a column's choices under another name (“租户” → 流动人口), as notes."""
+
+    def __init__(self):
+        self.counts = {}
+
+    def add(self, column, text, label):
+        key = (str(column), text, str(label))
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def notes(self) -> list[str]:
+        return [_("%(column)s：“%(text)s” → %(label)s（%(n)d 行）") % {"column": column, "text": text, "label": label,
+                                                                    "n": n}
+                for (column, text, label), n in self.counts.items()]
 
 
 class RowErrors:
@@ -139,9 +200,13 @@ def run(job: ImportJob):
             rows = read_rows(io.BytesIO(fh.read()), csv=job.file_name.lower().endswith(".csv"))
     except Exception as exc:
         return _finish(job, JobStatus.FAILED, [[0, "", " ".join(getattr(exc, "messages", [str(exc)]))]])
-    header = rows[0] if rows else []
-    # (Excel row number, cells): the header is row 1; blank rows are skipped but keep the numbering.
-    body = [(number, row) for number, row in enumerate(rows[1:], start=2)
+    at = find_header(rows, handler.columns, getattr(handler, "header_aliases", None))
+    header = rows[at] if rows else []
+    # What the importer may read besides the rows: its job (options chosen on the import page) and the
+    # header's row number (row 1 unless title rows are above it), for errors about the header.
+    handler.job, handler.header_row = job, at + 1
+    # (Excel row number, cells): rows above the header are not data; blank rows are skipped but keep the numbering.
+    body = [(number, row) for number, row in enumerate(rows[at + 1:], start=at + 2)
             if any(cell not in (None, "") for cell in row)]
     job.total_rows = len(body)
     job.save(update_fields=["total_rows"])
@@ -149,13 +214,17 @@ def run(job: ImportJob):
     valid = handler.validate(header, body, errors, lambda done: _progress(job, done))
     if not body and not errors:
         errors.add(0, "", _("文件中没有数据行"))
+    # How the file was read where it differs from the template (列“身份证号” → 证件号码, “租户” → 流动人口),
+    # shown on the job's page whether it failed or not.
+    notes = {"notes": [str(note) for note in handler.notes]} if getattr(handler, "notes", None) else {}
     if errors:
+        job.summary = notes
         return _finish(job, JobStatus.FAILED, errors.items)
     with transaction.atomic(), acting_as(job.created_by):
         summary = handler.save(valid)
         audit.record(AuditAction.IMPORT, job, actor=job.created_by, object_repr=job.file_name,
-                     changes={"kind": job.kind, "rows": len(body), **summary})
-    job.summary = summary
+                     changes={"kind": job.kind, "rows": len(body), **summary, **notes})
+    job.summary = {**summary, **notes}
     # Valid rows an importer chose not to import (e.g. persons not found) are listed on the finished job's
     # page and downloadable, in `errors`: [[row number, what, why]], under the importer's skipped_header.
     skipped = [[number, str(what), str(why)] for number, what, why in getattr(handler, "skipped", [])]

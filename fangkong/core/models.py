@@ -43,6 +43,16 @@ class ImportJob(models.Model):
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     @property
+    def counts(self) -> dict:
+        """The summary's counts (新增人员: 3, ...), without the notes."""
+        return {key: n for key, n in self.summary.items() if key != "notes"}
+
+    @property
+    def notes(self) -> list[str]:
+        """How the file was read where it differs from the template (core.imports.run)."""
+        return self.summary.get("notes", [])
+
+    @property
     def percent(self):
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.finished else 0)
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import DATE_WIDGET
 from fangkong.core.identity import DocumentType
-from fangkong.territory.forms import preselect_only_community
+from fangkong.territory.forms import ImportForm, preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
 
 from . import services
@@ -86,3 +86,18 @@ class PersonForm(forms.Form):
         if self.instance is None:
             return services.create_person(self.cleaned_data, user=self.user)
         return services.update_person(self.instance, self.cleaned_data, user=self.user)
+
+
+class LedgerImportForm(ImportForm):
+    """The ledger file, and the community of its rows that name none (a select of the user's communities)."""
+
+    area = forms.ModelChoiceField(
+        label=_("默认社区/村"), queryset=Area.objects.none(), required=False,
+        empty_label=_("（不设默认，每行填写社区/村）"),
+        help_text=_("文件中没有“社区/村”列或某行没有填写时，导入到这个社区/村；文件中填写的优先"),
+        error_messages={"invalid_choice": _("所选社区/村不在您的管辖范围内")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.visible_to(user).filter(level=AreaLevel.COMMUNITY)
+        preselect_only_community(self)

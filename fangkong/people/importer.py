@@ -8,8 +8,10 @@ fields updated from the row). Nothing is saved while any row has an error.
 
 import datetime
 import itertools
+import re
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,13 +19,13 @@ from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 from fangkong.core import crypto
 from fangkong.core.identity import DocumentType, normalize_document, normalize_phone, resident_id_facts
-from fangkong.core.imports import column_positions, importer
+from fangkong.core.imports import ValueNotes, column_positions, importer, renamed_columns, start_import
 from fangkong.core.xlsx import cell_date, cell_text
 from fangkong.territory.addresses import Address, AddressBook, check_levels
 from fangkong.territory.models import Area, AreaLevel, Grid
 
 from . import services
-from .models import ID_FULL, HouseholdRole, Person, Residency, Sex
+from .models import ID_FULL, HouseholdRole, LedgerImport, Person, Residency, Sex
 
 COLUMNS = [
     ("community", gettext_lazy("社区/村")),
@@ -43,7 +45,9 @@ COLUMNS = [
     ("returned_from", gettext_lazy("从何地返回")),
     ("workplace", gettext_lazy("工作单位")),
     ("vaccine_doses", gettext_lazy("疫苗接种剂次")),
+    ("sex", gettext_lazy("性别")),
 ]
+# 社区/村 is required only when no default community applies (the user's only one, or the one chosen on the page).
 REQUIRED = {"community", "name", "id_number"}
 MAX_LENGTH = {"community": 100, "grid": 100, "compound": 100, "building": 50, "unit": 50, "room": 50,
               "address": 255}
@@ -58,13 +62,41 @@ ROLE_WORDS = {
     HouseholdRole.OTHER: ["其他", "其它", "亲属", "孙子", "孙女", "兄弟", "姐妹", "保姆"],
 }
 RESIDENCY_WORDS = {
-    Residency.PERMANENT: ["户籍", "户籍人口", "常住", "常住人口", "本地", "本地人口"],
-    Residency.FLOATING: ["流动", "流动人口", "外来", "外来人口", "暂住", "暂住人口"],
+    Residency.PERMANENT: ["户籍", "户籍人口", "户籍人员", "常住", "常住人口", "常住人员", "常住户", "本地", "本地人口",
+                          "本地人", "本地户籍", "本地居民"],
+    Residency.FLOATING: ["流动", "流动人口", "流动人员", "外来", "外来人口", "外来人员", "暂住", "暂住人口", "暂住人员",
+                         "租户", "租房", "租住", "外地", "外地人口", "外地人", "非户籍", "非本地", "流入人口"],
 }
-DOCUMENT_WORDS = {DocumentType.RESIDENT_ID: ["身份证", "居民身份证", "二代身份证"]}
+DOCUMENT_WORDS = {DocumentType.RESIDENT_ID: ["身份证", "居民身份证", "二代身份证", "身份证号"]}
+SEX_WORDS = {Sex.MALE: ["男性", "m", "男士"], Sex.FEMALE: ["女性", "f", "女士"]}
+# Excel keeps 15 significant digits of a number: an 18-digit identity number typed into a number cell loses its
+# last three (they become 000), and is shown as 4.10105E+17.
+EXCEL_DIGITS = 15
+SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 LOOKUP_CHUNK = 5000
 # Fields a merge updates from the row (the name and the document stay as registered).
 MERGED_FIELDS = ["area", "household", *services.LEDGER_FIELDS]
+
+
+def start(upload, user, community=None):
+    """Queue the import of a ledger file; `community` (checked in the user's scope by the page) takes the rows
+    that name no 社区/村."""
+    with transaction.atomic():  # the job runs on commit, with its options saved
+        job = start_import("ledger", upload, user)
+        if community is not None:
+            LedgerImport.objects.create(job=job, community=community)
+    return job
+
+
+def _lost_to_excel(value, text) -> bool:
+    """Whether an identity number was a number cell (or its text, 4.10105E+17) too long for Excel's digits."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return abs(value) >= 10 ** EXCEL_DIGITS
+    return bool(SCIENTIFIC.fullmatch(text))
+
+
+def _lost_message():
+    return _("身份证号码被 Excel 存成了数字，末几位已丢失：请把该列设置为“文本”格式后重新填写")
 
 
 def _words(choices, extra) -> dict:
@@ -82,16 +114,19 @@ class LedgerImporter:
     columns = [label for _key, label in COLUMNS]
     example_rows = [
         ["幸福里社区", "第一网格", "幸福里小区", "1号楼", "1单元", "101", "", "王建国", "居民身份证",
-         "410105195603124281", "13903711234", "户主", "户籍人口", "", "", "郑州市第一中学", 3],
+         "410105195603124281", "13903711234", "户主", "户籍人口", "", "", "郑州市第一中学", 3, ""],
         ["幸福里社区", "第一网格", "幸福里小区", "1号楼", "1单元", "101", "", "王小明", "居民身份证",
-         "410105200801155418", "", "子女", "户籍人口", "2022-03-01", "上海市浦东新区", "上海交通大学", 2],
+         "410105200801155418", "", "子女", "户籍人口", "2022-03-01", "上海市浦东新区", "上海交通大学", 2, ""],
         ["李庄村", "李庄一组", "", "", "", "", "李庄村三组12号", "李秀兰", "", "410105197108305176", "",
-         "户主", "流动人口", "", "", "", 0],
+         "户主", "流动人口", "", "", "", 0, ""],
     ]
 
     def __init__(self, user):
         self.user = user
         self.book = None
+        self.job = None
+        self.header_row = 1
+        self.notes = []
 
     @classmethod
     def alias_hint(cls) -> dict:
@@ -106,19 +141,32 @@ class LedgerImporter:
     def validate(self, header, body, errors, progress):
         position, missing = column_positions(header, COLUMNS)
         labels = {key: str(label) for key, label in COLUMNS}
-        missing_required = [labels[key] for key in REQUIRED if key not in position]
-        if missing_required:
-            names = "、".join(missing_required)
-            errors.add(1, names, _("缺少列：%(columns)s。请使用下载的模板") % {"columns": names})
-            return []
-        self.labels = labels
         self.communities = {}
         for area in Area.objects.visible_to(self.user).filter(level=AreaLevel.COMMUNITY).only("pk", "name"):
             self.communities.setdefault(area.name, []).append(area)
+        self.default = self._default_community(errors)
+        if errors:
+            return []
+        missing_required = [labels[key] for key in REQUIRED
+                            if key not in position and not (key == "community" and self.default)]
+        if missing_required:
+            names = "、".join(missing_required)
+            message = _("缺少列：%(columns)s。请使用下载的模板") % {"columns": names}
+            if labels["community"] in missing_required:
+                message += _("；也可以在导入页选择“默认社区/村”")
+            errors.add(self.header_row, names, message)
+            return []
+        self.labels = labels
+        self.notes = renamed_columns(header, position, COLUMNS)
+        if "community" not in position:
+            self.notes.append(_("文件中没有“社区/村”列：全部导入到 %(name)s") % {"name": self.default.name})
+        self.defaulted = 0
+        self.values = ValueNotes()
         self.grids = {(g.area_id, g.name): g for g in Grid.objects.visible_to(self.user)}
         self.roles = _words(HouseholdRole.choices, ROLE_WORDS)
         self.residencies = _words(Residency.choices, RESIDENCY_WORDS)
         self.documents = _words(DocumentType.choices, DOCUMENT_WORDS)
+        self.sexes = _words(Sex.choices, SEX_WORDS)
         self.today = datetime.date.today()
         seen_numbers, valid = {}, []
         for done, (number, cells) in enumerate(body, start=1):
@@ -129,9 +177,33 @@ class LedgerImporter:
             progress(done)
         if valid:
             self._check_existing(valid, errors)
+        if self.defaulted and "community" in position:
+            self.notes.append(_("“社区/村”为空的 %(n)d 行导入到 %(name)s") % {"n": self.defaulted,
+                                                                          "name": self.default.name})
+        self.notes += self.values.notes()
         if errors:
             return []
         return valid
+
+    def _default_community(self, errors):
+        """The community of rows that name none: the one chosen on the import page, else the user's only one."""
+        visible = [area for areas in self.communities.values() for area in areas]
+        chosen = LedgerImport.objects.filter(job=self.job).values_list("community_id", flat=True).first() \
+            if self.job is not None else None
+        if chosen is not None:
+            found = next((area for area in visible if area.pk == chosen), None)
+            if found is None:  # checked on the page; the user's scope may have changed since
+                errors.add(0, _("默认社区/村"), _("所选的默认社区/村不在您的管辖范围内"))
+            return found
+        return visible[0] if len(visible) == 1 else None
+
+    def _choice(self, key, words, text, choices):
+        """A cell's choice from `words`; a word other than the value and its label is noted (“租户” → 流动人口)."""
+        value = words.get(text, text)
+        label = dict(choices).get(value)
+        if label is not None and text not in (value, str(label)):
+            self.values.add(self.labels[key], text, label)
+        return value
 
     def _check_row(self, number, raw, seen_numbers, errors):
         before = len(errors.items)
@@ -145,7 +217,10 @@ class LedgerImporter:
             if len(text[key]) > limit:
                 error(key, _("不能超过%(n)d个字") % {"n": limit})
         community = None
-        if not text["community"]:
+        if not text["community"] and self.default is not None:
+            community = self.default
+            self.defaulted += 1
+        elif not text["community"]:
             error("community", _("社区/村不能为空"))
         else:
             found = self.communities.get(text["community"], [])
@@ -166,16 +241,22 @@ class LedgerImporter:
         name, message = services.clean_name(text["name"])
         if message:
             error("name", message)
-        id_type = self.documents.get(text["id_type"]) if text["id_type"] else DocumentType.RESIDENT_ID
+        id_type = DocumentType.RESIDENT_ID
+        if text["id_type"]:
+            id_type = self._choice("id_type", self.documents, text["id_type"], DocumentType.choices)
         id_number = ""
-        if id_type is None:
+        if id_type not in DocumentType.values:
             error("id_type", _("证件类型应为：%(choices)s") % {
                 "choices": "、".join(str(label) for label in DocumentType.labels)})
+        elif id_type == DocumentType.RESIDENT_ID and _lost_to_excel(raw.get("id_number"), text["id_number"]):
+            error("id_number", _lost_message())
         else:
             try:
                 id_number = normalize_document(id_type, text["id_number"])
             except ValidationError as exc:
-                error("id_number", exc.messages[0])
+                # 18 digits ending in 000 that fail the checksum: a number cell Excel rounded, then saved as text.
+                lost = id_type == DocumentType.RESIDENT_ID and re.fullmatch(r"\d{15}000", text["id_number"])
+                error("id_number", _lost_message() if lost else exc.messages[0])
             else:
                 earlier = seen_numbers.setdefault((id_type, id_number), number)
                 if earlier != number:
@@ -186,11 +267,17 @@ class LedgerImporter:
                 phone = normalize_phone(text["phone"])
             except ValidationError as exc:
                 error("phone", exc.messages[0])
+        sex = Sex.UNKNOWN
+        if text["sex"]:  # a resident id says the sex itself; the column serves the other documents
+            sex = self._choice("sex", self.sexes, text["sex"], Sex.choices)
+            if sex not in Sex.values:
+                error("sex", _("性别应为：男、女"))
         fields = {"household_role": "", "residency": Residency.PERMANENT}
         if text["household_role"]:
-            fields["household_role"] = self.roles.get(text["household_role"], text["household_role"])
+            fields["household_role"] = self._choice("household_role", self.roles, text["household_role"],
+                                                    HouseholdRole.choices)
         if text["residency"]:
-            fields["residency"] = self.residencies.get(text["residency"], text["residency"])
+            fields["residency"] = self._choice("residency", self.residencies, text["residency"], Residency.choices)
         try:
             fields["returned_on"] = cell_date(raw.get("returned_on"))
         except ValueError:
@@ -209,7 +296,7 @@ class LedgerImporter:
             address = Address(area_id=community.pk, compound=text["compound"], building=text["building"],
                               unit=text["unit"], room=text["room"], address=text["address"], grid=grid)
         return {"number": number, "name": name, "id_type": id_type, "id_number": id_number, "phone": phone,
-                "area": community, "address": address, **ledger}
+                "sex": sex, "area": community, "address": address, **ledger}
 
     def _check_existing(self, rows, errors):
         """Documents already registered (merged in scope, an error outside it) and second household heads."""
@@ -304,7 +391,7 @@ class LedgerImporter:
             if row["id_type"] == DocumentType.RESIDENT_ID:
                 born, sex = resident_id_facts(row["id_number"])
             else:
-                born, sex = None, Sex.UNKNOWN
+                born, sex = None, row["sex"]
             return {"name": row["name"], "sex": sex, "birth_date": born, "id_type": row["id_type"],
                     "id_number_encrypted": person.id_number_encrypted, "id_index": person.id_index,
                     "id_tail4_index": person.id_tail4_index, "id_tail6_index": person.id_tail6_index,

@@ -308,3 +308,17 @@ class Tenancy(Audited):
                 condition=models.Q(moved_out__isnull=True) | models.Q(moved_out__gte=models.F("moved_in")),
                 name="tenancy_out_after_in"),
         ]
+
+
+class LedgerImport(models.Model):
+    """What the import page chose for a ledger import job: the community of rows that name none."""
+
+    job = models.OneToOneField("core.ImportJob", models.CASCADE, primary_key=True, related_name="ledger_options")
+    community = models.ForeignKey("territory.Area", models.CASCADE, related_name="+", verbose_name=_("默认社区/村"))
+
+    class Meta:
+        verbose_name = _("台账导入选项")
+        verbose_name_plural = _("台账导入选项")
+
+    def __str__(self):
+        return str(self.community)

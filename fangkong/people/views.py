@@ -9,12 +9,11 @@ from django.views.decorators.http import require_POST
 from fangkong.audit.models import AuditEvent
 from fangkong.core import imports
 from fangkong.core.pages import paginate
-from fangkong.territory.forms import ImportForm
 from fangkong.territory.models import Area, AreaLevel, Household
 
-from . import services
+from . import importer, services
 from .exports import start_export
-from .forms import PersonForm
+from .forms import LedgerImportForm, PersonForm
 from .importer import LedgerImporter
 from .models import HouseholdRole, Person, Residency, Sex, Tag
 
@@ -97,10 +96,10 @@ def person_export(request):
 @permission_required("people.import_person", raise_exception=True)
 def ledger_import(request):
     """Upload a household ledger (one row per person); the job page shows progress and row errors."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            job = imports.start_import("ledger", form.cleaned_data["file"], request.user)
+            job = importer.start(form.cleaned_data["file"], request.user, form.cleaned_data["area"])
         except ValidationError as exc:
             form.add_error("file", exc)
         else:

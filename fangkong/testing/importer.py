@@ -27,6 +27,7 @@ ALIASES = {"barcode": ["条码", "条码号", "试管编号", "管码", "barcode
 class LabResultImporter:
     accepts_csv = True
     columns = [label for _key, label in COLUMNS]
+    header_aliases = ALIASES
     example_rows = [["T20220306-000001", "阴性", "2022-03-06 18:30", "市疾控中心实验室"],
                     ["T20220306-000002", "阳性", "2022-03-06 18:30", "市疾控中心实验室"]]
 

@@ -108,6 +108,17 @@ def no_horizontal_scroll(page, width=PHONE["width"]):
     assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width}px > {width}px"
 
 
+@pytest.fixture
+def eager_tasks():
+    """Imports run as Celery tasks; here they run in the request, whatever broker the environment names."""
+    from fangkong.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 # --- data -----------------------------------------------------------------------------------------
 
 def resident_id(birth: datetime.date, sequence: int, region="410999") -> str:

@@ -34,17 +34,6 @@ def xlsx(path, rows):
     return path
 
 
-@pytest.fixture
-def eager_tasks():
-    """Imports run as Celery tasks; here they run in the request, whatever broker the environment names."""
-    from fangkong.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 def upload(page, live_server, path):
     page.goto(f"{live_server.url}/territory/import/")
     page.set_input_files("#id_file", str(path))

@@ -1,18 +1,20 @@
 """Ledger import: one row per person, all-or-nothing, merges within scope, row-numbered errors in Chinese."""
 
 import datetime
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.identity import mask_name
 from fangkong.core.models import ImportJob, JobStatus
-from fangkong.people.models import HouseholdRole, Person, Residency
+from fangkong.people.models import HouseholdRole, Person, Residency, Sex
 from fangkong.territory.models import Building, Compound, Household, Unit
 from tests.conftest import resident_id
 
 HEADER = ["社区/村", "网格", "小区/楼院", "楼栋", "单元", "门牌/房号", "地址", "姓名", "证件类型", "证件号码", "手机号",
-          "与户主关系", "人口类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次"]
+          "与户主关系", "人口类型", "返回日期", "从何地返回", "工作单位", "疫苗接种剂次", "性别"]
 
 
 def row(name, number, room="301", role="", residency="户籍人口", returned="", origin="", doses=2,
@@ -183,3 +185,140 @@ def test_missing_required_column(users, district, upload):
 def test_only_roles_that_import_may_open_the_page(users, client_for):
     assert client_for(users.grid_worker).get("/people/import/").status_code == 403
     assert client_for(users.worker_a).get("/people/import/").status_code == 200
+
+
+# --- Ledgers as the communities keep them -----------------------------------------------------------------------
+
+OWN_HEADER = ["序号", "姓名", "性别", "身份证号", "联系电话", "与户主的关系", "人员类型", "小区", "楼号", "单元",
+              "门牌号"]
+
+
+def own_ledger(rows, header=OWN_HEADER, title="幸福里社区居民信息登记台账（2022年3月）"):
+    """A ledger as a community keeps it: a merged title row, a blank row and a 填表单位 row above the header."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append([title])
+    sheet.merge_cells(f"A1:{get_column_letter(len(header))}1")
+    sheet.append([])
+    sheet.append(["填表单位：幸福里社区居委会", None, None, None, None, "填表日期：2022年3月5日"])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile("幸福里社区台账.xlsx", out.getvalue())
+
+
+@pytest.fixture
+def upload_file(client_for, django_capture_on_commit_callbacks):
+    """Post a file (and the page's other fields) to /people/import/ as `user`; the job runs when the request commits."""
+
+    def run(user, upload, **data) -> ImportJob:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(user).post("/people/import/", {"file": upload, **data})
+        assert response.status_code == 302, response.content.decode()[-2000:]
+        return ImportJob.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+
+    return run
+
+
+def test_a_workers_own_ledger_with_a_title_and_no_community_column_goes_to_their_community(
+        users, district, upload_file, client_for):
+    head, wife, tenant, lodger = (resident_id("1968-04-04"), resident_id("1970-05-05"), resident_id("1992-06-06"),
+                                  resident_id("1995-07-07"))
+    job = upload_file(users.worker_a, own_ledger([
+        [1, "赵大勇", "男", head, "13812340001", "户主", "常住人口", "幸福里小区", "5号楼", "2单元", "101"],
+        [2, "钱小梅", "女", wife, "", "妻子", "户籍人口", "幸福里小区", "5号楼", "2单元", "101"],
+        [3, "孙租客", "男性", tenant, "13812340002", "租户", "租户", "幸福里小区", "5号楼", "2单元", "102"],
+        [4, "李外来", "女", lodger, "", "租户", "外来人口", "幸福里小区", "5号楼", "2单元", "102"],
+    ]))
+    assert job.status == JobStatus.DONE, job.errors
+    assert job.total_rows == 4 and job.summary["新增人员"] == 4
+    persons = {p.name: p for p in Person.objects.filter(name__in=["赵大勇", "钱小梅", "孙租客", "李外来"])}
+    assert {p.area for p in persons.values()} == {district.community_a}
+    assert (persons["赵大勇"].residency, persons["孙租客"].residency, persons["李外来"].residency) == (
+        Residency.PERMANENT, Residency.FLOATING, Residency.FLOATING)
+    assert persons["孙租客"].household_role == HouseholdRole.TENANT and persons["赵大勇"].phone == "13812340001"
+    assert persons["钱小梅"].household.address == "幸福里小区5号楼2单元101"
+    notes = job.notes
+    assert "列“身份证号” → 证件号码" in notes and "列“联系电话” → 手机号" in notes and "列“楼号” → 楼栋" in notes
+    assert "文件中没有“社区/村”列：全部导入到 幸福里社区" in notes
+    assert "人口类型：“租户” → 流动人口（1 行）" in notes and "人口类型：“常住人口” → 户籍人口（1 行）" in notes
+    assert "与户主关系：“妻子” → 配偶（1 行）" in notes
+    page = client_for(users.worker_a).get(job.get_absolute_url()).content.decode()
+    assert "导入成功" in page and "按以下对应关系读取" in page and "“租户” → 流动人口（1 行）" in page
+    event = AuditEvent.objects.get(action=AuditAction.IMPORT, object_id=str(job.pk))
+    assert "文件中没有“社区/村”列：全部导入到 幸福里社区" in event.changes["notes"]
+
+
+def test_errors_in_a_ledger_with_title_rows_name_the_rows_as_excel_numbers_them(users, district, upload_file):
+    job = upload_file(users.worker_a, own_ledger([
+        [1, "周一", "男", resident_id("1980-01-01"), "", "户主", "本地", "幸福里小区", "6号楼", "1单元", "101"],
+        [2, "吴二", "女", resident_id("1981-01-01"), "", "邻居", "户籍", "幸福里小区", "6号楼", "1单元", "101"],
+    ]))
+    assert job.status == JobStatus.FAILED
+    assert [(number, column) for number, column, _m in job.errors] == [(6, "与户主关系")]  # header on row 4
+    assert not Person.objects.filter(name__in=["周一", "吴二"]).exists()
+    assert "列“身份证号” → 证件号码" in job.notes  # what was read is told with the errors too
+
+
+def test_an_identity_number_excel_stored_as_a_number_is_told_as_such(users, district, upload_file, client_for, xlsx):
+    good = resident_id("1985-06-12", sequence=123)  # 410105198506121230
+    rounded = good[:15] + "000"  # what Excel keeps of it: its check digit would be 3, not 0
+    job = upload_file(users.worker_a, own_ledger([
+        [1, "郑甲", "男", good, "", "户主", "户籍人口", "幸福里小区", "7号楼", "1单元", "101"],
+        [2, "郑乙", "男", 4.10105198506121e+17, "", "子女", "户籍人口", "幸福里小区", "7号楼", "1单元", "101"],
+        [3, "郑丙", "女", int(rounded), "", "子女", "户籍人口", "幸福里小区", "7号楼", "1单元", "101"],
+        [4, "郑丁", "女", rounded, "", "子女", "户籍人口", "幸福里小区", "7号楼", "1单元", "101"],
+        [5, "郑戊", "女", "4.10105E+17", "", "子女", "户籍人口", "幸福里小区", "7号楼", "1单元", "101"],
+    ]))
+    assert job.status == JobStatus.FAILED
+    lost = "身份证号码被 Excel 存成了数字，末几位已丢失：请把该列设置为“文本”格式后重新填写"
+    assert job.errors == [[n, "证件号码", lost] for n in (6, 7, 8, 9)]
+    assert not Person.objects.filter(name__startswith="郑").exists()
+    report = xlsx.rows(client_for(users.worker_a).get(f"/imports/{job.pk}/errors.xlsx").content)
+    assert report[1] == [6, "证件号码", lost]
+
+
+def test_an_officer_of_several_communities_chooses_the_default_community(users, district, upload_file, client_for,
+                                                                         xlsx):
+    page = client_for(users.officer).get("/people/import/").content.decode()
+    assert "默认社区/村" in page and "新华社区" in page and "幸福里社区" in page and "李庄村" not in page
+    rows = [[1, "冯新", "男", resident_id("1977-02-02"), "", "户主", "户籍", "", "", "", ""]]
+    job = upload_file(users.officer, own_ledger(rows, title="新华社区台账"))
+    assert job.status == JobStatus.FAILED
+    assert job.errors == [[4, "社区/村", "缺少列：社区/村。请使用下载的模板；也可以在导入页选择“默认社区/村”"]]
+
+    # A forged choice outside the officer's scope is refused on the page, and nothing is queued.
+    jobs = ImportJob.objects.count()
+    response = client_for(users.officer).post("/people/import/", {
+        "file": own_ledger(rows), "area": district.community_b.pk})
+    assert response.status_code == 200
+    assert "所选社区/村不在您的管辖范围内" in response.content.decode()
+    assert ImportJob.objects.count() == jobs
+
+    # Chosen: rows without a community go there; a community written in the file still wins.
+    header = ["社区", *OWN_HEADER]
+    job = upload_file(users.officer, own_ledger([
+        ["", *rows[0]],
+        ["幸福里社区", 2, "陈旧", "女", resident_id("1978-03-03"), "", "户主", "户籍", "", "", "", ""],
+        ["", 3, "褚新", "女", resident_id("1979-04-04"), "", "", "暂住", "", "", "", ""],
+    ], header=header), area=district.community_c.pk)
+    assert job.status == JobStatus.DONE, job.errors
+    assert Person.objects.get(name="冯新").area == district.community_c
+    assert Person.objects.get(name="褚新").area == district.community_c
+    assert Person.objects.get(name="陈旧").area == district.community_a
+    assert "“社区/村”为空的 2 行导入到 新华社区" in job.notes and "列“社区” → 社区/村" in job.notes
+
+
+def test_the_sex_column_serves_documents_other_than_the_resident_id(users, district, upload_file):
+    header = ["姓名", "证件类型", "证件号码", "性别", "人口类型"]
+    job = upload_file(users.worker_a, own_ledger([["安娜", "护照", "E12345678", "女性", "外来"],
+                                                  ["张伟", "身份证", resident_id("1990-01-01"), "女", "本地"]],
+                                                 header=header))
+    assert job.status == JobStatus.DONE, job.errors
+    assert Person.objects.get(name="安娜").sex == Sex.FEMALE
+    assert "性别：“女性” → 女（1 行）" in job.notes and "证件类型：“身份证” → 居民身份证（1 行）" in job.notes

@@ -284,3 +284,18 @@ def test_a_template_downloaded_in_english_imports_too(district, users, client_fo
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.errors
     assert Household.objects.count() == before + 13
+
+
+def test_a_title_row_and_a_blank_row_above_the_header_are_skipped(district, users, header, xlsx, run_import):
+    rows = [["东风街道辖区住户登记表（2022年3月）"], [None] * 10, header,
+            ["测试区", "东风街道", "金桥社区", "", "金桥花园", "1号楼", "1单元", "101", 1, ""],
+            ["测试区", "东风街道", "金桥社区", "", "金桥花园", "1号楼", "1单元", "102", "一楼", ""]]
+    job = job_of(run_import(users.admin, xlsx.upload(rows)))
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.total_rows == 2
+    assert job.errors == [[5, "楼层", "楼层应为 -5 到 200 之间的整数"]]  # numbered as Excel numbers the rows
+    rows[-1][-2] = 1
+    job = job_of(run_import(users.admin, xlsx.upload(rows)))
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.errors
+    assert Household.objects.filter(area__name="金桥社区").count() == 2
