@@ -1,6 +1,7 @@
 """The gate verdict: may this person pass this place now, and why not.
 
-One function for every channel (resident scan, checkpoint station, assisted registration, API).
+One function for every channel (resident scan, checkpoint station, assisted registration, API); each new fact
+is proven through every channel in tests/passes/test_verdict_matrix.py.
 Facts come from providers; later features (key persons, health code, isolation, zones) register
 theirs with `fact_provider` instead of writing another verdict function.
 """
