@@ -141,6 +141,18 @@ def test_an_officer_approves_a_pending_place_and_its_code_works(users, places, c
                                      action="update", actor=users.officer).exists()
 
 
+def test_a_pending_place_has_no_start_date_until_it_is_approved(users, places, client_for):
+    """A pending place showed 启用时间 今天 beside 尚未启用; its code is enabled only by the approval."""
+    staff = client_for(users.worker_a)
+    pending = staff.get(f"/places/{places.pending.pk}/").content.decode()
+    assert "尚未启用" in pending and "启用时间" not in pending
+    staff.post(f"/places/{places.pending.pk}/decide/", {"decision": "approve"})
+    approved = staff.get(f"/places/{places.pending.pk}/").content.decode()
+    assert "启用时间" in approved and "尚未启用" not in approved
+    places.pending.refresh_from_db()
+    assert places.pending.code_active_since == places.pending.decided_at
+
+
 def test_rejection_without_a_reason_changes_nothing(users, places, client_for):
     staff = client_for(users.worker_a)
     before = AuditEvent.objects.count()
