@@ -389,3 +389,28 @@ def test_a_name_with_markup_is_shown_as_text(users, district, client_for):
         text = staff.get(path).content.decode()
         assert "<script>alert(1)</script>" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;门岗" in text
+
+
+def test_staff_are_warned_when_the_posters_would_point_phones_at_the_server_itself(users, places, client_for,
+                                                                                   settings):
+    """The default FANGKONG_PUBLIC_URL (127.0.0.1) is printed into every QR code, and no phone can open it."""
+    staff = client_for(users.worker_a)
+    settings.FANGKONG_PUBLIC_URL = "http://127.0.0.1:8000"
+    listing = staff.get("/places/").content.decode()
+    assert 'class="notice bad" id="public-url"' in listing and "http://127.0.0.1:8000" in listing
+    assert "FANGKONG_PUBLIC_URL" in listing
+    assert 'id="public-url"' in staff.get(f"/places/{places.gate.pk}/").content.decode()
+
+    settings.FANGKONG_PUBLIC_URL = "http://192.168.1.20:8000"
+    listing = staff.get("/places/").content.decode()
+    assert "海报二维码里的地址：http://192.168.1.20:8000" in listing and "notice bad\" id=\"public-url" not in listing
+    assert 'id="public-url"' not in staff.get(f"/places/{places.gate.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("url, local", [
+    ("http://127.0.0.1:8000", True), ("http://localhost:8080", True), ("http://[::1]:8000", True),
+    ("http://0.0.0.0:8000", True), ("http://192.168.1.20:8000", False), ("https://fk.zhengzhou.gov.cn", False)])
+def test_which_public_addresses_phones_cannot_reach(url, local):
+    from fangkong.passes.posters import public_url_is_local
+
+    assert public_url_is_local(url) is local
