@@ -106,19 +106,15 @@ class AssistForm(StationForm):
     def clean(self):
         """Every field in one round: the number's checksum and the phone are told with a bad temperature or an
         unanswered question, not only after those are fixed (register_resident checks them again)."""
-        from fangkong.core.identity import normalize_document, normalize_phone
+        from fangkong.core.forms import clean_document
+        from fangkong.core.identity import normalize_phone
         from fangkong.people.services import find_duplicate
 
         data = super().clean()
-        if data.get("id_type") and data.get("id_number"):
-            try:
-                data["id_number"] = normalize_document(data["id_type"], data["id_number"])
-            except ValidationError as exc:
-                self.add_error("id_number", exc)
-            else:
-                existing = find_duplicate(data["id_type"], data["id_number"])
-                if existing is not None and data.get("name") and existing.name != data["name"].strip():
-                    self.add_error("id_number", _("证件号码与姓名不一致，请核对"))
+        if clean_document(self, data):
+            existing = find_duplicate(data["id_type"], data["id_number"])
+            if existing is not None and data.get("name") and existing.name != data["name"].strip():
+                self.add_error("id_number", _("证件号码与姓名不一致，请核对"))
         if data.get("phone"):
             try:
                 data["phone"] = normalize_phone(data["phone"])
