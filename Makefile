@@ -26,11 +26,20 @@ assets:
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
 	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
 
+# `make demo PORT=8080` serves on another port; for phones on the local network (README, "Try it"):
+# `make demo HOST=0.0.0.0 FANGKONG_PUBLIC_URL=http://192.168.1.20:8000`. The public URL is what the posters'
+# QR codes hold; its host name is allowed as a Host header. `USERS_FILE=users.json` writes the demo users.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+demo: export FANGKONG_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+demo: PUBLIC_HOST = $(firstword $(subst :, ,$(subst /, ,$(patsubst https://%,%,$(patsubst http://%,%,$(FANGKONG_PUBLIC_URL))))))
+demo: export FANGKONG_ALLOWED_HOSTS ?= 127.0.0.1,localhost,$(PUBLIC_HOST)
 demo: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
-	$(PY) manage.py demo_district --size small
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py demo_district --size small $(if $(USERS_FILE),--users-file $(USERS_FILE))
+	@echo "海报二维码地址 FANGKONG_PUBLIC_URL=$$FANGKONG_PUBLIC_URL"
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -90,11 +90,16 @@ class StreamingSheet:
     export repeats few distinct values, so here a value becomes a cell once (`text_cell`, kept by the caller)
     and a row is one string. Rows go to a temporary file; `close()` wraps them into the package (inline
     strings, so no shared-string table grows with the rows).
+
+    With `header`, the first row is the table's header: it stays in view while scrolling (a frozen pane)
+    and carries an autofilter over the table's columns, down to the row where `end_table()` was called
+    (so that a footer below the table is neither sorted nor filtered), or to the last row.
     """
 
-    def __init__(self, path, title: str, widths: dict[int, float] | None = None):
-        self.path, self.title, self.widths = path, title, widths or {}
-        self.rows = 0
+    def __init__(self, path, title: str, widths: dict[int, float] | None = None, *, header: bool = False):
+        self.path, self.title, self.widths, self.header = path, title, widths or {}, header
+        self.rows = self.header_width = 0
+        self.table_rows = None  # the table's last row, when end_table() was called
         self.letters = []
         self._file = tempfile.TemporaryFile()
         self._text = io.TextIOWrapper(self._file, encoding="utf-8")
@@ -102,6 +107,8 @@ class StreamingSheet:
     def append(self, cells) -> None:
         """The next row: cells from text_cell/number_cell/moment_cell, None for an empty one ([] for a blank row)."""
         self.rows = row = self.rows + 1
+        if row == 1:
+            self.header_width = len(cells)
         if not cells:
             return
         while len(cells) > len(self.letters):
@@ -110,19 +117,40 @@ class StreamingSheet:
                    if cell is not None]
         self._text.write(f'<row r="{row}">{"".join(written)}</row>')
 
+    def end_table(self) -> None:
+        """The rows appended so far are the table; what follows (a footer) is outside its filter."""
+        self.table_rows = self.rows
+
+    def _filter_ref(self) -> str:
+        """The autofilter's range, as $A$1:$N$68 (what Excel's defined name wants); "" without a header."""
+        if not self.header or not self.rows or not self.letters:
+            return ""
+        width = self.header_width or len(self.letters)
+        return f"$A$1:${self.letters[width - 1]}${max(1, self.table_rows or self.rows)}"
+
     def close(self) -> None:
         # Column widths as Excel stores them (XlsxWriter's arithmetic): 7-px digits plus 5 px of padding.
         cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="{(int(w * 7 + 0.5) + 5) * 256 // 7 / 256}" '
                        'customWidth="1"/>' for c, w in sorted(self.widths.items()))
+        # The header row frozen (Excel's pane below row 1) and filtered, as XlsxWriter writes them.
+        pane = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>') if self.header else ""
         head = (f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
                 f'<dimension ref="A1:{self.letters[-1] if self.letters else "A"}{max(self.rows, 1)}"/>'
-                '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
+                f'<sheetViews><sheetView tabSelected="1" workbookViewId="0">{pane}</sheetView></sheetViews>'
                 f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>').encode()
-        tail = (b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-                b"</worksheet>")
+        ref = self._filter_ref()
+        autofilter = f'<autoFilter ref="{ref.replace("$", "")}"/>' if ref else ""
+        tail = (f'</sheetData>{autofilter}'
+                '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                "</worksheet>").encode()
         title = escape(self.title, {'"': "&quot;"})
+        # Excel keeps a filter's range in a hidden defined name too; the sheet name quoted, ' doubled.
+        quoted = escape("'" + self.title.replace("'", "''") + "'")
+        names = (f'<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+                 f"{quoted}!{ref}</definedName></definedNames>") if ref else ""
         parts = {**_PARTS, "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
-                 f'<sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'}
+                 f'<sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>{names}</workbook>'}
         self._text.flush()
         # ZIP64 only when the sheet needs it (over 2 GiB): some readers still stumble over it.
         big = len(head) + self._file.tell() + len(tail) > zipfile.ZIP64_LIMIT

@@ -141,6 +141,9 @@ class PassCard(Audited):
 
     person = models.ForeignKey("people.Person", models.CASCADE, related_name="pass_cards", verbose_name=_("人员"))
     code = models.CharField(_("卡号"), max_length=64, unique=True, editable=False)
+    # The station's lookup of a typed card number: a keyed digest of the printed number (passcode.card_number),
+    # so the table alone gives no number that opens a gate.
+    number_digest = models.CharField(_("卡号摘要"), max_length=64, unique=True, editable=False)
     issued_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("发卡人"))
     issued_at = models.DateTimeField(_("发卡时间"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)

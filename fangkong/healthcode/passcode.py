@@ -18,9 +18,13 @@ app node, atomically, at no extra cost (the INSERT is made anyway). Forged, expi
 unknown and revoked codes are refused and counted in passes.RejectedScan, like bad place codes.
 
 A pass card is for a resident without a phone (the elderly): a random 128-bit card id stored in
-PassCard.code, printed with a MAC of it, so neither the database nor the audit log holds a code
-that opens a gate. Cards have no replay rule (the same card is shown every day) but a revoked card
-is refused at once.
+PassCard.code, printed in the QR code with a MAC of it, so neither the database nor the audit log
+holds a code that opens a gate. For typing when the camera fails, the card also carries a 12-digit
+number derived from the card id with a key (card_number); the database keeps only a keyed digest of
+it for the lookup. 10^12 numbers against the district's few thousand cards, typed only by logged-in
+staff of a place, with a limit on wrong numbers per user (TYPED_FAILURES_PER_WINDOW), leave guessing
+hopeless. Cards have no replay rule (the same card is shown every day) but a revoked card is refused
+at once.
 """
 
 import base64
@@ -58,11 +62,19 @@ CARD_SALT = "fangkong.healthcode.passcard"
 MAC_BYTES = 10
 CARD_ID_BYTES = 16  # 128 random bits
 CARD_MAC_BYTES = 9
+CARD_NUMBER_DIGITS = 12
+CARD_NUMBER_SALT = "fangkong.healthcode.passcard.number"
+CARD_DIGEST_SALT = "fangkong.healthcode.passcard.digest"
+# Wrong typed numbers (short numbers and card numbers) one user may enter in a window before typing is
+# refused for the rest of it: far above a guard's typos, far below what guessing needs.
+TYPED_FAILURES_PER_WINDOW = 30
+TYPED_FAILURES_WINDOW_SECONDS = 600
 _TOKEN = struct.Struct(">5sI6s")  # person id (40 bits), issued at, nonce
 
 # Reasons counted in RejectedScan (max 20 characters).
 EXPIRED, FORGED, REPLAYED, UNKNOWN = "pass_expired", "pass_forged", "pass_replayed", "pass_unknown"
 CARD_REVOKED, CARD_UNKNOWN = "card_revoked", "card_unknown"
+TOO_MANY = "typed_too_many"
 
 
 class PassCodeRefused(ValidationError):
@@ -141,6 +153,32 @@ def is_short_number(code: str) -> bool:
     return len(code) == SHORT_DIGITS and code.isdigit()
 
 
+def is_card_number(code: str) -> bool:
+    return len(code) == CARD_NUMBER_DIGITS and code.isdigit()
+
+
+def _failures_key(user) -> str:
+    return f"passcode:typed-failures:{user.pk}"
+
+
+def _check_typing_allowed(code, user, place, ip):
+    """Refuse typed numbers from a user who has typed too many wrong ones lately (guessing, not typos)."""
+    if user is not None and (cache.get(_failures_key(user)) or 0) >= TYPED_FAILURES_PER_WINDOW:
+        _refuse(code, TOO_MANY, _("输错数字次数过多，请10分钟后再输入，或扫码核验"), place, ip)
+
+
+def _count_typing_failure(user):
+    if user is None:
+        return
+    key = _failures_key(user)
+    if cache.add(key, 1, TYPED_FAILURES_WINDOW_SECONDS):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired in between
+        cache.add(key, 1, TYPED_FAILURES_WINDOW_SECONDS)
+
+
 @dataclass(frozen=True)
 class _Token:
     person_id: int
@@ -153,17 +191,20 @@ def _refuse(code, reason, message, place=None, ip=""):
     raise PassCodeRefused(message, reason)
 
 
-def read_token(code: str, *, place=None, ip="", now=None) -> _Token:
+def read_token(code: str, *, place=None, ip="", now=None, user=None) -> _Token:
     """The person and time inside a pass code or its short number; PassCodeRefused (counted) otherwise."""
     now = now or timezone.now()
     code = normalize(code)
     if is_short_number(code):
+        _check_typing_allowed(code, user, place, ip)
         token = cache.get(_short_key(code))
         if token is None:
+            _count_typing_failure(user)
             _refuse(code, UNKNOWN, _("数字码无效或已过期，请让对方刷新通行码后重试"), place, ip)
         code = token
     if not code.startswith(TOKEN_PREFIX):
-        _refuse(code, UNKNOWN, _("不是通行码，请扫描居民手机上的通行码"), place, ip)
+        _refuse(code, UNKNOWN, _("不是通行码或通行卡号：请扫码，或输入手机上的8位数字码、通行卡上的12位卡号"),
+                place, ip)
     try:
         raw = _unb32(code[len(TOKEN_PREFIX):])
     except ValueError:
@@ -211,10 +252,10 @@ def verify(code: str, place, user, *, ip="", direction=Direction.IN, temperature
     if not passes.may_run_station(user, place):
         raise PermissionDenied(_("您不能在该场所核验通行码"))
     code = normalize(code)
-    if code.startswith(CARD_PREFIX):
+    if code.startswith(CARD_PREFIX) or is_card_number(code):
         return _verify_card(code, place, user, ip=ip, direction=direction, temperature=temperature,
                             idempotency_key=idempotency_key or uuid.uuid4().hex)
-    token = read_token(code, place=place, ip=ip, now=now)
+    token = read_token(code, place=place, ip=ip, now=now, user=user)
     person = _person_for_gate(token.person_id)
     if person is None:  # a signed token of a person deleted since
         _refuse(token.text, UNKNOWN, _("通行码对应的人员不存在"), place, ip)
@@ -232,7 +273,7 @@ def identify(code: str, *, ip="", now=None):
     from fangkong.people.models import Person
 
     code = normalize(code)
-    if code.startswith(CARD_PREFIX):
+    if code.startswith(CARD_PREFIX) or is_card_number(code):
         return _card(code, ip=ip).person
     token = read_token(code, ip=ip, now=now)
     person = Person.objects.filter(pk=token.person_id).first()
@@ -249,16 +290,43 @@ def card_code(card: PassCard) -> str:
     return CARD_PREFIX + _b32(raw + _mac(CARD_SALT, raw, CARD_MAC_BYTES))
 
 
-def card_code_grouped(card: PassCard) -> str:
-    """The printed code in groups of four, for typing when the camera fails."""
-    code = card_code(card)
-    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+def number_for_card_id(card_id: str) -> str:
+    """The 12-digit number printed on the card with this stored id (PassCard.code): derived with a key, so
+    the id alone does not give it."""
+    value = int.from_bytes(_mac(CARD_NUMBER_SALT, _unb32(card_id), 8), "big") % 10 ** CARD_NUMBER_DIGITS
+    return f"{value:0{CARD_NUMBER_DIGITS}d}"
+
+
+def number_digest(number: str) -> str:
+    """What PassCard.number_digest holds for a typed card number."""
+    return salted_hmac(CARD_DIGEST_SALT, number, algorithm="sha256").hexdigest()
+
+
+def card_number(card: PassCard) -> str:
+    """The number a guard types when the camera fails (printed large on the card)."""
+    return number_for_card_id(card.code)
+
+
+def card_number_grouped(card: PassCard) -> str:
+    """The card number as printed, in groups of four: 1234 5678 9012."""
+    number = card_number(card)
+    return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
+def card_number_masked(card: PassCard) -> str:
+    """Enough of the number for staff to tell one card from another: **** **** 9012."""
+    return "**** **** " + card_number(card)[-4:]
 
 
 @transaction.atomic
 def issue_card(person, *, user) -> PassCard:
     """A new printed card for `person` (audited). Earlier cards stay valid until revoked."""
-    return PassCard.objects.create(person=person, issued_by=user, code=_b32(secrets.token_bytes(CARD_ID_BYTES)))
+    for _attempt in range(5):  # 10^12 numbers: a clash with an existing card is rare, five in a row never
+        card_id = _b32(secrets.token_bytes(CARD_ID_BYTES))
+        digest = number_digest(number_for_card_id(card_id))
+        if not PassCard.objects.filter(number_digest=digest).exists():
+            break
+    return PassCard.objects.create(person=person, issued_by=user, code=card_id, number_digest=digest)
 
 
 @transaction.atomic
@@ -272,7 +340,14 @@ def revoke_card(card: PassCard, *, user) -> PassCard:
     return card
 
 
-def _card(code: str, *, place=None, ip="") -> PassCard:
+def _card(code: str, *, place=None, ip="", user=None) -> PassCard:
+    if is_card_number(code):
+        _check_typing_allowed(code, user, place, ip)
+        card = PassCard.objects.filter(number_digest=number_digest(code)).first()
+        if card is None:
+            _count_typing_failure(user)
+            _refuse(code, CARD_UNKNOWN, _("通行卡号不存在，请核对卡上的12位卡号"), place, ip)
+        return _usable(card, code, place, ip)
     try:
         raw = _unb32(code[len(CARD_PREFIX):])
     except ValueError:
@@ -285,13 +360,17 @@ def _card(code: str, *, place=None, ip="") -> PassCard:
     card = PassCard.objects.filter(code=_b32(card_id)).first()
     if card is None:
         _refuse(code, CARD_UNKNOWN, _("通行卡不存在"), place, ip)
+    return _usable(card, code, place, ip)
+
+
+def _usable(card: PassCard, code: str, place, ip) -> PassCard:
     if card.revoked_at is not None:
         _refuse(code, CARD_REVOKED, _("该通行卡已作废，请联系社区补办"), place, ip)
     return card
 
 
 def _verify_card(code, place, user, *, ip, direction, temperature, idempotency_key) -> Verified:
-    card = _card(code, place=place, ip=ip)
+    card = _card(code, place=place, ip=ip, user=user)
     person = _person_for_gate(card.person_id)
     passage = passes.record_passage(
         person, place, channel=Channel.CARD, idempotency_key=f"passcard:{card.pk}:{idempotency_key}",
@@ -355,8 +434,10 @@ def screens_for(members) -> list[PassScreen]:
 # The printed card ---------------------------------------------------------------------------------
 
 def card_pdf(card: PassCard) -> bytes:
-    """An A6 card (105 x 148 mm) that prints well in black and white: 通行卡, the masked name, a 70 mm QR
-    code with its quiet zone, the code in groups of four for typing, the issuing date and office."""
+    """An A6 card (105 x 148 mm) that prints well in black and white, top to bottom: 通行卡, the masked name,
+    a 62 mm QR code (the long card code) with its quiet zone, the 12-digit card number large in groups of
+    four for typing, the instructions and the issuing date. Every line has its own band: nothing overlaps
+    the QR code's quiet zone or another line."""
     import io
 
     import segno
@@ -375,22 +456,24 @@ def card_pdf(card: PassCard) -> bytes:
     pdf.setLineWidth(1)
     pdf.roundRect(4 * mm, 4 * mm, width - 8 * mm, height - 8 * mm, 3 * mm)
     pdf.setFont(font, 22)
-    pdf.drawCentredString(width / 2, height - 20 * mm, "通 行 卡")
+    pdf.drawCentredString(width / 2, height - 17 * mm, "通 行 卡")
     pdf.setFont(font, 16)
-    pdf.drawCentredString(width / 2, height - 30 * mm, card.person.name_masked)
-    qr_width = 70 * mm
+    pdf.drawCentredString(width / 2, height - 26 * mm, card.person.name_masked)
+    qr_width = 62 * mm
     matrix = segno.make(card_code(card), error="m", micro=False).matrix
     quiet = QUIET_MODULES * qr_width / len(matrix)
-    qr_x, qr_y = (width - qr_width) / 2, height - 36 * mm - quiet - qr_width
+    qr_x, qr_y = (width - qr_width) / 2, height - 30 * mm - quiet - qr_width
     _draw_qr(pdf, matrix, qr_x, qr_y, qr_width)
-    pdf.setFont(font, 8.5)
-    pdf.drawCentredString(width / 2, qr_y - quiet - 1 * mm, card_code_grouped(card))
+    below_qr = qr_y - quiet  # the lowest point of the quiet zone; text starts under it
+    pdf.setFont(font, 9)
+    pdf.drawCentredString(width / 2, below_qr - 4 * mm, "扫不出时，请工作人员输入卡号")
+    pdf.setFont("Helvetica-Bold", 21)
+    pdf.drawCentredString(width / 2, below_qr - 12.5 * mm, card_number_grouped(card))
     issued = timezone.localtime(card.issued_at) if card.issued_at else timezone.localtime()
-    pdf.setFont(font, 9.5)
-    pdf.drawCentredString(width / 2, 19 * mm, "出示此卡由工作人员扫码核验，仅限本人使用")
-    pdf.drawCentredString(width / 2, 14 * mm, "遗失请到社区挂失补办，旧卡立即作废")
-    pdf.drawCentredString(width / 2, 8 * mm,
-                          f"发卡日期：{issued.year}年{issued.month}月{issued.day}日  编号：{card.pk}")
+    pdf.setFont(font, 8.5)
+    pdf.drawCentredString(width / 2, 17.5 * mm, "出示此卡由工作人员扫码核验，仅限本人使用")
+    pdf.drawCentredString(width / 2, 13 * mm, "遗失请到社区挂失补办，旧卡立即作废")
+    pdf.drawCentredString(width / 2, 7.5 * mm, f"发卡日期：{issued.year}年{issued.month}月{issued.day}日")
     pdf.showPage()
     pdf.save()
     return out.getvalue()

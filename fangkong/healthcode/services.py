@@ -356,6 +356,29 @@ def may_approve(user) -> bool:
     return user.is_active and user.has_perm("healthcode.approve_override")
 
 
+def approvers_for(user) -> tuple[list[str], list]:
+    """Who decides the overrides `user` sees: the names of the roles allowed to approve, and the active
+    approvers whose area covers the user's (other than the user), for the queue to say whom to ask."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from fangkong.accounts.roles import Role
+
+    permission = Permission.objects.filter(content_type__app_label="healthcode", codename="approve_override").first()
+    if permission is None:
+        return [], []
+    roles = [str(Role(name).label) if name in Role.values else name
+             for name in Group.objects.filter(permissions=permission).order_by("name").values_list("name", flat=True)]
+    candidates = (get_user_model().objects.filter(is_active=True)
+                  .filter(Q(groups__permissions=permission) | Q(user_permissions=permission) | Q(is_superuser=True))
+                  .exclude(pk=user.pk).select_related("area").distinct().order_by("username"))
+    area_path = user.area.path if getattr(user, "area", None) else None
+    people = [c for c in candidates
+              if c.area is None or (area_path is not None and area_path.startswith(c.area.path))]
+    return roles, people
+
+
 @transaction.atomic
 def request_override(person, *, colour: str, reason: str, note: str, user, expires_at=None, days=None,
                      now=None) -> Override:

@@ -102,8 +102,11 @@ def overrides(request):
     queryset = _overrides(request.user)
     if request.GET.get("state") != "all":
         queryset = queryset.filter(state=OverrideState.PENDING)
+    may_approve = services.may_approve(request.user)
+    approver_roles, approvers = services.approvers_for(request.user)
     return render(request, "healthcode/overrides.html", {
-        **paginate(request, queryset), "may_approve": services.may_approve(request.user),
+        **paginate(request, queryset), "may_approve": may_approve,
+        "approver_roles": approver_roles, "approvers": approvers,
         "show_all": request.GET.get("state") == "all",
         "pending": Override.objects.visible_to(request.user).filter(state=OverrideState.PENDING).count(),
     })

@@ -88,7 +88,7 @@ def my_pass_code(request, person_id):
 
 class VerifyForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("通行码数字或卡号"), max_length=120, error_messages={
-        "required": gettext_lazy("请扫描通行码，或输入8位数字码/卡号")})
+        "required": gettext_lazy("请扫描通行码，或输入8位数字码/12位卡号")})
     direction = forms.ChoiceField(choices=Direction.choices, required=False)
     temperature = forms.CharField(max_length=8, required=False)
 
@@ -152,8 +152,11 @@ def _card(request, card_pk) -> PassCard:
 @permission_required("healthcode.view_passcard", raise_exception=True)
 def cards(request, person_id):
     person = _person(request, person_id)
+    cards = list(person.pass_cards.select_related("issued_by").order_by("-issued_at"))
+    for card in cards:
+        card.number_masked = passcode.card_number_masked(card)
     return render(request, "healthcode/pass_cards.html", {
-        "person": person, "cards": person.pass_cards.select_related("issued_by").order_by("-issued_at"),
+        "person": person, "cards": cards,
         "may_issue": request.user.has_perm("healthcode.add_passcard"),
         "may_revoke": request.user.has_perm("healthcode.change_passcard")})
 
@@ -197,7 +200,7 @@ def card_revoke(request, card_pk):
 # API -----------------------------------------------------------------------------------------------
 
 class VerifyInput(serializers.Serializer):
-    code = serializers.CharField(max_length=120, help_text="扫描所得通行码、8位数字码或通行卡号")
+    code = serializers.CharField(max_length=120, help_text="扫描所得通行码或通行卡码、8位数字码或通行卡上的12位卡号")
     place = serializers.IntegerField(help_text="场所编号（本人值守的场所）")
     direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.IN)
     temperature = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=8)

@@ -139,7 +139,7 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        sheet = StreamingSheet(path, str(_("出入记录")), WIDTHS)
+        sheet = StreamingSheet(path, str(_("出入记录")), WIDTHS, header=True)
         sheet.append([text_cell(title) for title in (
             _("时间"), _("场所"), _("社区/村"), _("姓名"), _("证件类型"), _("证件号码"), _("方向"), _("体温（℃）"),
             _("结果"), _("原因"), _("方式"), _("车牌"), _("登记人"), _("更正记录"))])
@@ -164,6 +164,7 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
                     text_cell(corrects % {"id": corrected}) if corrected else None))
             count += len(batch)
             ExportJob.objects.filter(pk=job.pk).update(processed_rows=count)
+        sheet.end_table()  # the footer below stays out of the filter
         sheet.append([])
         sheet.append([text_cell(_("导出人：%(user)s  时间：%(at)s  共 %(n)d 条  %(what)s") % {
             "user": user.username, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"), "n": count,

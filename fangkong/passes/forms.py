@@ -2,7 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.identity import DocumentType, normalize_document
+from fangkong.core.forms import clean_document
+from fangkong.core.identity import DocumentType
 
 from .models import Place, PlaceKind
 
@@ -46,13 +47,8 @@ class DeclarationForm(forms.Form):
             del self.fields["community"]
 
     def clean(self):
-        # The number is checked with the rest of the form, not only when the resident is saved: one round of errors.
         data = super().clean()
-        if data.get("id_type") and data.get("id_number"):
-            try:
-                data["id_number"] = normalize_document(data["id_type"], data["id_number"])
-            except ValidationError as exc:
-                self.add_error("id_number", exc)
+        clean_document(self, data)
         return data
 
     def clean_temperature(self):

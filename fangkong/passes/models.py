@@ -103,6 +103,14 @@ class Place(Audited):
     def contact_phone_masked(self) -> str:
         return mask_phone(crypto.decrypt(self.contact_phone_encrypted)) if self.contact_phone_encrypted else ""
 
+    @property
+    def code_active_since(self):
+        """When the current code began to open the gate: approval, or a later change of code; None while the
+        place has never been approved (its code exists but opens nothing)."""
+        if self.state not in (PlaceState.APPROVED, PlaceState.SUSPENDED) or self.decided_at is None:
+            return None
+        return max(self.decided_at, self.code_issued_at)
+
 
 class Device(models.Model):
     """A resident's phone, known by a signed cookie; the people registered on it pass with one tap."""

@@ -82,7 +82,13 @@ def place_list(request):
         "pending": _visible(request).filter(state=PlaceState.PENDING).count(),
         "poster_area": poster_area,
         "register_url": settings.FANGKONG_PUBLIC_URL + reverse("places:register"),
+        **_public_url(),
     })
+
+
+def _public_url():
+    """The address in the posters' QR codes, and whether phones could open it (a warning for staff if not)."""
+    return {"public_url": settings.FANGKONG_PUBLIC_URL, "public_url_local": posters.public_url_is_local()}
 
 
 def _detail_context(request, place, **forms):
@@ -94,6 +100,7 @@ def _detail_context(request, place, **forms):
     context = {
         "place": place, "ancestors": [*place.area.ancestors(), place.area],
         "verification": posters.verification_code(place),
+        **_public_url(),
         "may_approve": may_approve, "may_edit": user.has_perm("passes.change_place"),
         "may_staff": may_staff, "may_shift": may_shift,
         "may_delete_shift": user.has_perm("passes.delete_dutyshift"),

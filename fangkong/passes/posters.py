@@ -75,6 +75,22 @@ def verification_code(place) -> str:
     return salted_hmac(VERIFICATION_SALT, place.code).hexdigest()[:6].upper()
 
 
+def public_url_is_local(url: str | None = None) -> bool:
+    """Whether FANGKONG_PUBLIC_URL (printed into every QR code) names this machine only (127.0.0.1,
+    localhost, ::1, 0.0.0.0): no phone can open it, so posters printed now would not work."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url if url is not None else settings.FANGKONG_PUBLIC_URL).hostname or "").lower()
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def issuing_office(district: Area | None) -> str:
     return f"{district.name}疫情防控指挥部" if district else "疫情防控指挥部"
 

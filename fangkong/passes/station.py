@@ -103,6 +103,25 @@ class AssistForm(StationForm):
 
     field_order = ["id_type", "id_number", "name", "phone", "temperature", "direction"]
 
+    def clean(self):
+        """Every field in one round: the number's checksum and the phone are told with a bad temperature or an
+        unanswered question, not only after those are fixed (register_resident checks them again)."""
+        from fangkong.core.forms import clean_document
+        from fangkong.core.identity import normalize_phone
+        from fangkong.people.services import find_duplicate
+
+        data = super().clean()
+        if clean_document(self, data):
+            existing = find_duplicate(data["id_type"], data["id_number"])
+            if existing is not None and data.get("name") and existing.name != data["name"].strip():
+                self.add_error("id_number", _("证件号码与姓名不一致，请核对"))
+        if data.get("phone"):
+            try:
+                data["phone"] = normalize_phone(data["phone"])
+            except ValidationError as exc:
+                self.add_error("phone", exc)
+        return data
+
 
 class VehicleForm(StationForm):
     """车辆登记: a plate, the driver and passengers, each by identity number and name or picked from

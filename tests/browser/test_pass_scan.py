@@ -109,3 +109,42 @@ def test_the_guard_scans_a_residents_pass_code_with_the_phone_camera(live_server
         assert_clean(tab, allow_console=["422"])
     finally:
         camera_browser.close()
+
+
+def test_the_guard_types_the_number_printed_on_a_pass_card(live_server, phone, small_district):
+    """An elderly resident shows her printed 通行卡; the camera cannot read it, so the guard types the number as
+    printed, in groups with spaces. Once the card is revoked the same number is refused."""
+    from fangkong.healthcode import passcode
+
+    gate = Place.objects.create(area=small_district.community_a, name="幸福里小区北门", kind=PlaceKind.COMPOUND_GATE,
+                                address="文化路12号", contact_name="张三", state=PlaceState.APPROVED,
+                                measures_temperature=False, records_exit=False)
+    guard = _user("guard_a", "卡点值守甲", Role.CHECKPOINT_STAFF, small_district.community_a)
+    gate.staff.add(guard)
+    resident = small_district.person_a
+    Declaration.objects.create(person=resident, consent_version="test", at=timezone.now(), visited_risk_area=False,
+                               has_symptoms=False, had_contact=False)
+    card = passcode.issue_card(resident, user=small_district.worker_a)
+
+    login(phone, live_server, "guard_a")
+    station = phone.page
+    station.goto(f"{live_server.url}/station/{gate.pk}/")
+    expect(station.locator("label[for=ps-code]")).to_contain_text("12位卡号")
+    station.fill("#ps-code", passcode.card_number_grouped(card))
+    station.get_by_role("button", name="核验", exact=True).click()
+    result = station.locator("#pass-result .ps-result")
+    expect(result).to_have_attribute("data-verdict", "allow")
+    expect(result).to_contain_text("王*英")
+    passage = Passage.objects.get()
+    assert (passage.person_id, passage.channel, passage.recorder_id) == (resident.pk, Channel.CARD, guard.pk)
+    no_horizontal_scroll(station)
+
+    passcode.revoke_card(card, user=small_district.worker_a)
+    station.get_by_role("button", name="下一位").click()
+    station.wait_for_timeout(1300)  # the form accepts the next code after a short pause (double taps)
+    station.fill("#ps-code", passcode.card_number_grouped(card))
+    station.get_by_role("button", name="核验", exact=True).click()
+    expect(result).to_have_attribute("data-verdict", "refused")
+    expect(result).to_contain_text("该通行卡已作废")
+    assert Passage.objects.count() == 1
+    assert_clean(phone, allow_console=["422"])

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zipfile
 
 import xlsxwriter
@@ -15,17 +16,18 @@ MOMENT = datetime.datetime(2022, 3, 1, 8, 30, 15, 123456)
 WIDTHS = {0: 19, 1: 24, 5: 20}
 
 
-def streaming(path):
-    sheet = StreamingSheet(path, "出入&记录", WIDTHS)
+def streaming(path, header=False):
+    sheet = StreamingSheet(path, "出入&记录", WIDTHS, header=header)
     sheet.append([text_cell("时间"), text_cell("文字"), None, text_cell("体温")])
     for text in TEXTS:
         sheet.append([moment_cell(MOMENT), text_cell(text), None, number_cell(36.6)])
+    sheet.end_table()
     sheet.append([])
     sheet.append([text_cell("共 17 条")])
     sheet.close()
 
 
-def with_xlsxwriter(path):
+def with_xlsxwriter(path, header=False):
     """The same sheet as the passage export wrote it with XlsxWriter before (the reference)."""
     from fangkong.core.xlsx import safe_cell
 
@@ -42,6 +44,9 @@ def with_xlsxwriter(path):
         sheet.write_string(row, 1, safe_cell(text))
         sheet.write_number(row, 3, 36.6)
     sheet.write_string(len(TEXTS) + 2, 0, "共 17 条")
+    if header:
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(TEXTS), 3)
     book.close()
 
 
@@ -83,3 +88,24 @@ def test_a_sheet_is_a_plain_zip_with_the_parts_excel_needs(tmp_path):
         assert {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
                 "xl/styles.xml", "xl/worksheets/sheet1.xml"} == set(package.namelist())
     assert load_workbook(io.BytesIO(path.read_bytes())).worksheets[0].title == "空"
+
+
+def test_a_header_is_frozen_and_filters_the_table_like_xlsxwriters(tmp_path):
+    ours, reference = tmp_path / "ours.xlsx", tmp_path / "reference.xlsx"
+    streaming(ours, header=True)
+    with_xlsxwriter(reference, header=True)
+    assert read(ours, False) == read(reference, False)
+    sheets = [load_workbook(path).worksheets[0] for path in (ours, reference)]
+    assert [s.freeze_panes for s in sheets] == ["A2", "A2"]
+    assert [s.auto_filter.ref for s in sheets] == ["A1:D18", "A1:D18"]  # the footer (row 20) is not in it
+    with zipfile.ZipFile(ours) as package, zipfile.ZipFile(reference) as theirs:
+        assert "_xlnm._FilterDatabase" in package.read("xl/workbook.xml").decode()
+        name = re.search(r"<definedName[^>]*>([^<]*)<", theirs.read("xl/workbook.xml").decode())[1]
+        assert f">{name}<" in package.read("xl/workbook.xml").decode()  # the same range, quoted the same way
+
+
+def test_a_sheet_without_a_header_has_no_pane_and_no_filter(tmp_path):
+    path = tmp_path / "plain.xlsx"
+    streaming(path)
+    sheet = load_workbook(path).worksheets[0]
+    assert sheet.freeze_panes is None and sheet.auto_filter.ref is None

@@ -200,3 +200,21 @@ def test_the_hourly_command_expires_overrides(district, users, approver):
     call_command("refresh_health_codes", stdout=out)
     assert "人工赋码到期 1 条" in out.getvalue()
     assert Override.objects.get().state == OverrideState.EXPIRED
+
+
+def test_an_officer_who_cannot_decide_is_told_who_can(district, users, approver, client_for):
+    request(district.person_a, users.officer)
+    queue = client_for(users.officer).get("/health-code/overrides/").content.decode()
+    assert 'id="who-decides"' in queue and "没有审批权限" in queue
+    assert "区级管理员" in queue and "区管理员" in queue and "区管理员二" in queue
+    assert 'name="decision"' not in queue  # no buttons, and now the page says why
+
+
+def test_an_approver_alone_in_the_district_is_warned_that_their_own_requests_cannot_be_decided(
+        district, users, client_for):
+    queue = client_for(users.admin).get("/health-code/overrides/").content.decode()
+    assert "没有其他审批人" in queue
+    from fangkong.accounts.roles import Role
+
+    staff_user("admin2", Role.DISTRICT_ADMIN, district.district, full_name="区管理员二")
+    assert "没有其他审批人" not in client_for(users.admin).get("/health-code/overrides/").content.decode()

@@ -289,12 +289,66 @@ def test_staff_issue_print_and_revoke_a_card_through_the_pages(district, residen
     assert card.revoked_at == revoked_at
 
 
+def test_a_guard_types_the_printed_card_number_and_a_revoked_cards_number_is_refused(resident, gate, guard, users):
+    card = passcode.issue_card(resident, user=users.worker_a)
+    number = passcode.card_number(card)
+    assert len(number) == 12 and number.isdigit()
+    # The table holds a keyed digest of the number, never the number; the audit log neither.
+    assert number not in (card.code, card.number_digest)
+    assert PassCard.objects.filter(number_digest=passcode.number_digest(number)).get() == card
+    created = AuditEvent.objects.get(action=AuditAction.CREATE, object_type="healthcode.PassCard")
+    assert number not in str(created.changes)
+
+    typed = passcode.verify(passcode.card_number_grouped(card), gate, guard)  # "1234 5678 9012", as printed
+    assert typed.person.pk == resident.pk and typed.passage.channel == Channel.CARD
+    assert passcode.verify(number, gate, guard).passage.pk != typed.passage.pk  # shown every day, no replay rule
+    assert passcode.identify(f"{number[:6]}-{number[6:]}").pk == resident.pk
+
+    passcode.revoke_card(card, user=users.worker_a)
+    with pytest.raises(passcode.PassCodeRefused) as refused:
+        passcode.verify(number, gate, guard)
+    assert refused.value.reason == passcode.CARD_REVOKED and "作废" in refused.value.messages[0]
+    assert Passage.objects.count() == 2
+
+
+def test_a_wrong_card_number_is_refused_and_guessing_is_stopped(resident, gate, guard, users):
+    card = passcode.issue_card(resident, user=users.worker_a)
+    number = passcode.card_number(card)
+    wrong = f"{(int(number) + 1) % 10 ** 12:012d}"
+    with pytest.raises(passcode.PassCodeRefused) as refused:
+        passcode.verify(wrong, gate, guard)
+    assert refused.value.reason == passcode.CARD_UNKNOWN and "12位卡号" in refused.value.messages[0]
+
+    for _typo in range(passcode.TYPED_FAILURES_PER_WINDOW - 1):
+        with pytest.raises(passcode.PassCodeRefused):
+            passcode.verify(wrong, gate, guard)
+    # After that many wrong numbers even the right one is refused for a while: guessing, not typos.
+    with pytest.raises(passcode.PassCodeRefused) as refused:
+        passcode.verify(number, gate, guard)
+    assert refused.value.reason == passcode.TOO_MANY
+    assert Passage.objects.count() == 0
+    # Scanning still works, and another guard is not affected.
+    assert passcode.verify(passcode.card_code(card), gate, guard).person.pk == resident.pk
+    other = make_user("guard_b", Role.CHECKPOINT_STAFF, gate.area)
+    gate.staff.add(other)
+    assert passcode.verify(number, gate, other).person.pk == resident.pk
+
+
+def test_the_card_id_on_the_database_row_is_not_typed_as_a_card(resident, gate, guard, users):
+    """A new user typed the card's 编号 (its row id) from the old printout and was told 不是通行码 only."""
+    card = passcode.issue_card(resident, user=users.worker_a)
+    with pytest.raises(passcode.PassCodeRefused) as refused:
+        passcode.verify(str(card.pk), gate, guard)
+    assert "12位卡号" in refused.value.messages[0]
+
+
 def test_the_printed_card_shows_a_qr_code_that_decodes_to_the_card_code(resident, users, tmp_path):
-    """Rendered to an image with poppler and read back with zbar, as a guard's camera would."""
+    """Rendered to an image with poppler and read back with zbar, as a guard's camera would; the number is
+    printed in groups, the long code only inside the QR code, and no two lines of text overlap."""
     import shutil
     import subprocess
 
-    if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
+    if not (shutil.which("pdftoppm") and shutil.which("zbarimg") and shutil.which("pdftotext")):
         pytest.skip("poppler-utils and zbar-tools are needed to read the card back")
     card = passcode.issue_card(resident, user=users.worker_a)
     (tmp_path / "card.pdf").write_bytes(passcode.card_pdf(card))
@@ -303,8 +357,30 @@ def test_the_printed_card_shows_a_qr_code_that_decodes_to_the_card_code(resident
     decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "card.png")], capture_output=True,
                              text=True, check=True).stdout.strip()
     assert decoded == passcode.card_code(card)
-    text = subprocess.run(["pdftotext", str(tmp_path / "card.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "card.pdf"), "-"], capture_output=True,
+                          text=True).stdout
     assert "王*英" in text and "王秀英" not in text
+    assert passcode.card_number_grouped(card) in text
+    assert passcode.card_code(card)[:8] not in text.replace(" ", "")
+    boxes = text_boxes(tmp_path / "card.pdf")
+    assert len(boxes) >= 6
+    for index, (top, bottom, words) in enumerate(boxes):
+        for other_top, other_bottom, other_words in boxes[index + 1:]:
+            assert bottom <= other_top or other_bottom <= top, f"{words!r} overlaps {other_words!r}"
+
+
+def text_boxes(pdf_path):
+    """(top, bottom, text) of each printed line, from poppler's bounding boxes (points from the top)."""
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-bbox-layout", str(pdf_path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    lines = []
+    for block in re.findall(r"<line (.*?)</line>", html, re.S):
+        top, bottom = (float(re.search(rf'{edge}="([\d.]+)"', block).group(1)) for edge in ("yMin", "yMax"))
+        lines.append((top, bottom, " ".join(re.findall(r">([^<]+)</word>", block))))
+    return lines
 
 
 def test_residents_cannot_issue_cards_and_guards_cannot_see_them(district, resident, guard, client_for, users):

@@ -199,3 +199,34 @@ def test_the_api_refuses_a_forged_code_and_counts_it(district, gate, guard):
                                    format="json")
     assert response.status_code == 400 and response.json()["reason"] == "pass_forged"
     assert RejectedScan.objects.get().place == gate
+
+
+def test_the_guard_types_the_printed_card_number_at_the_station(district, gate, guard, client_for, users):
+    """The number on the card, typed with its spaces, records a passage for the card's person; once the card is
+    revoked, its number is refused and nothing is recorded."""
+    declare(district.person_a)
+    card = passcode.issue_card(district.person_a, user=users.worker_a)
+    station = client_for(guard)
+    response = station.post(f"/station/{gate.pk}/pass-code/", {"code": passcode.card_number_grouped(card)},
+                            headers={"x-requested-with": "fetch"})
+    assert response.status_code == 200 and "可以通行" in response.content.decode()
+    passage = Passage.objects.get()
+    assert passage.person == district.person_a and passage.channel == Channel.CARD and passage.place == gate
+
+    via_api = api_for(guard).post("/api/pass-codes/verify/", {"code": passcode.card_number(card), "place": gate.pk},
+                                  format="json")
+    assert via_api.status_code == 200 and via_api.json()["channel"] == Channel.CARD
+
+    passcode.revoke_card(card, user=users.worker_a)
+    refused = station.post(f"/station/{gate.pk}/pass-code/", {"code": passcode.card_number_grouped(card)},
+                           headers={"x-requested-with": "fetch"})
+    assert refused.status_code == 422 and "该通行卡已作废" in refused.content.decode()
+    assert Passage.objects.count() == 2
+    assert RejectedScan.objects.get().reason == passcode.CARD_REVOKED
+
+
+def test_the_card_list_shows_the_end_of_each_cards_number(district, users, client_for):
+    card = passcode.issue_card(district.person_a, user=users.worker_a)
+    html = client_for(users.worker_a).get(f"/pass-cards/person/{district.person_a.pk}/").content.decode()
+    number = passcode.card_number(card)
+    assert f"**** **** {number[-4:]}" in html and number not in html

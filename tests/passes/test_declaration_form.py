@@ -17,3 +17,24 @@ def test_a_bad_number_and_unanswered_questions_are_told_together(district, clien
     assert "身份证号码校验位错误" in html
     assert html.count("请选择“是”或“否”") == 3
     assert (Person.objects.count(), Declaration.objects.count(), Device.objects.count()) == (persons, 0, 0)
+
+
+def test_my_passages_say_why_a_passage_was_a_warning_or_a_denial(district, client):
+    """我的出入记录 showed 提醒 without the reason; each 提醒/禁止 row now carries it."""
+    from fangkong.passes import services
+    from fangkong.passes.models import Channel, Declaration, Place, PlaceKind, PlaceState, Verdict
+
+    gate = Place.objects.create(area=district.community_a, name="幸福里小区北门", kind=PlaceKind.COMPOUND_GATE,
+                                address="文化路12号", contact_name="张三", state=PlaceState.APPROVED)
+    person = district.person_a
+    Declaration.objects.create(person=person, consent_version="test", visited_risk_area=True, has_symptoms=False,
+                               had_contact=False)
+    warned = services.record_passage(person, gate, channel=Channel.SCAN, idempotency_key="mine-1")
+    assert warned.verdict == Verdict.WARN and warned.reasons
+    device = services.add_to_device(None, person, "本人")
+    client.cookies[services.DEVICE_COOKIE] = services.device_cookie(device)
+
+    html = client.get(f"/c/{gate.code}/mine").content.decode()
+
+    assert "提醒" in html and "⚠" in html
+    assert all(reason in html for reason in warned.reasons)

@@ -33,3 +33,25 @@ def test_exported_cells_keep_their_types_and_stay_text(district, users):
     assert later == [datetime(2022, 3, 1, 8, 32), *person, label(Direction.OUT), None, label(Verdict.ALLOW), "'-2+3",
                      label(Channel.SCAN), "'@A1", None, f"更正第 {fever.pk} 条"]
     assert rows[3] == [None] * 14 and rows[4][0].startswith("导出人：worker_a") and "共 2 条" in rows[4][0]
+
+
+def test_the_header_stays_in_view_and_filters_the_passages_but_not_the_footer(district, users):
+    """Frozen first row and an autofilter over the header, down to the last passage (the footer is left out)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from fangkong.core.models import ExportJob
+    from fangkong.passes.tasks import run_export
+
+    gate = make_place(district.community_a)
+    for minute in range(3):
+        passage(district.person_a, gate, at=datetime(2022, 3, 1, 0, minute, tzinfo=UTC))
+    job = ExportJob.objects.create(kind="passages", created_by=users.worker_a, params={})
+    run_export(job.pk)
+    job.refresh_from_db()
+    with job.file.open("rb") as fh:
+        sheet = load_workbook(io.BytesIO(fh.read())).worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:N4"  # 14 columns; the header and three passages
+    assert sheet["A6"].value.startswith("导出人：worker_a")  # the footer, below the blank row, outside the filter

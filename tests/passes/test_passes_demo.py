@@ -3,6 +3,7 @@
 import random
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from fangkong.passes import demo
@@ -22,5 +23,8 @@ def test_the_demo_builds_its_figures_and_a_live_checkpoint(district, users):
     recent = Passage.objects.filter(place=post, at__gte=timezone.now() - timedelta(hours=1))
     assert recent.count() >= demo.LIVE_PASSAGES
     assert not Passage.objects.filter(at__gt=timezone.now()).exists()
+    # Every place applied before it was reviewed, and its code opened gates from the review on.
+    assert not Place.objects.filter(applied_at__gte=F("decided_at")).exists()
+    assert not Place.objects.exclude(code_issued_at=F("decided_at")).exists()
     demo.build(district.district, "small", random.Random(3), checkpoint_user=guard)  # a second run adds nothing
     assert Passage.objects.count() == passages

@@ -141,6 +141,18 @@ def test_an_officer_approves_a_pending_place_and_its_code_works(users, places, c
                                      action="update", actor=users.officer).exists()
 
 
+def test_a_pending_place_has_no_start_date_until_it_is_approved(users, places, client_for):
+    """A pending place showed 启用时间 今天 beside 尚未启用; its code is enabled only by the approval."""
+    staff = client_for(users.worker_a)
+    pending = staff.get(f"/places/{places.pending.pk}/").content.decode()
+    assert "尚未启用" in pending and "启用时间" not in pending
+    staff.post(f"/places/{places.pending.pk}/decide/", {"decision": "approve"})
+    approved = staff.get(f"/places/{places.pending.pk}/").content.decode()
+    assert "启用时间" in approved and "尚未启用" not in approved
+    places.pending.refresh_from_db()
+    assert places.pending.code_active_since == places.pending.decided_at
+
+
 def test_rejection_without_a_reason_changes_nothing(users, places, client_for):
     staff = client_for(users.worker_a)
     before = AuditEvent.objects.count()
@@ -377,3 +389,28 @@ def test_a_name_with_markup_is_shown_as_text(users, district, client_for):
         text = staff.get(path).content.decode()
         assert "<script>alert(1)</script>" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;门岗" in text
+
+
+def test_staff_are_warned_when_the_posters_would_point_phones_at_the_server_itself(users, places, client_for,
+                                                                                   settings):
+    """The default FANGKONG_PUBLIC_URL (127.0.0.1) is printed into every QR code, and no phone can open it."""
+    staff = client_for(users.worker_a)
+    settings.FANGKONG_PUBLIC_URL = "http://127.0.0.1:8000"
+    listing = staff.get("/places/").content.decode()
+    assert 'class="notice bad" id="public-url"' in listing and "http://127.0.0.1:8000" in listing
+    assert "FANGKONG_PUBLIC_URL" in listing
+    assert 'id="public-url"' in staff.get(f"/places/{places.gate.pk}/").content.decode()
+
+    settings.FANGKONG_PUBLIC_URL = "http://192.168.1.20:8000"
+    listing = staff.get("/places/").content.decode()
+    assert "海报二维码里的地址：http://192.168.1.20:8000" in listing and "notice bad\" id=\"public-url" not in listing
+    assert 'id="public-url"' not in staff.get(f"/places/{places.gate.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("url, local", [
+    ("http://127.0.0.1:8000", True), ("http://localhost:8080", True), ("http://[::1]:8000", True),
+    ("http://0.0.0.0:8000", True), ("http://192.168.1.20:8000", False), ("https://fk.zhengzhou.gov.cn", False)])
+def test_which_public_addresses_phones_cannot_reach(url, local):
+    from fangkong.passes.posters import public_url_is_local
+
+    assert public_url_is_local(url) is local

@@ -137,6 +137,15 @@ def test_an_impossible_temperature_is_explained_keeps_the_form_and_writes_nothin
     assert Declaration.objects.count() == 0
 
 
+def test_a_bad_checksum_and_a_bad_temperature_are_told_in_one_round(station, gate, new_resident_id):
+    number = new_resident_id()
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    response = station.post(f"/station/{gate.pk}/assist/", assist_form(wrong, "刘桂兰", "48", phone="12345"))
+    html = response.content.decode()
+    assert "体温应在 34.0 到 43.0 ℃ 之间" in html and "校验" in html and "手机号码应为11位" in html
+    assert Passage.objects.count() == 0 and Person.objects.filter(name="刘桂兰").count() == 0
+
+
 @pytest.mark.parametrize("temperature", ["34.0", "43.0", "36.55"])
 def test_temperatures_at_the_bounds_are_accepted(station, gate, temperature, new_resident_id):
     response = station.post(f"/station/{gate.pk}/assist/", assist_form(new_resident_id(), temperature=temperature))

@@ -37,6 +37,8 @@ def test_todays_page_lists_the_open_key_persons_to_follow_up(district, users, cl
     assert 'id="count-overdue">2<' in html and 'id="count-active">2<' in html
     assert f"/key-persons/{screened['a1'].pk}/follow-up/?next=/reports/" in html
     assert 'id="daily-submit"' in html and "还有 2 人今日未跟进" in html
+    # 提交日报 cannot succeed yet: it is disabled, and the reason above it is what a screen reader reads with it.
+    assert 'disabled aria-describedby="daily-open"' in html and 'id="daily-open"' in html
 
 
 def test_todays_counts_include_those_released_today(district, users, client_for, screened):
@@ -61,6 +63,8 @@ def test_submit_through_the_page_refused_then_frozen(district, users, client_for
     assert not DailyReport.objects.exists()
     for key in ("a1", "a2"):
         services.record_follow_up(screened[key], user=users.worker_a, temperature="36.5")
+    ready = client.get("/reports/").content.decode()
+    assert 'id="daily-submit"' in ready and "disabled" not in ready.split('id="daily-submit"')[1].split("</form>")[0]
     done = client.post("/reports/submit/", follow=True).content.decode()
     assert "今日日报已上报，数据已冻结" in done and 'id="daily-frozen"' in done
     assert 'id="daily-submit"' not in done

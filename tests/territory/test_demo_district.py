@@ -8,7 +8,7 @@ from django.core.management import call_command
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.core.identity import normalize_resident_id
-from fangkong.people.models import Person
+from fangkong.people.models import HouseholdRole, Person
 from fangkong.territory.models import Area, AreaLevel, Household
 
 
@@ -41,6 +41,21 @@ def test_the_small_demo_district_builds_once_and_is_idempotent(db, tmp_path, lea
         assert user.has_role(Role(account["role"]))
     grid_worker = User.objects.get(username=next(a["username"] for a in accounts if a["role"] == Role.GRID_WORKER))
     assert grid_worker.grid is not None and grid_worker.grid.area_id == grid_worker.area_id
+
+    # Two district admins: an override one of them requests can be approved by the other.
+    assert sum(a["role"] == Role.DISTRICT_ADMIN for a in accounts) >= 2
+    assert "district_admin2" in output
+
+    # Households are believable: a spouse of about the head's age, children younger and parents older.
+    heads = {p.household_id: p.birth_date for p in Person.objects.filter(household_role=HouseholdRole.HEAD)}
+    for member in Person.objects.exclude(household_role=HouseholdRole.HEAD).filter(household_id__in=heads):
+        years = (heads[member.household_id] - member.birth_date).days / 365.25  # > 0: older than the head
+        if member.household_role == HouseholdRole.SPOUSE:
+            assert abs(years) <= 6, member
+        elif member.household_role == HouseholdRole.CHILD:
+            assert years <= -18, member
+        elif member.household_role == HouseholdRole.PARENT:
+            assert years >= 18, member
 
     # The demo's numbers are real GB 11643 numbers, and each worker sees only their community.
     sample = Person.objects.order_by("pk")[:50]

@@ -36,6 +36,9 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕鹏辉建国志强海燕春梅文博子涵浩然欣怡雨轩"
 ROOMS_PER_FLOOR, FLOORS, UNITS = 2, 6, 2
 ROLES = [HouseholdRole.HEAD, HouseholdRole.SPOUSE, HouseholdRole.CHILD, HouseholdRole.PARENT, HouseholdRole.OTHER]
+# Birth years of a household's head by household size (1, 2, 3, 4 or more): the head of a household with parents
+# in it is young enough for them to be alive, the head of one with children old enough to have them.
+HEAD_BORN = {1: (1940, 2000), 2: (1945, 1998), 3: (1955, 1992), 4: (1962, 1990)}
 RETURNED_FROM = ["北京市", "上海市", "广东省深圳市", "浙江省杭州市", "湖北省武汉市", "境外"]
 TODAY = date.today()  # noqa: DTZ011 (return dates a few weeks back; the exact day does not matter)
 
@@ -141,9 +144,12 @@ class Command(BaseCommand):
             if self.random.random() < 0.08:
                 continue  # vacant
             floating = self.random.random() < 0.15
-            for n in range(self.random.choice([1, 2, 2, 3, 3, 3, 4, 5])):
-                person = self.person(community, household)
-                person.household_role = ROLES[min(n, len(ROLES) - 1)]
+            size = self.random.choice([1, 2, 2, 3, 3, 3, 4, 5])
+            head_year = self.random.randint(*HEAD_BORN[min(size, 4)])
+            for n in range(size):
+                role = ROLES[min(n, len(ROLES) - 1)]
+                person = self.person(community, household, self.born_in(role, head_year))
+                person.household_role = role
                 person.residency = Residency.FLOATING if floating else Residency.PERMANENT
                 if self.random.random() < 0.03:
                     person.returned_on = TODAY - timedelta(days=self.random.randint(0, 30))
@@ -152,9 +158,17 @@ class Command(BaseCommand):
                 persons.append(person)
         Person.objects.bulk_create(persons, batch_size=2000)
 
-    def person(self, community, household):
+    def born_in(self, role, head_year) -> int:
+        """A birth year that fits the person's place in the household: a spouse of about the head's age,
+        children born when the head was 22 to 38, parents 22 to 32 years older."""
+        offset = {HouseholdRole.HEAD: (0, 0), HouseholdRole.SPOUSE: (-5, 5), HouseholdRole.CHILD: (22, 38),
+                  HouseholdRole.PARENT: (-32, -22)}.get(role)
+        if offset is None:  # 其他: a lodger or relative of any age
+            return self.random.randint(1940, 2015)
+        return min(2022, head_year + self.random.randint(*offset))
+
+    def person(self, community, household, year):
         self.serial += 1
-        year = self.random.randint(1935, 2022)
         month, day = self.random.randint(1, 12), self.random.randint(1, 28)
         sequence = self.serial % 1000
         first17 = f"{SYNTHETIC_REGION}{year}{month:02d}{day:02d}{sequence:03d}"
@@ -179,6 +193,8 @@ class Command(BaseCommand):
         grid = Grid.objects.filter(area=communities[0], level=2).order_by("pk").first()
         plan = [
             ("district_admin", "区管理员", Role.DISTRICT_ADMIN, district, None),
+            # A second approver: an override needs someone other than its requester to decide it.
+            ("district_admin2", "区管理员乙", Role.DISTRICT_ADMIN, district, None),
             ("subdistrict_officer", "街道干部", Role.SUBDISTRICT_OFFICER, sub, None),
             ("community_worker", "社区工作人员甲", Role.COMMUNITY_WORKER, communities[0], None),
             ("community_worker2", "社区工作人员乙", Role.COMMUNITY_WORKER, other, None),
