@@ -8,7 +8,6 @@ from django.test import Client
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditAction, AuditEvent
-
 from tests.conftest import make_user
 
 NEW_PASSWORD = "Wangge-2022-spring"
