@@ -7,6 +7,7 @@ from fangkong.passes.models import Place
 from fangkong.territory.models import Area, Grid
 
 from . import services
+from .roles import Role
 
 LEVEL_INDENT = {"district": "", "subdistrict": "　", "community": "　　"}
 
@@ -35,8 +36,10 @@ class UserForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     role = forms.ChoiceField(label=gettext_lazy("角色"), required=False)
-    area = AreaChoiceField(label=gettext_lazy("所属区域"), queryset=Area.objects.none(), required=False)
+    area = AreaChoiceField(label=gettext_lazy("所属区域"), queryset=Area.objects.none(), required=False,
+                           empty_label=gettext_lazy("请选择"))
     grid = GridChoiceField(label=gettext_lazy("所属网格"), queryset=Grid.objects.none(), required=False,
+                           empty_label=gettext_lazy("不属于网格"),
                            help_text=gettext_lazy("网格员必填；其所属区域即网格所在社区"))
     places = PlaceChoiceField(label=gettext_lazy("值守场所"), queryset=Place.objects.none(), required=False,
                               widget=forms.SelectMultiple(attrs={"size": 6}),
@@ -68,7 +71,6 @@ class UserFilterForm(forms.Form):
 
     def __init__(self, *args, acting_user, **kwargs):
         super().__init__(*args, **kwargs)
-        from .roles import Role
-
         self.fields["role"].choices = [("", gettext_lazy("全部角色"))] + list(Role.choices)
         self.fields["area"].queryset = Area.objects.visible_to(acting_user)
+        self.fields["area"].widget.attrs["aria-label"] = gettext_lazy("所属区域")

@@ -61,7 +61,10 @@ class User(AbstractUser):
     @property
     def role_codes(self) -> set[str]:
         if not hasattr(self, "_role_codes"):
-            self._role_codes = set(self.groups.values_list("name", flat=True))
+            if "groups" in getattr(self, "_prefetched_objects_cache", {}):  # a list's prefetch_related("groups")
+                self._role_codes = {group.name for group in self.groups.all()}
+            else:
+                self._role_codes = set(self.groups.values_list("name", flat=True))
         return self._role_codes
 
     def has_role(self, role: Role) -> bool:
