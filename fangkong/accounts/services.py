@@ -5,6 +5,7 @@ whatever id a form sent), raises ValidationError with Chinese messages per field
 nothing then, and writes one audit row for what it did.
 """
 
+import re
 import secrets
 
 from axes.helpers import get_cool_off
@@ -34,6 +35,8 @@ ROLE_AREA_LEVEL = {
     Role.COMMUNITY_WORKER: AreaLevel.COMMUNITY,
     Role.GRID_WORKER: AreaLevel.COMMUNITY,
 }
+# Account names: what Django's username validator allows, in ASCII, so that they are typed alike on every phone.
+USERNAME = re.compile(r"[A-Za-z0-9@.+_-]{1,150}")
 # Generated passwords: no look-alike characters (0/o, 1/l/i), read aloud or copied from a screen.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -190,6 +193,8 @@ def create_user(data: dict, *, acting_user) -> tuple[User, str]:
     full_name = (data.get("full_name") or "").strip()
     if not username:
         errors["username"] = _("请填写账号")
+    elif not USERNAME.fullmatch(username):
+        errors["username"] = _("账号只能用字母、数字和 @ . + - _，不超过150个字符")
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = _("该账号已存在，请换一个")
     if not full_name:

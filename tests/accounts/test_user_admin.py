@@ -96,6 +96,8 @@ def test_bad_input_keeps_what_was_typed_and_says_what_is_wrong_in_chinese(distri
     missing = client_for(users.admin).post("/accounts/users/new/", {"username": "gw_new", "full_name": "吴网格",
                                                                      "role": Role.GRID_WORKER.value}).content.decode()
     assert "网格员须选择所属网格" in missing and 'value="gw_new"' in missing
+    spaced = client_for(users.admin).post("/accounts/users/new/", {"username": "wu wang", "full_name": "吴网格"})
+    assert "账号只能用字母、数字和 @ . + - _" in spaced.content.decode()
 
 
 def test_a_subdistrict_officer_sees_and_manages_only_their_subdistrict(district, users, client_for, password):
@@ -252,3 +254,23 @@ def test_the_list_filters(field, district, users, client_for):
     page = listed(client_for(users.admin).get("/accounts/users/", {field: value}))
     expected = {"role": "grid_worker", "area": "worker_b", "state": "worker_b"}[field]
     assert expected in page and "共 1 人" in page
+
+
+def test_staff_phones_are_stored_encrypted_and_follow_a_key_rotation(settings, users, leaks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from fangkong.core import crypto
+
+    user = users.grid_worker
+    user.set_phone("13703715678")
+    user.save()
+    assert leaks({"phone": "13703715678"}) == []
+
+    old, new = list(settings.FANGKONG_FIELD_KEYS), crypto.generate_key()
+    settings.FANGKONG_FIELD_KEYS = [new, *old]
+    call_command("rotate_field_keys", stdout=StringIO())
+    settings.FANGKONG_FIELD_KEYS = [new]  # the old key is gone
+    assert User.objects.get(pk=user.pk).phone == "13703715678"
+    assert list(User.objects.search("13703715678")) == list(User.objects.search("5678")) == [user]
