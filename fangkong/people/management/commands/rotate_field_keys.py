@@ -7,8 +7,8 @@ command, then remove the old keys. Lookups match rows under any listed key in th
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from fangkong.audit import services as audit
 from fangkong.accounts.models import User
+from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 from fangkong.people.models import Person
 
