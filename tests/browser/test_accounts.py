@@ -28,7 +28,11 @@ def test_the_district_admin_creates_an_account_and_its_owner_logs_in(live_server
     page.fill("#id_username", "sq_zhou")
     page.fill("#id_full_name", "周晓燕")
     page.fill("#id_phone", "1390371")
+    expect(page.locator("#id_grid")).to_be_hidden()  # asked of grid workers only
+    page.select_option("#id_role", "grid_worker")
+    expect(page.locator("#id_grid")).to_be_visible()
     page.select_option("#id_role", "community_worker")
+    expect(page.locator("#id_grid")).to_be_hidden()
     page.select_option("#id_area", str(small_district.community_b.pk))
     page.get_by_role("button", name="保存").click()
     page.wait_for_load_state()
