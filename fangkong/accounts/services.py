@@ -305,3 +305,10 @@ def filter_users(acting_user, *, q="", role="", area=None, state=""):
     elif state == "locked":
         users = locked(users)
     return users.search(q)
+
+
+def counts(acting_user) -> dict:
+    """The list's header figures: accounts in use, deactivated and locked out now, in the viewer's scope."""
+    scoped = User.objects.visible_to(acting_user)
+    return {"active": scoped.filter(is_active=True).count(), "inactive": scoped.filter(is_active=False).count(),
+            "locked": locked(scoped).count()}

@@ -72,13 +72,10 @@ def user_list(request, state=""):
     listed = services.filter_users(request.user, **params).select_related("area", "grid").prefetch_related("groups")
     context = paginate(request, listed.order_by("-is_active", "area__path", "username"))
     rows = list(context["page_obj"])
-    scoped = User.objects.visible_to(request.user)
     return render(request, "accounts/user_list.html", {
         **context, "filters": filters, "state": params["state"], "rows": rows,
         "locked": services.locked_usernames(u.username for u in rows),
-        "manageable": services.manageable_ids(request.user, rows),
-        "counts": {"active": scoped.filter(is_active=True).count(), "inactive": scoped.filter(is_active=False).count(),
-                   "locked": services.locked(scoped).count()},
+        "manageable": services.manageable_ids(request.user, rows), "counts": services.counts(request.user),
     })
 
 
@@ -136,6 +133,13 @@ def _next(request, default="accounts:users"):
     return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else default
 
 
+def _target_or_self(request, pk):
+    """For 停用: oneself is answered with a message (services refuses it), anyone else as _target."""
+    if pk == request.user.pk:
+        return request.user
+    return _target(request, pk)
+
+
 @manage_users
 @require_POST
 def user_active(request, pk):
@@ -148,13 +152,6 @@ def user_active(request, pk):
     else:
         messages.success(request, (_("已启用 %(name)s") if active else _("已停用 %(name)s")) % {"name": target})
     return redirect(_next(request))
-
-
-def _target_or_self(request, pk):
-    """For 停用: oneself is answered with a message (services refuses it), anyone else as _target."""
-    if pk == request.user.pk:
-        return request.user
-    return _target(request, pk)
 
 
 @manage_users
