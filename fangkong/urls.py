@@ -71,6 +71,7 @@ urlpatterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.auth_views.LogoutView.as_view(), name="logout"),
     path("otp/", accounts.otp, name="otp"),
+    path("accounts/users/", include("fangkong.accounts.urls")),
     path("imports/<int:pk>/", core.import_job, name="import_job"),
     path("imports/<int:pk>/errors.xlsx", core.import_errors, name="import_errors"),
     path("exports/<int:pk>/", core.export_job, name="export_job"),

@@ -1,12 +1,36 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from fangkong.core import crypto
+from fangkong.core.identity import mask_phone, normalize_phone
 
 from .roles import Role
 from .scope import ScopedQuerySet
 
+# Blind-index purposes of a staff phone: the full number and its last four digits (the user list's search).
+PHONE_FULL, PHONE_TAIL4 = "user_phone", "user_phone4"
 
-class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
+
+class UserQuerySet(ScopedQuerySet):
+    def search(self, text):
+        """Name or username (part of either), or a phone number (all 11 digits or the last four)."""
+        text = (text or "").strip().replace(" ", "")
+        if not text:
+            return self
+        query = models.Q(full_name__contains=text) | models.Q(username__icontains=text)
+        if text.isdigit() and len(text) == 4:
+            query |= models.Q(phone_tail4_index__in=crypto.blind_indexes(PHONE_TAIL4, text))
+        elif any(ch.isdigit() for ch in text):
+            try:
+                query |= models.Q(phone_index__in=crypto.blind_indexes(PHONE_FULL, normalize_phone(text)))
+            except ValidationError:
+                pass
+        return self.filter(query)
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
@@ -19,12 +43,17 @@ class User(AbstractUser):
     # Grid workers see only their grid's households.
     grid = models.ForeignKey("territory.Grid", models.SET_NULL, null=True, blank=True, related_name="workers",
                              verbose_name=_("所属网格"))
+    # A staff member's phone, like residents' numbers: only encrypted, found through keyed blind indexes.
+    phone_encrypted = models.TextField(editable=False, blank=True)
+    phone_index = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    phone_tail4_index = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
 
     objects = ScopedUserManager()
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        permissions = [("manage_users", _("管理本辖区账号"))]
 
     def __str__(self):
         return self.full_name or self.username
@@ -32,7 +61,10 @@ class User(AbstractUser):
     @property
     def role_codes(self) -> set[str]:
         if not hasattr(self, "_role_codes"):
-            self._role_codes = set(self.groups.values_list("name", flat=True))
+            if "groups" in getattr(self, "_prefetched_objects_cache", {}):  # a list's prefetch_related("groups")
+                self._role_codes = {group.name for group in self.groups.all()}
+            else:
+                self._role_codes = set(self.groups.values_list("name", flat=True))
         return self._role_codes
 
     def has_role(self, role: Role) -> bool:
@@ -40,6 +72,19 @@ class User(AbstractUser):
 
     def role_labels(self) -> list[str]:
         return [role.label for role in Role if role.value in self.role_codes]
+
+    def set_phone(self, phone: str):
+        self.phone_encrypted = crypto.encrypt(phone) if phone else ""
+        self.phone_index = crypto.blind_index(PHONE_FULL, phone) if phone else ""
+        self.phone_tail4_index = crypto.blind_index(PHONE_TAIL4, phone[-4:]) if phone else ""
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
 
     def may_see_full_numbers(self) -> bool:
         return self.has_perm("people.view_full_identity")

@@ -103,6 +103,18 @@ for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER, Role.COMMUNITY_WORK
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + PASS_CARDS
 
 
+# Accounts: district admins and subdistrict officers run their area's accounts in the app (accounts.services).
+for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER):
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + ["accounts.manage_users"]
+
+# Which roles an account manager may grant (and so whose holders they may manage): a district admin any,
+# a subdistrict officer only the roles below their own, never a district admin or a fellow officer.
+GRANTABLE_ROLES = {
+    Role.DISTRICT_ADMIN: list(Role),
+    Role.SUBDISTRICT_OFFICER: [role for role in Role if role not in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER)],
+}
+
+
 def ensure_roles(sender=None, **kwargs):
     """Give each role's group the default permissions it has not been offered yet.
 
