@@ -73,6 +73,9 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
             errors["household"] = _("所选户不属于该社区/村")
     elif user.grid_id and "household" not in errors:
         errors["household"] = _("网格员登记人员必须选择所在的户")
+    visitor = instance is not None and instance.is_visitor and "residency" not in ledger
+    if household is not None and visitor and "household" not in errors:
+        errors["household"] = _("来访人员不属于任何户：请先确认为本辖区人员")
     role = ledger.get("household_role", instance.household_role if instance else "")
     if role == HouseholdRole.HEAD and household is not None and "household_role" not in errors:
         head = Person.objects.filter(household=household, household_role=HouseholdRole.HEAD)

@@ -9,13 +9,17 @@ from django.test import Client
 
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditAction, AuditEvent
+from fangkong.core.models import JobStatus
 from fangkong.healthcode import services as healthcode
 from fangkong.passes.models import Declaration, DeviceMember, Passage
 from fangkong.people.models import Person, Residency
 from tests.conftest import make_user
 from tests.passes.office_helpers import checkpoint_user, make_place
+from tests.people import test_ledger_import as ledger_import
+from tests.people.test_ledger_import import row
 
 ADDRESS = "郑州市金水区花园路8号"
+upload = ledger_import.upload  # the ledger import tests' fixture: rows uploaded through /people/import/
 
 
 @pytest.fixture
@@ -177,3 +181,30 @@ def test_the_guards_assisted_registration_makes_a_visitor(district, client_for, 
     person = Person.objects.get(name="刘桂香")
     assert person.residency == Residency.VISITOR and person.household is None
     assert Declaration.objects.get(person=person).name == "刘桂香"
+
+
+def test_a_ledger_import_confirms_a_visitor_first_seen_in_another_community(
+        district, users, client_for, new_resident_id, upload):
+    elsewhere = make_place(district.community_b, "李庄村口")
+    number = new_resident_id("1983-12-12")
+    scan(elsewhere, "马云霞", number)  # first seen in B, under a slip of the finger; lives in A
+    scan(elsewhere, "马云", number)
+    visitor = Person.objects.get(name="马云")
+    job = upload(users.worker_a, [row("马云霞", number, building="1号楼", room="102", role="配偶")])
+    assert job.status == JobStatus.DONE, job.errors
+    assert job.summary["更新人员"] == 1 and job.summary["新增人员"] == 0
+    visitor.refresh_from_db()
+    assert (visitor.name, visitor.area, visitor.household, visitor.residency) == (
+        "马云霞", district.community_a, district.household_a102, Residency.PERMANENT)
+
+
+def test_a_visitor_is_given_a_household_only_by_confirming_them(district, users, client_for, gate, new_resident_id):
+    scan(gate, "刘桂兰", new_resident_id("1958-04-02"))
+    visitor = Person.objects.get(name="刘桂兰")
+    response = client_for(users.worker_a).post(f"/people/{visitor.pk}/edit/", {
+        "name": "刘桂兰", "id_type": "resident_id", "id_number": "", "sex": "F", "phone": "",
+        "area": district.community_a.pk, "household": district.household_a102.pk, "residency": "visitor",
+        "vaccine_doses": "0"})
+    assert response.status_code == 200 and "来访人员不属于任何户：请先确认为本辖区人员" in response.content.decode()
+    visitor.refresh_from_db()
+    assert visitor.household is None and visitor.residency == Residency.VISITOR
