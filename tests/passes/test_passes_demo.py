@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from fangkong.passes import demo
 from fangkong.passes.models import Passage, Place
+from fangkong.people.models import Person
 from tests.passes.office_helpers import checkpoint_user
 
 
@@ -22,5 +23,8 @@ def test_the_demo_builds_its_figures_and_a_live_checkpoint(district, users):
     recent = Passage.objects.filter(place=post, at__gte=timezone.now() - timedelta(hours=1))
     assert recent.count() >= demo.LIVE_PASSAGES
     assert not Passage.objects.filter(at__gt=timezone.now()).exists()
+    # Visitors who declared at a place code: listed apart, counted as nobody's residents.
+    assert Person.objects.visitors().count() == demo.VISITORS["small"]
+    assert not Person.objects.visitors().exclude(household=None).exists()
     demo.build(district.district, "small", random.Random(3), checkpoint_user=guard)  # a second run adds nothing
     assert Passage.objects.count() == passages
