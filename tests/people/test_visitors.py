@@ -208,3 +208,14 @@ def test_a_visitor_is_given_a_household_only_by_confirming_them(district, users,
     assert response.status_code == 200 and "来访人员不属于任何户：请先确认为本辖区人员" in response.content.decode()
     visitor.refresh_from_db()
     assert visitor.household is None and visitor.residency == Residency.VISITOR
+
+
+def test_the_api_lists_the_ledger_and_visitors_apart(district, users, client_for, gate, new_resident_id):
+    scan(gate, "刘桂兰", new_resident_id("1958-04-02"))
+    visitor = Person.objects.get(name="刘桂兰")
+    api = client_for(users.worker_a)
+    ledger = {row["id"] for row in api.get("/api/persons/", {"page_size": 100}).json()["results"]}
+    visitors = {row["id"] for row in api.get("/api/persons/", {"residency": "visitor"}).json()["results"]}
+    assert visitor.pk not in ledger and district.person_a.pk in ledger
+    assert visitors == {visitor.pk}
+    assert api.get(f"/api/persons/{visitor.pk}/").json()["residency"] == "visitor"
