@@ -44,6 +44,8 @@ class DeclarationForm(forms.Form):
         if not ask_temperature:
             del self.fields["temperature"]
         self.fields["community"].choices = [("", _("不选（外地来访）")), *((c.pk, c.name) for c in communities)]
+        if not communities:
+            del self.fields["community"]
 
     def clean(self):
         # The number is checked with the rest of the form, not only when the resident is saved: one round of errors.
