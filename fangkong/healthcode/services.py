@@ -206,12 +206,15 @@ def colour_counts(user) -> dict[int, dict[str, int]]:
     current). Green is everyone else: a person without a status row has no facts.
 
     Red and yellow are counted through the colour index (a district has thousands, not a million); the persons
-    per area are the territory's counts, cached a minute per scope."""
+    per area are the territory's counts of residents (Person.objects.in_ledger), cached a minute per scope."""
     from fangkong.territory import services as territory
 
     by_area = {area_id: {Colour.RED: 0, Colour.YELLOW: 0, Colour.GREEN: n}
                for area_id, n in territory.grouped_counts("persons", user) if area_id}
-    rows = (HealthStatus.objects.visible_to(user).filter(colour__in=NOT_GREEN)
+    from fangkong.people.models import LEDGER_RESIDENCIES
+
+    # Residents only, like the persons counted: a red visitor is in the list below, not in a community's count.
+    rows = (HealthStatus.objects.visible_to(user).filter(colour__in=NOT_GREEN, person__residency__in=LEDGER_RESIDENCIES)
             .values("person__area_id", "colour").annotate(n=Count("pk")).order_by())
     for row in rows:
         counts = by_area.setdefault(row["person__area_id"], dict.fromkeys(Colour.values, 0))

@@ -39,6 +39,12 @@ VENUES = [("超市", PlaceKind.VENUE), ("农贸市场", PlaceKind.VENUE), ("药�
           ("物流园", PlaceKind.ENTERPRISE_GATE), ("食品厂", PlaceKind.ENTERPRISE_GATE),
           ("卡点", PlaceKind.CHECKPOINT)]
 DAYS = 21
+# 来访人员: people from elsewhere who declared at a place code, waiting for a worker's confirmation.
+VISITORS = {"small": 12, "district": 300}
+VISITOR_REGION = "410998"  # belongs to no county, like the residents' 410999, and never equal to theirs
+VISITOR_NAMES = ["周明", "吴海燕", "郑国强", "冯丽娟", "陈志刚", "褚红梅", "卫建军", "蒋晓东", "沈玉兰", "韩立新"]
+VISITOR_ADDRESSES = ["郑州市金水区花园路8号", "洛阳市西工区中州路9号", "开封市龙亭区西门大街12号",
+                     "新乡市红旗区平原路3号"]
 LIVE_PASSAGES = 12  # at the demo guard's post in the last hour
 
 
@@ -63,8 +69,9 @@ def build(district: Area, size: str, rng, checkpoint_user=None):
         start = timezone.localtime(now).replace(hour=8, minute=0, second=0, microsecond=0)
         DutyShift.objects.create(place=post, user=checkpoint_user, starts_at=start - timedelta(hours=8),
                                  ends_at=start + timedelta(hours=16), duty="测温、扫码核验")
-    persons = list(Person.objects.in_area(district).values_list("pk", "area_id"))
+    persons = list(Person.objects.in_area(district).in_ledger().values_list("pk", "area_id"))
     _declarations(persons, rng, now)
+    persons += _visitors(places, VISITORS[size], rng, now)
     busy = [government] + rng.sample(places[1:], active - 1)
     live = []
     if checkpoint_user is not None:  # the guard's post has been busy this last hour: the station is live
@@ -116,6 +123,28 @@ def _declarations(persons, rng, now):
                                 visited_risk_area=risky < 0.01, has_symptoms=0.01 <= risky < 0.013,
                                 had_contact=False, consent_version="2026-11"))
     Declaration.objects.bulk_create(rows, batch_size=5000)
+
+
+def _visitors(places, count, rng, now):
+    """Visitors who declared at a place code, through the service a scan uses: [(person id, area id)]."""
+    from fangkong.core.identity import DocumentType, resident_id_check_char
+    from fangkong.people import services as people
+
+    from .services import CONSENT_VERSION, home_area
+
+    found = []
+    for n in range(count):
+        place = rng.choice(places)
+        first17 = f"{VISITOR_REGION}{rng.randint(1950, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{n:03d}"
+        declarant = people.declare_identity(name=rng.choice(VISITOR_NAMES), id_type=DocumentType.RESIDENT_ID,
+                                            id_number=first17 + resident_id_check_char(first17), phone="",
+                                            area=home_area(place))
+        Declaration.objects.create(person=declarant.person, place=place, name=declarant.name,
+                                   address=rng.choice(VISITOR_ADDRESSES), consent_version=CONSENT_VERSION,
+                                   at=now - timedelta(days=rng.randint(0, DAYS - 1)),
+                                   visited_risk_area=False, has_symptoms=False, had_contact=False)
+        found.append((declarant.person.pk, declarant.person.area_id))
+    return found
 
 
 def _passage(place, person_id, rng, now, exact=False):

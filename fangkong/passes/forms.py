@@ -27,9 +27,11 @@ class DeclarationForm(forms.Form):
         "autocomplete": "off", "inputmode": "text", "pattern": "[0-9Xx]*", "autocapitalize": "characters"}))
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
-    community = forms.TypedChoiceField(label=_("所在社区/村"), coerce=int, required=False)
     address = forms.CharField(label=_("住址"), max_length=200, required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("如：幸福里小区1号楼1单元101")}))
+    # Optional: a visitor from elsewhere leaves it empty; a resident of the district may name their community.
+    community = forms.TypedChoiceField(label=_("所在社区/村（本辖区居民选填）"), coerce=int, required=False,
+                                       empty_value=None)
     visited_risk_area = yes_no(_("14天内是否去过中高风险地区"))
     has_symptoms = yes_no(_("是否有发热、咳嗽等症状"))
     had_contact = yes_no(_("是否接触过确诊或疑似人员"))
@@ -42,8 +44,8 @@ class DeclarationForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not ask_temperature:
             del self.fields["temperature"]
-        self.fields["community"].choices = [(c.pk, c.name) for c in communities]
-        if len(self.fields["community"].choices) <= 1:
+        self.fields["community"].choices = [("", _("不选（外地来访）")), *((c.pk, c.name) for c in communities)]
+        if not communities:
             del self.fields["community"]
 
     def clean(self):

@@ -151,6 +151,9 @@ class Declaration(models.Model):
     visited_risk_area = models.BooleanField(_("14天内去过中高风险地区"))
     has_symptoms = models.BooleanField(_("有发热、咳嗽等症状"))
     had_contact = models.BooleanField(_("接触过确诊或疑似人员"))
+    # The name given with this declaration: a visitor's record follows the latest one, a ledger person's
+    # does not, so what each declaration said stays here.
+    name = models.CharField(_("申报姓名"), max_length=50, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     consent_version = models.CharField(max_length=20)
 

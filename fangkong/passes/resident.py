@@ -1,5 +1,6 @@
 """The resident's pages behind a place code: no login, no app, any phone's camera."""
 
+import copy
 import uuid
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from fangkong.territory.models import Area, AreaLevel
 
 from . import services
 from .forms import DeclarationForm
-from .models import Channel, Declaration, Direction, Passage, Verdict
+from .models import Channel, Declaration, Device, DeviceMember, Direction, Passage, Verdict
 
 HISTORY_DAYS = 14
 # The result screen's big icon and word per verdict, read by a guard from a few metres away.
@@ -39,7 +40,7 @@ def _place_or_notice(request, code):
 
 
 def _communities(place):
-    """Where a declaring resident may say they live: the communities around the place."""
+    """Where a declaring resident of the district may say they live (optional): the communities around the place."""
     area = place.area
     root = area.parent if area.level == AreaLevel.COMMUNITY and area.parent else area
     return list(Area.objects.subtree(root).filter(level=AreaLevel.COMMUNITY).order_by("path"))
@@ -66,7 +67,7 @@ def scan(request, code):
     if not context["members"] or request.GET.get("add"):
         communities = _communities(place)
         label = _("家人") if context["members"] else _("本人")
-        form = DeclarationForm(communities=communities, initial={"community": place.area_id, "label": label},
+        form = DeclarationForm(communities=communities, initial={"label": label},
                                ask_temperature=place.measures_temperature and not context["members"])
         return render(request, "passes/resident/declare.html", {**context, "form": form})
     return render(request, "passes/resident/choose.html", context)
@@ -84,26 +85,46 @@ def declare(request, code):
                            ask_temperature=place.measures_temperature and not context["members"])
     if form.is_valid():
         data = form.cleaned_data
-        area = next((c for c in communities if c.pk == data.get("community")), None) or \
-            (place.area if place.area.level == AreaLevel.COMMUNITY else communities[0])
+        label = data["label"] or _("本人")
+        # A new declarant is a visitor filed under the community they named, else where they were first seen.
+        area = next((c for c in communities if c.pk == data.get("community")), None) or services.home_area(place)
         try:
             with transaction.atomic():
-                person = people.register_resident(name=data["name"], id_type=data["id_type"],
-                                                   id_number=data["id_number"], phone=data["phone"], area=area)
-                Declaration.objects.create(person=person, place=place, address=data["address"],
-                                           consent_version=services.CONSENT_VERSION, **form.answers())
-                device = services.add_to_device(context["device"], person, data["label"] or _("本人"))
+                declarant = people.declare_identity(name=data["name"], id_type=data["id_type"],
+                                                    id_number=data["id_number"], phone=data["phone"], area=area)
+                person, device = _declared(declarant, place, context["device"], label, data["address"],
+                                           form.answers())
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
         else:
             if context["members"]:  # a family member added: back to choosing who passes
+                members = list(device.members.select_related("person"))
+                if not declarant.bound:
+                    members.append(DeviceMember(device=device, person=person, label=label[:20]))
                 response = render(request, "passes/resident/choose.html", {
-                    **_context(request, place), "device": device, "declared": person,
-                    "members": list(device.members.select_related("person"))})
+                    **_context(request, place), "device": device, "declared": person, "members": members})
                 return _with_cookie(request, response, device)
-            return _pass_and_show(request, place, device, [person], {person.pk: data["label"] or _("本人")})
+            return _pass_and_show(request, place, device, [person], {person.pk: label})
     return render(request, "passes/resident/declare.html", {**context, "form": form}, status=200)
+
+
+def _declared(declarant, place, device, label, address, answers):
+    """The declaration saved and the person added to the phone; (person as shown, device).
+
+    A ledger person declared under another name (declarant.bound is False) is recorded, not bound: their
+    passage is recorded with these answers, but the answers are not saved as their declaration (a stranger
+    must not change what the gate knows of them) and the phone does not get them. What the declarant sees
+    is what an unknown number gets: the name they typed, a device cookie, the same page.
+    """
+    declaration = Declaration(person=declarant.person, place=place, name=declarant.name, address=address,
+                              consent_version=services.CONSENT_VERSION, **answers)
+    if not declarant.bound:
+        shown = copy.copy(declarant.person)
+        shown.name, shown.declared = declarant.name, declaration
+        return shown, device or Device.objects.create()
+    declaration.save()
+    return declarant.person, services.add_to_device(device, declarant.person, label)
 
 
 @never_cache

@@ -514,12 +514,12 @@ def _audit_passage(passage, user, **changes):
 
 def _declaration(person, place, answers: dict) -> Declaration:
     """The answers a guard asked for on the person's behalf; saved only if a passage is written."""
-    return Declaration(person=person, place=place, consent_version=f"{CONSENT_VERSION}-assisted",
+    return Declaration(person=person, place=place, name=person.name, consent_version=f"{CONSENT_VERSION}-assisted",
                        visited_risk_area=bool(answers.get("visited_risk_area")),
                        has_symptoms=bool(answers.get("has_symptoms")), had_contact=bool(answers.get("had_contact")))
 
 
-def _home_area(place: Place):
+def home_area(place: Place):
     """The community a person registered at a gate is filed under: the place's own, or the first below it."""
     from fangkong.territory.models import Area, AreaLevel
 
@@ -560,7 +560,7 @@ def register_and_pass(place: Place, user, *, person=None, name="", id_type="resi
     new_person = person is None
     if new_person:
         person = people.register_resident(name=name, id_type=id_type, id_number=id_number, phone=phone or "",
-                                          area=_home_area(place))
+                                          area=home_area(place))
     passage = _record_with_answers(person, place, user, answers=answers, idempotency_key=idempotency_key,
                                    channel=channel, direction=direction, temperature=temperature)
     if not passage.replayed:
@@ -602,7 +602,7 @@ def record_vehicle(place: Place, user, *, plate, occupants, direction=Direction.
             try:
                 person = people.register_resident(name=row.get("name", ""), id_type=DocumentType.RESIDENT_ID,
                                                   id_number=row.get("id_number", ""), phone="",
-                                                  area=_home_area(place))
+                                                  area=home_area(place))
             except ValidationError as exc:
                 errors.update({f"occupants-{index}-{field}": messages
                                for field, messages in exc.message_dict.items()})

@@ -87,7 +87,10 @@ class PersonViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     actions_with_own_permission = ("reveal",)  # the reveal service checks the full-number permission
 
     def get_queryset(self):
-        return Person.objects.visible_to(self.request.user).select_related("area")
+        persons = Person.objects.visible_to(self.request.user).select_related("area")
+        if self.action == "list" and self.request.query_params.get("residency") != Residency.VISITOR:
+            persons = persons.in_ledger()  # the ledger, as on the page; visitors with ?residency=visitor
+        return persons
 
     def create(self, request, *args, **kwargs):
         if not request.user.has_perm("people.add_person"):

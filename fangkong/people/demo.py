@@ -25,7 +25,8 @@ def build(district, rng, workers):
     today = timezone.localdate()
     households = list(Household.objects.in_area(district).order_by("pk"))
     residents = {}
-    for person in Person.objects.in_area(district).only("pk", "household_id", "birth_date", "sex", "area_id"):
+    ledger = Person.objects.in_area(district).in_ledger()
+    for person in ledger.only("pk", "household_id", "birth_date", "sex", "area_id"):
         residents.setdefault(person.household_id, []).append(person)
     rentals, tenancies, tenants = [], [], []
     for household in rng.sample(households, len(households) // 15):

@@ -8,7 +8,7 @@ from fangkong.territory.forms import ImportForm, preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
 
 from . import services
-from .models import MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex, Tag
+from .models import LEDGER_RESIDENCIES, MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex, Tag
 
 
 class PersonForm(forms.Form):
@@ -27,8 +27,9 @@ class PersonForm(forms.Form):
     household = forms.ModelChoiceField(label=_("户"), queryset=Household.objects.none(), required=False)
     household_role = forms.ChoiceField(label=_("与户主关系"), choices=[("", "—")] + HouseholdRole.choices,
                                        required=False)
-    residency = forms.ChoiceField(label=_("人口类型"), choices=Residency.choices, initial=Residency.PERMANENT,
-                                  required=False)
+    residency = forms.ChoiceField(label=_("人口类型"), choices=[(value, Residency(value).label)
+                                                                for value in LEDGER_RESIDENCIES],
+                                  initial=Residency.PERMANENT, required=False)
     returned_on = forms.DateField(label=_("返回日期"), required=False, help_text=_("外地返回的人员填写"),
                                   widget=DATE_WIDGET)
     returned_from = forms.CharField(label=_("从何地返回"), max_length=100, required=False,
@@ -41,15 +42,22 @@ class PersonForm(forms.Form):
     tags = forms.ModelMultipleChoiceField(label=_("标签"), queryset=Tag.objects.all(), required=False,
                                           widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, user, instance: Person | None = None, **kwargs):
+    def __init__(self, *args, user, instance: Person | None = None, confirm=False, **kwargs):
+        """`confirm`: a visitor being confirmed into the ledger (确认为本辖区人员) chooses a ledger residency;
+        otherwise a visitor's edit may leave them a visitor."""
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "name": instance.name, "id_type": instance.id_type, "sex": instance.sex,
                 "area": instance.area_id, "household": instance.household_id, "tags": list(instance.tags.all()),
                 **{field: getattr(instance, field) for field in services.LEDGER_FIELDS},
             }
+        if confirm and instance is not None and instance.is_visitor:
+            kwargs.setdefault("initial", {})["residency"] = Residency.PERMANENT
         super().__init__(*args, **kwargs)
         self.user, self.instance = user, instance
+        if instance is not None and instance.is_visitor and not confirm:
+            self.fields["residency"].choices = [(Residency.VISITOR, Residency.VISITOR.label),
+                                                *self.fields["residency"].choices]
         if instance is not None:
             # Numbers are never sent back to the browser in full: left empty means "unchanged".
             self.fields["id_number"].required = False

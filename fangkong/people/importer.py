@@ -299,18 +299,23 @@ class LedgerImporter:
                 "sex": sex, "area": community, "address": address, **ledger}
 
     def _check_existing(self, rows, errors):
-        """Documents already registered (merged in scope, an error outside it) and second household heads."""
+        """Documents already registered (merged in scope, an error outside it) and second household heads.
+
+        A visitor is merged wherever they were first seen: the ledger row confirms them into its community."""
         labels = self.labels
         by_index = {}
         for row in rows:
             for index in crypto.blind_indexes(ID_FULL, row["id_number"]):
                 by_index[(row["id_type"], index)] = row
         keys = list(by_index)
-        found = {}
+        found, visitors = {}, set()
         for start in range(0, len(keys), LOOKUP_CHUNK):
             chunk = keys[start:start + LOOKUP_CHUNK]
             existing = Person.objects.filter(id_type__in={t for t, _i in chunk}, id_index__in=[i for _t, i in chunk])
-            for pk, id_type, index, household_id in existing.values_list("pk", "id_type", "id_index", "household_id"):
+            for pk, id_type, index, household_id, residency in existing.values_list(
+                    "pk", "id_type", "id_index", "household_id", "residency"):
+                if residency == Residency.VISITOR:
+                    visitors.add(pk)
                 if (id_type, index) in by_index:
                     found[pk] = by_index[(id_type, index)]
                     found[pk]["existing_household"] = household_id
@@ -320,7 +325,7 @@ class LedgerImporter:
             visible.update(Person.objects.visible_to(self.user).filter(pk__in=ids[start:start + LOOKUP_CHUNK])
                            .values_list("pk", flat=True))
         for pk, row in found.items():
-            if pk in visible:
+            if pk in visible or pk in visitors:
                 row["existing"] = pk
             else:
                 errors.add(row["number"], labels["id_number"], services.outside_scope_duplicate())
@@ -418,9 +423,12 @@ class LedgerImporter:
         ids = list(merged)
         for start in range(0, len(ids), LOOKUP_CHUNK):
             persons = list(Person.objects.filter(pk__in=ids[start:start + LOOKUP_CHUNK]))
-            phones = []
+            phones, renamed = [], []
             for person in persons:
                 row, household_id = merged[person.pk]
+                if person.is_visitor and person.name != row["name"]:
+                    person.name = row["name"]  # a visitor's name was only ever what they declared
+                    renamed.append(person)
                 person.area = row["area"]
                 if household_id is not None:
                     person.household_id = household_id
@@ -430,6 +438,8 @@ class LedgerImporter:
                     person.set_phone(row["phone"])
                     phones.append(person)
             Person.objects.bulk_update(persons, MERGED_FIELDS, batch_size=1000)
+            if renamed:
+                Person.objects.bulk_update(renamed, ["name"], batch_size=1000)
             if phones:
                 Person.objects.bulk_update(phones, ["phone_encrypted", "phone_index", "phone_tail4_index"],
                                            batch_size=1000)
@@ -437,5 +447,5 @@ class LedgerImporter:
             # The import's own audit row counts them; this one says who was changed, and in which fields.
             audit.record(AuditAction.UPDATE, actor=self.user, object_type=Person._meta.label,
                          object_repr=_("台账导入更新 %(n)d 人") % {"n": len(ids)},
-                         changes={"persons": ids[:10000], "fields": [*MERGED_FIELDS, "phone"]})
+                         changes={"persons": ids[:10000], "fields": [*MERGED_FIELDS, "phone", "name"]})
         return len(ids)

@@ -33,6 +33,13 @@ class HouseholdRole(models.TextChoices):
 class Residency(models.TextChoices):
     PERMANENT = "permanent", _("户籍人口")
     FLOATING = "floating", _("流动人口")
+    # Known only from declarations (a scan, a guard's assisted registration, a vehicle's occupants): not a
+    # resident of any community until a worker confirms them (DESIGN.md, who a resident is).
+    VISITOR = "visitor", _("来访人员")
+
+
+# The household ledger's population: what every count of residents, ledger list and report counts.
+LEDGER_RESIDENCIES = (Residency.PERMANENT, Residency.FLOATING)
 
 
 MAX_VACCINE_DOSES = 5
@@ -53,6 +60,14 @@ class Tag(models.Model):
 
 class PersonQuerySet(ScopedQuerySet):
     scope_grid_field = "household__grid"
+
+    def in_ledger(self):
+        """Registered and floating residents: the one rule of who counts as a resident anywhere."""
+        return self.filter(residency__in=LEDGER_RESIDENCIES)
+
+    def visitors(self):
+        """来访人员: known only from declarations, waiting for a worker's confirmation."""
+        return self.filter(residency=Residency.VISITOR)
 
     def with_document(self, doc_type, number):
         """Persons holding this (normalised) document number, under any configured key."""
@@ -144,6 +159,10 @@ class Person(Audited):
 
     def get_absolute_url(self):
         return reverse("people:detail", args=[self.pk])
+
+    @property
+    def is_visitor(self) -> bool:
+        return self.residency == Residency.VISITOR
 
     # Numbers: set through these, never through the encrypted columns.
     def set_document(self, doc_type: str, number: str):

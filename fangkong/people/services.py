@@ -1,6 +1,7 @@
 """Person use cases. Pages, API, imports and commands all go through these functions."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -12,11 +13,12 @@ from fangkong.audit.context import acting_as
 from fangkong.core.identity import DocumentType, mask_name, normalize_document, normalize_phone, resident_id_facts
 from fangkong.territory.models import Area, AreaLevel, Household
 
-from .models import MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex
+from .models import LEDGER_RESIDENCIES, MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex
 
 LEDGER_FIELDS = ("household_role", "residency", "returned_on", "returned_from", "workplace", "vaccine_doses")
-# Computed once: the ledger import checks every row against them.
-ROLES, RESIDENCIES = frozenset(HouseholdRole.values), frozenset(Residency.values)
+# Computed once: the ledger import checks every row against them. Visitors come from declarations, never
+# from a ledger: a worker confirms one by giving them a ledger residency.
+ROLES, RESIDENCIES = frozenset(HouseholdRole.values), frozenset(LEDGER_RESIDENCIES)
 
 
 def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
@@ -26,7 +28,11 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
     the ledger fields (LEDGER_FIELDS; those left out stay as they are). The area and household must
     lie in the user's scope; the document must not belong to anyone else; a household has one head.
     A grid worker sees persons through their household's grid, so their new persons need a household.
+    A new person whose document belongs to a visitor (anywhere) is that visitor, confirmed: `visitor` in the
+    result names them and create_person saves into their record.
     """
+    if instance is not None and instance.is_visitor and data.get("residency") == Residency.VISITOR:
+        data = {key: value for key, value in data.items() if key != "residency"}  # edited, not yet confirmed
     ledger, errors = clean_ledger_fields(data)
     cleaned = {**data, **ledger}
     cleaned["name"], error = clean_name(data.get("name"))
@@ -39,7 +45,9 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
         errors["id_number"] = exc.messages[0]
     else:
         duplicate = find_duplicate(id_type, cleaned["id_number"], exclude=instance)
-        if duplicate is not None:
+        if duplicate is not None and duplicate.is_visitor and instance is None:
+            cleaned["visitor"] = duplicate
+        elif duplicate is not None:
             if Person.objects.visible_to(user).filter(pk=duplicate.pk).exists():
                 errors["id_number"] = _("该证件号码已登记：%(name)s（%(area)s），请勿重复登记") % {
                     "name": duplicate.name_masked, "area": duplicate.area.name}
@@ -65,6 +73,9 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
             errors["household"] = _("所选户不属于该社区/村")
     elif user.grid_id and "household" not in errors:
         errors["household"] = _("网格员登记人员必须选择所在的户")
+    visitor = instance is not None and instance.is_visitor and "residency" not in ledger
+    if household is not None and visitor and "household" not in errors:
+        errors["household"] = _("来访人员不属于任何户：请先确认为本辖区人员")
     role = ledger.get("household_role", instance.household_role if instance else "")
     if role == HouseholdRole.HEAD and household is not None and "household_role" not in errors:
         head = Person.objects.filter(household=household, household_role=HouseholdRole.HEAD)
@@ -115,7 +126,7 @@ def clean_ledger_fields(data: dict, today: datetime.date | None = None) -> tuple
         residency = data["residency"] or Residency.PERMANENT
         if residency not in RESIDENCIES:
             errors["residency"] = _("人口类型应为：%(choices)s") % {
-                "choices": "、".join(str(label) for label in Residency.labels)}
+                "choices": "、".join(str(Residency(value).label) for value in LEDGER_RESIDENCIES)}
         cleaned["residency"] = residency
     for key, limit in (("returned_from", 100), ("workplace", 100)):
         if key in data:
@@ -186,7 +197,12 @@ def _save(person: Person, user):
 @transaction.atomic
 def create_person(data: dict, *, user) -> Person:
     cleaned = clean_person(data, user=user)
-    person = Person()
+    person = cleaned.get("visitor")
+    if person is not None:  # registering a visitor confirms them; the audit row shows what changed
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        person.residency = Residency.PERMANENT
+    else:
+        person = Person()
     _apply(person, cleaned)
     _save(person, user)
     if cleaned.get("tags"):
@@ -218,17 +234,27 @@ def display_numbers(person: Person) -> dict:
     return {"id_number": person.id_number_masked, "phone": person.phone_masked}
 
 
-@transaction.atomic
-def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Person:
-    """A resident declaring themselves at a place code: the existing person with this document, or a new one.
+@dataclass
+class Declarant:
+    """Who a declaration at a place code is recorded for.
 
-    Nobody is logged in, so there is no scope; the name must match an existing record, so that a
-    stranger's document number does not attach their passages to someone else's phone.
+    `person` is the one the passage is recorded for; `name` is the name as declared. `bound` is False for a
+    ledger person declared under another name: the passage is theirs (the gate judges the identity, not the
+    name), but the phone is not bound to them and their declaration facts do not change, and the answer
+    the declarant sees is the one an unknown number gets, so that nobody learns that the number exists.
     """
+
+    person: Person
+    name: str
+    bound: bool = True
+
+
+def _clean_declared(name, id_type, id_number, phone) -> tuple[str, str, str]:
     errors = {}
     name = (name or "").strip()
     if not name or len(name) > 50:
         errors["name"] = _("请填写姓名（不超过50个字）")
+    number = ""
     try:
         number = normalize_document(id_type, id_number)
     except ValidationError as exc:
@@ -239,18 +265,67 @@ def register_resident(*, name: str, id_type: str, id_number: str, phone: str, ar
         errors["phone"] = exc.messages[0]
     if errors:
         raise ValidationError(errors)
-    existing = find_duplicate(id_type, number)
-    if existing is not None:
-        if existing.name != name:
-            raise ValidationError({"id_number": _("证件号码与姓名不一致，请核对")})
-        return existing
-    person = Person(name=name, area=area)
+    return name, number, phone
+
+
+def _new_visitor(name, id_type, number, phone, area) -> Person:
+    person = Person(name=name, area=area, residency=Residency.VISITOR)
     if id_type == DocumentType.RESIDENT_ID:
         person.birth_date, person.sex = resident_id_facts(number)
     person.set_document(id_type, number)
     person.set_phone(phone)
-    person.save()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:  # the same number declared at the same moment elsewhere: that one stands
+        return find_duplicate(id_type, number)
     return person
+
+
+def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Declarant:
+    """A declaration with a name and a document, by a resident at a place code or by a guard.
+
+    Nobody new becomes a resident here: an unknown document becomes a visitor (来访人员) filed under
+    `area` (where they were first seen, so that its workers can confirm them), with no household.
+    A visitor is known only from declarations, so a declaration under another name is accepted and the
+    visitor's name and phone follow the latest one (each declaration keeps its own name). A ledger
+    person's record never changes here; under another name they are recorded but not bound (Declarant).
+    """
+    name, number, phone = _clean_declared(name, id_type, id_number, phone)
+    existing = find_duplicate(id_type, number)
+    if existing is None:
+        return Declarant(_new_visitor(name, id_type, number, phone, area), name)
+    if existing.is_visitor:
+        changed = [field for field, value in (("name", name), ("phone", phone))
+                   if value and value != getattr(existing, field)]
+        if changed:
+            existing.name = name
+            if "phone" in changed:
+                existing.set_phone(phone)
+            existing.save()
+        return Declarant(existing, name)
+    return Declarant(existing, name, bound=existing.name == name)
+
+
+@transaction.atomic
+def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Person:
+    """A person registered by a guard (assisted registration, a vehicle's occupants), who holds their card.
+
+    As declare_identity; a ledger person's document under another name is a typing mistake or a card
+    that is not theirs, which the guard is told, since the guard has the card in hand.
+    """
+    declarant = declare_identity(name=name, id_type=id_type, id_number=id_number, phone=phone, area=area)
+    if not declarant.bound:
+        raise ValidationError({"id_number": _("证件号码与姓名不一致，请核对")})
+    return declarant.person
+
+
+def declarations_of(person: Person, limit=10):
+    """A person's latest declarations with the name and address each gave: what a worker checks before
+    confirming a visitor."""
+    from fangkong.passes.models import Declaration
+
+    return list(Declaration.objects.filter(person=person).select_related("place").order_by("-at")[:limit])
 
 
 FILTERS = ("q", "area", "sex", "tag", "household_role", "residency", "returned", "ids")
@@ -276,8 +351,12 @@ def filter_persons(user, params: dict):
         persons = persons.filter(tags__code=params["tag"])
     if params.get("household_role") in HouseholdRole.values:
         persons = persons.filter(household_role=params["household_role"])
-    if params.get("residency") in Residency.values:
-        persons = persons.filter(residency=params["residency"])
+    if params.get("residency") == Residency.VISITOR:
+        persons = persons.visitors()
+    else:  # the ledger: visitors are listed only when asked for
+        persons = persons.in_ledger()
+        if params.get("residency") in LEDGER_RESIDENCIES:
+            persons = persons.filter(residency=params["residency"])
     if params.get("returned") == "recent":
         since = timezone.localdate() - datetime.timedelta(days=RECENT_RETURN_DAYS)
         persons = persons.filter(returned_on__gte=since)

@@ -45,7 +45,8 @@ def person_detail(request, pk):
     services.current_status(request.user, [person])
     user = request.user
     return render(request, "people/detail.html", {
-        "person": person, "history": history, "ancestors": person.area.ancestors() + [person.area],
+        "person": person, "history": history, "declarations": services.declarations_of(person),
+        "ancestors": person.area.ancestors() + [person.area],
         "may_reveal": user.may_see_full_numbers(), "person_numbers": services.display_numbers(person),
     })
 
@@ -64,9 +65,11 @@ def person_reveal(request, pk):
 
 @login_required
 def person_edit(request, pk=None):
+    """登记 / 编辑; with ?confirm=1 a visitor is confirmed into the ledger (确认为本辖区人员), audited as an edit."""
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk) if pk else None
     if not request.user.has_perm("people.change_person" if pk else "people.add_person"):
         raise PermissionDenied
+    confirm = person is not None and person.is_visitor and request.GET.get("confirm") == "1"
     extra = {} if pk else {"initial": {key: request.GET[key] for key in ("area", "household")
                                        if request.GET.get(key, "").isdigit()}}
     if "household" in extra.get("initial", {}):
@@ -74,12 +77,13 @@ def person_edit(request, pk=None):
         household = Household.objects.visible_to(request.user).filter(pk=extra["initial"]["household"]).first()
         if household is not None:
             extra["initial"]["area"] = household.area_id
-    form = PersonForm(request.POST or None, user=request.user, instance=person, **extra)
+    form = PersonForm(request.POST or None, user=request.user, instance=person, confirm=confirm, **extra)
     if request.method == "POST" and form.is_valid():
         person = form.save()
-        messages.success(request, _("已保存 %(name)s") % {"name": person.name})
+        done = _("已确认为本辖区人员：%(name)s") if confirm else _("已保存 %(name)s")
+        messages.success(request, done % {"name": person.name})
         return redirect(person)
-    return render(request, "people/edit.html", {"form": form, "person": person})
+    return render(request, "people/edit.html", {"form": form, "person": person, "confirm": confirm})
 
 
 @login_required

@@ -34,7 +34,7 @@ def build(district, rng, workers):
     today = timezone.localdate()
     categories = {c.code: c for c in Category.objects.filter(code__in=WEIGHTS)}
     codes = [code for code in WEIGHTS if code in categories]
-    persons = [p for p in Person.objects.in_area(district).select_related("household").only(
+    persons = [p for p in Person.objects.in_area(district).in_ledger().select_related("household").only(
         "pk", "area_id", "household__grid_id") if rng.random() < SHARE]
     screenings = []
     for person in persons:

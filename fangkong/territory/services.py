@@ -22,7 +22,7 @@ def register_counter(key, label, queryset_for_user):
 def _persons(user):
     from fangkong.people.models import Person
 
-    return Person.objects.visible_to(user)
+    return Person.objects.visible_to(user).in_ledger()  # visitors are nobody's residents
 
 
 register_counter("households", gettext_lazy("户数"), lambda user: Household.objects.visible_to(user))

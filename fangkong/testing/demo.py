@@ -70,7 +70,8 @@ def build(district, rng, users):
     if lab is not None:
         services.add_team_member(sites[0], lab, Duty.SAMPLER, officer)
     services.add_team_member(sites[0], officer, Duty.RECORDER, officer)
-    residents = list(Person.objects.in_area(subdistrict).only("pk", "area_id", "household_id").order_by("pk"))
+    residents = list(Person.objects.in_area(subdistrict).in_ledger().only("pk", "area_id", "household_id")
+                     .order_by("pk"))
     for person in rng.sample(residents, min(3, len(residents))):
         services.exempt(campaign, Person.objects.get(pk=person.pk), rng.choice(EXEMPT_REASONS), officer)
 

@@ -96,8 +96,8 @@ def overdue_tests(person_ids):
         at = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
         reason = _("%(campaign)s第%(n)d轮（%(day)s）未检测") % {
             "campaign": name, "n": number, "day": f"{day.month}月{day.day}日"}
-        due = (Person.objects.filter(pk__in=id_array(person_ids), area__path__startswith=campaign_path,
-                                     created_at__lt=at)
+        due = (Person.objects.in_ledger().filter(pk__in=id_array(person_ids), area__path__startswith=campaign_path,
+                                                 created_at__lt=at)
                .filter(~Exists(Sample.objects.filter(round_id=round_id, person_id=OuterRef("pk"))),
                        ~Exists(Exemption.objects.filter(campaign_id=campaign_id, person_id=OuterRef("pk"))))
                .values_list("pk", flat=True).order_by())

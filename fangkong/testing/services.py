@@ -563,7 +563,7 @@ class CoverageRow:
 
 def residents(campaign, user, area=None):
     """Residents of the campaign's area that `user` may see (a grid worker: their grid), within `area`."""
-    persons = Person.objects.visible_to(user).in_area(campaign.area)
+    persons = Person.objects.visible_to(user).in_ledger().in_area(campaign.area)
     return persons.in_area(area) if area is not None else persons
 
 

@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from fangkong.accounts.roles import Role
-from fangkong.passes.models import DeviceMember, Passage, Place, PlaceKind, PlaceState
+from fangkong.passes.models import Declaration, DeviceMember, Passage, Place, PlaceKind, PlaceState
+from fangkong.people.models import Person, Residency
 
 from .conftest import _user, assert_clean, login, no_horizontal_scroll, resident_id
 
@@ -122,3 +123,25 @@ def test_the_guard_sees_both_family_passages(live_server, phone, browser, small_
             expect(station.locator("#latest")).to_contain_text(name)
     finally:
         context.close()
+
+
+def test_an_outside_visitor_declares_with_a_free_address_and_no_community(live_server, phone, small_district):
+    gate = Place.objects.create(area=small_district.community_a, name="幸福里小区东门", kind=PlaceKind.COMPOUND_GATE,
+                                address="文化路16号", contact_name="李四", state=PlaceState.APPROVED,
+                                measures_temperature=False)
+    page = phone.page
+    page.goto(f"{live_server.url}/c/{gate.code}")
+    community = page.locator("#id_community")
+    expect(community.locator("option:checked")).to_have_text("不选（外地来访）")
+    declare(page, "周明", resident_id(datetime.date(1979, 10, 1), 415), phone="13812345678")
+    page.fill("#id_address", "河南省洛阳市西工区中州路9号")
+    no_horizontal_scroll(page)
+    page.get_by_role("button", name="提交并通行").click()
+    expect(page.locator(".verdict")).to_contain_text("可以通行")
+    expect(page.locator(".verdict")).to_contain_text("周*")
+
+    visitor = Person.objects.get(name="周明")
+    assert (visitor.residency, visitor.household_id) == (Residency.VISITOR, None)
+    assert Declaration.objects.get(person=visitor).address == "河南省洛阳市西工区中州路9号"
+    no_horizontal_scroll(page)
+    assert_clean(phone)

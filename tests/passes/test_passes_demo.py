@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from fangkong.passes import demo
 from fangkong.passes.models import Passage, Place
+from fangkong.people.models import Person
 from tests.passes.office_helpers import checkpoint_user
 
 
@@ -26,5 +27,8 @@ def test_the_demo_builds_its_figures_and_a_live_checkpoint(district, users):
     # Every place applied before it was reviewed, and its code opened gates from the review on.
     assert not Place.objects.filter(applied_at__gte=F("decided_at")).exists()
     assert not Place.objects.exclude(code_issued_at=F("decided_at")).exists()
+    # Visitors who declared at a place code: listed apart, counted as nobody's residents.
+    assert Person.objects.visitors().count() == demo.VISITORS["small"]
+    assert not Person.objects.visitors().exclude(household=None).exists()
     demo.build(district.district, "small", random.Random(3), checkpoint_user=guard)  # a second run adds nothing
     assert Passage.objects.count() == passages
