@@ -48,7 +48,7 @@ def test_the_inspector_reads_places_passages_the_daily_report_and_health_codes(d
     # The report's counts, but no way into the key persons' names.
     report = client.get("/reports/district/").content.decode()
     assert "幸福里社区" in report and "/key-persons/" not in report and "dr-remind\"" not in report
-    for url in ("/key-persons/", "/reports/", "/people/"):
+    for url in ("/key-persons/", "/reports/", "/people/", f"/health-code/persons/{district.person_a.pk}/"):
         assert client.get(url).status_code == 403, url
     # An inspector reads; they do not review, edit or record.
     assert client.post(f"/places/{gates[0].pk}/decide/", {"decision": "approve"}).status_code == 403
