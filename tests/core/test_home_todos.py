@@ -15,6 +15,7 @@ from fangkong.passes.models import PlaceState
 from fangkong.screening import reports
 from fangkong.screening import services as screening
 from fangkong.screening.models import Category, DailyReport, ReportReminder
+from tests.core.todos import todo_items
 from tests.passes.office_helpers import make_place, staff_user
 
 
@@ -30,15 +31,6 @@ def waiting(district, users):
     job = ImportJob.objects.create(kind="persons", status=JobStatus.FAILED, created_by=users.admin,
                                    file_name="台账.xlsx", errors=[[3, "证件号码", "校验位错误"]])
     return {"place": place, "override": override, "screened": screened, "job": job}
-
-
-def todo_items(html) -> dict:
-    """{todo key: (text of the item, its link)} as the home page shows them."""
-    items = {}
-    for key, body in re.findall(r'<li class="[^"]*" data-todo="([a-z_]+)">(.*?)</li>\n', html, re.S):
-        link = re.search(r'class="go" href="([^"]+)"', body).group(1)
-        items[key] = (re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip(), link.replace("&amp;", "&"))
-    return items
 
 
 def test_the_district_admin_opens_on_places_overrides_missing_reports_follow_ups_and_failed_imports(
@@ -75,7 +67,8 @@ def test_a_subdistrict_officer_sees_only_its_own_communities_without_a_report(di
     DailyReport.objects.create(area=district.community_c, day=screening.today(), figures={}, submitted_by=users.admin)
     items = todo_items(client_for(users.officer).get("/").content.decode())
     assert "1 个社区/村还没有上报今日日报" in items["reports_missing"][0]
-    assert "幸福里社区" in items["reports_missing"][0] and "李庄村" not in items["reports_missing"][0]
+    missing = items["reports_missing"][0]
+    assert "幸福里社区" in missing and "新华社区" not in missing and "李庄村" not in missing
     # An officer reviews places but approves no overrides, and the district admin's import is not theirs.
     assert set(items) == {"places_pending", "reports_missing", "follow_ups_due"}
 

@@ -2,7 +2,7 @@
 
 from fangkong.testing import services
 from fangkong.testing.models import RetestTask
-from tests.core.test_home_todos import todo_items
+from tests.core.todos import todo_items
 from tests.testing.helpers import fill
 
 
