@@ -355,11 +355,12 @@ def _reminded_at(day):
 
 def missing_today(user, limit: int = MISSING_SHOWN) -> tuple[int, list[Area]]:
     """The communities in the user's scope that have not submitted today's 日报: how many, and the first
-    `limit` of them, each with `reminded_at` (the time of today's 催报, or None). Two queries."""
+    `limit` of them (those not yet reminded first), each with `reminded_at` (the time of today's 催报, or None).
+    Two queries."""
     day = today()
     missing = (communities_in_scope(user).filter(~Exists(DailyReport.objects.filter(area=OuterRef("pk"), day=day)))
                .annotate(reminded_at=_reminded_at(day)))
-    return missing.count(), list(missing[:limit])
+    return missing.count(), list(missing.order_by(F("reminded_at").asc(nulls_first=True), "path")[:limit])
 
 
 def own_report_today(area: Area) -> tuple[bool, datetime.datetime | None]:

@@ -186,3 +186,10 @@ def test_the_home_page_costs_a_fixed_number_of_queries_per_role(district, users,
         cache.clear()
         with django_assert_num_queries(count):
             assert client.get("/").status_code == 200
+
+
+def test_the_communities_still_to_remind_come_first(district, users, client_for, waiting):
+    reports.remind(district.community_a, users.officer)
+    html = client_for(users.officer).get("/").content.decode()
+    order = re.findall(r'<li data-area="(\d+)">', html)
+    assert order == [str(district.community_c.pk), str(district.community_a.pk)]
