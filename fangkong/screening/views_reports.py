@@ -47,8 +47,8 @@ def today_page(request):
     screenings = reports.open_screenings(user)
     reminded_at = reports.own_report_today(community)[1] if community is not None and report is None else None
     context = {
-        "reminded_at": reminded_at,
         "day": day, "community": community, "report": report, "counts": counts, "labels": reports.figure_labels(),
+        "reminded_at": reminded_at,
         "may_submit": community is not None and not user.grid_id and user.has_perm("screening.submit_dailyreport"),
         **paginate(request, screenings),
     }
@@ -126,7 +126,6 @@ def export(request):
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, f"重点人员日报-{day.isoformat()}.xlsx")
     return response
-
 
 
 @login_required
