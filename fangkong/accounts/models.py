@@ -70,6 +70,11 @@ class User(AbstractUser):
     def has_role(self, role: Role) -> bool:
         return role.value in self.role_codes
 
+    def manages_places_only(self) -> bool:
+        """An enterprise admin with no wider role: of the places in their area they see only those they manage."""
+        return (not self.is_superuser and bool(self.role_codes)
+                and self.role_codes <= {Role.ENTERPRISE_ADMIN.value})
+
     def role_labels(self) -> list[str]:
         return [role.label for role in Role if role.value in self.role_codes]
 

@@ -36,6 +36,8 @@ FOLLOW_UP = VIEW_SCREENING + ["screening.add_screening", "screening.change_scree
                               "screening.change_screening_state", "screening.add_followup"]
 REPORT = ["people.import_person", "screening.submit_dailyreport", "screening.export_dailyreport",
           "screening.import_assistance"]
+# 催报: district and subdistrict officers remind a community whose daily report is missing.
+REMIND = ["screening.add_reportreminder", "screening.view_reportreminder"]
 CONFIGURE_SCREENING = ["screening.add_category", "screening.change_category", "screening.delete_category"]
 VIEW_PASSES = ["passes.view_place", "passes.view_passage", "passes.view_dutyshift"]
 MANAGE_PLACES = VIEW_PASSES + ["passes.add_place", "passes.change_place", "passes.approve_place",
@@ -44,19 +46,26 @@ MANAGE_PLACES = VIEW_PASSES + ["passes.add_place", "passes.change_place", "passe
 
 DEFAULT_PERMISSIONS = {
     Role.DISTRICT_ADMIN: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT + CONFIGURE_SCREENING + [
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT + REMIND
+    + CONFIGURE_SCREENING + [
         "people.delete_person", "territory.delete_household", "audit.view_auditevent",
         "accounts.view_user", "accounts.add_user", "accounts.change_user"],
     Role.SUBDISTRICT_OFFICER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + EDIT_TERRITORY + VIEW_PEOPLE + EDIT_PEOPLE
-    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT,
+    + FULL_NUMBERS + EXPORT + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT + REMIND,
     Role.COMMUNITY_WORKER: VIEW_TERRITORY + EDIT_HOUSEHOLDS + VIEW_PEOPLE + EDIT_PEOPLE + FULL_NUMBERS + EXPORT
     + MANAGE_PLACES + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP + REPORT,
     Role.GRID_WORKER: VIEW_TERRITORY + ["territory.change_household"] + VIEW_PEOPLE + EDIT_PEOPLE + VIEW_PASSES
     + VIEW_LEDGER + EDIT_LEDGER + FOLLOW_UP,
     # The station shows the passages of their own posts; the back office (view_passage) is not theirs.
     Role.CHECKPOINT_STAFF: ["territory.view_area", "passes.view_place", "passes.record_passage"],
-    Role.ENTERPRISE_ADMIN: ["territory.view_area"],
-    Role.INSPECTOR: ["territory.view_area", "territory.view_compound"],
+    # An enterprise admin sees and edits only the places they manage (Place.managers, see PlaceQuerySet), their
+    # posters and passages (names and numbers masked: no view_person), and registers new gates for review.
+    Role.ENTERPRISE_ADMIN: ["territory.view_area", "passes.view_place", "passes.view_passage", "passes.add_place",
+                            "passes.change_place"],
+    # An inspector reads what an inspection checks: places and their state, passages (masked), the district's
+    # daily report and health-code overview; never the key persons' names (no view_screening).
+    Role.INSPECTOR: ["territory.view_area", "territory.view_compound", "passes.view_place", "passes.view_passage",
+                     "screening.view_category", "screening.view_dailyreport", "healthcode.view_healthstatus"],
     Role.LAB_STAFF: ["territory.view_area"],
     Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE + VIEW_PASSES + VIEW_LEDGER + VIEW_SCREENING,
 }

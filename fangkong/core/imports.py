@@ -4,6 +4,7 @@ An importer is registered under a kind; it gets the rows, reports progress, retu
 bad rows, and saves only when there are none, inside one transaction.
 """
 
+import datetime
 import io
 
 from django.db import transaction
@@ -290,3 +291,21 @@ def template_response(handler, filename):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename={filename}"
     return response
+
+
+FAILED_DAYS = 7
+
+
+def todos(user) -> list:
+    """待办 of imports: the user's own imports of the last week that stopped on errors (one query)."""
+    from django.db.models import Count, Max
+
+    from .todo import Todo
+
+    since = timezone.now() - datetime.timedelta(days=FAILED_DAYS)
+    failed = ImportJob.objects.filter(created_by=user, status=JobStatus.FAILED, created_at__gte=since).aggregate(
+        n=Count("pk"), newest=Max("pk"))
+    if not failed["n"]:
+        return []
+    return [Todo("imports_failed", _("%(n)d 个导入有错误，未导入（近 %(days)d 天），请修改后重新导入") % {
+        "n": failed["n"], "days": FAILED_DAYS}, ImportJob(pk=failed["newest"]).get_absolute_url(), failed["n"])]

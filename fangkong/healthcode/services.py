@@ -577,3 +577,21 @@ def attach_status(person, values):
     status = HealthStatus.from_db(None, STATUS_COLUMNS, [
         _from_db(field, value) for field, value in zip(_STATUS_MODEL_FIELDS, values, strict=True)])
     Person.health_status.related.set_cached_value(person, status)
+
+
+# Home page ------------------------------------------------------------------------------------------
+
+def todos(user) -> list:
+    """待办 of health codes: the override requests waiting for this user's decision (never their own)."""
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+
+    if not may_approve(user):
+        return []
+    waiting = (Override.objects.visible_to(user).filter(state=OverrideState.PENDING)
+               .exclude(requested_by=user).count())
+    if not waiting:
+        return []
+    return [Todo("overrides_waiting", _("%(n)d 条人工赋码申请等待您审批") % {"n": waiting},
+                 reverse("healthcode:overrides"), waiting)]

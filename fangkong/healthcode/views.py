@@ -50,7 +50,8 @@ def codes(request):
 # A person's health code -----------------------------------------------------------------------------
 
 @login_required
-@permission_required("healthcode.view_healthstatus", raise_exception=True)
+# A person's card and colour: for those who may look people up (not an inspector reading the overview).
+@permission_required(["healthcode.view_healthstatus", "people.view_person"], raise_exception=True)
 def person(request, person_pk):
     person = _person(request, person_pk)
     status = services.status_for(person)

@@ -193,6 +193,16 @@ class StaffForm(forms.Form):
         self.fields["user"].queryset = checkpoint_staff_for(place, acting_user)
 
 
+class ManagerForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("企业管理员"), queryset=None, empty_label=_("请选择"))
+
+    def __init__(self, *args, place, acting_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import enterprise_admins_for
+
+        self.fields["user"].queryset = enterprise_admins_for(place, acting_user)
+
+
 class ShiftForm(StaffForm):
     starts_at = forms.DateTimeField(label=_("开始"), widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))

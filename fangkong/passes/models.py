@@ -42,8 +42,17 @@ class PassPolicy(models.TextChoices):
     RESIDENTS = "residents", _("仅本小区住户：其他人员提醒登记")
 
 
+def _managed_only(user) -> bool:
+    return user is not None and user.is_authenticated and user.manages_places_only()
+
+
 class PlaceQuerySet(ScopedQuerySet):
     scope_grid_field = "grid"
+
+    def visible_to(self, user):
+        # An enterprise admin is bound to an area like everyone, but sees only the places they manage in it.
+        places = super().visible_to(user)
+        return places.filter(managers=user) if _managed_only(user) else places
 
     def approved(self):
         return self.filter(state=PlaceState.APPROVED)
@@ -73,6 +82,9 @@ class Place(Audited):
                                    related_name="+", verbose_name=_("审核人"))
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="checkpoint_places",
                                    verbose_name=_("值守人员"))
+    # The enterprise admins who look after this place (their gate): they see it, its poster and its passages.
+    managers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="managed_places",
+                                      verbose_name=_("企业管理员"))
 
     objects = PlaceQuerySet.as_manager()
 
@@ -191,6 +203,10 @@ class Channel(models.TextChoices):
 
 class PassageQuerySet(ScopedQuerySet):
     scope_grid_field = "place__grid"
+
+    def visible_to(self, user):
+        passages = super().visible_to(user)
+        return passages.filter(place__managers=user) if _managed_only(user) else passages
 
 
 class Passage(models.Model):

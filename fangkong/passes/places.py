@@ -30,7 +30,7 @@ from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel
 
 from . import posters, services
-from .forms import PlaceForm, PlaceImportForm, ReasonForm, RegistrationForm, ShiftForm, StaffForm
+from .forms import ManagerForm, PlaceForm, PlaceImportForm, ReasonForm, RegistrationForm, ShiftForm, StaffForm
 from .importer import PlaceImporter
 from .models import DutyShift, Place, PlaceKind, PlaceState
 
@@ -105,6 +105,7 @@ def _detail_context(request, place, **forms):
         "may_staff": may_staff, "may_shift": may_shift,
         "may_delete_shift": user.has_perm("passes.delete_dutyshift"),
         "staff": place.staff.order_by("full_name", "username"),
+        "managers": place.managers.order_by("full_name", "username"),
         # The roster from yesterday on: what is on now and what comes; older shifts stay in the audit log.
         "shifts": place.shifts.filter(ends_at__gte=now - timedelta(days=1)).select_related("user")
         .order_by("starts_at")[:100],
@@ -118,6 +119,8 @@ def _detail_context(request, place, **forms):
         context["qr_svg"] = mark_safe(qr.svg_inline(scale=4, border=4, title=place.name))
     if may_approve and place.state in (PlaceState.PENDING, PlaceState.APPROVED):
         context["reason_form"] = forms.get("reason_form") or _reason_form(place)
+    if may_approve:
+        context["manager_form"] = forms.get("manager_form") or ManagerForm(place=place, acting_user=user)
     if may_staff:
         context["staff_form"] = forms.get("staff_form") or StaffForm(place=place, acting_user=user)
     if may_shift:
@@ -136,7 +139,7 @@ def _reason_form(place, data=None):
 def _changed_fields(event):
     """The fields an audit row changed, as people call them (状态、原因), not as the code does."""
     names = {"code": _("场所码"), "code_issued_at": _("启用时间"), "contact_phone_encrypted": _("联系电话"),
-             "staff": _("值守人员")}
+             "staff": _("值守人员"), "managers": _("企业管理员")}
     labels = []
     for key in event.changes if event.action == "update" else []:
         try:
@@ -305,6 +308,29 @@ def place_staff(request, pk):
             messages.success(request, _("已安排 %(name)s 在本场所值守") % {"name": form.cleaned_data["user"]})
             return redirect(place)
     return render(request, "passes/places/detail.html", _detail_context(request, place, staff_form=form))
+
+
+@login_required
+@require_POST
+def place_manager(request, pk):
+    """The enterprise admins who look after the place: officers who review places link them."""
+    place = _place(request, pk)
+    _require(request, "passes.approve_place")
+    if request.POST.get("remove", "").isdigit():
+        member = get_object_or_404(place.managers.all(), pk=request.POST["remove"])
+        services.set_place_manager(place, member, assigned=False, user=request.user)
+        messages.success(request, _("%(name)s 不再管理本场所") % {"name": member})
+        return redirect(place)
+    form = ManagerForm(request.POST, place=place, acting_user=request.user)
+    if form.is_valid():
+        try:
+            services.set_place_manager(place, form.cleaned_data["user"], assigned=True, user=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已指定 %(name)s 管理本场所") % {"name": form.cleaned_data["user"]})
+            return redirect(place)
+    return render(request, "passes/places/detail.html", _detail_context(request, place, manager_form=form))
 
 
 @login_required

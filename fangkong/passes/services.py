@@ -163,6 +163,9 @@ def create_place(*, contact_phone: str, user=None, **fields) -> Place:
     if user is not None and user.has_perm("passes.approve_place"):
         place.state, place.decided_by, place.decided_at = PlaceState.APPROVED, user, timezone.now()
     place.save()
+    if user is not None and user.has_role(Role.ENTERPRISE_ADMIN):
+        # An enterprise registering its own gate looks after it (and waits for the community's review).
+        place.managers.add(user)
     return place
 
 
@@ -183,9 +186,9 @@ def update_place(place: Place, *, contact_phone: str = "", **fields) -> Place:
     return place
 
 
-def checkpoint_staff_for(place: Place, acting_user):
-    """Checkpoint staff the acting user may post at `place`: in the acting user's scope, and with a scope
-    of their own (area at or above the place's, no other grid) that includes the place."""
+def _role_members_for(place: Place, acting_user, role: Role):
+    """Users of `role` the acting user may link to `place`: in the acting user's scope, and with a scope of
+    their own (area at or above the place's, no other grid) that includes the place."""
     from django.contrib.auth import get_user_model
 
     from fangkong.territory.models import Area
@@ -193,9 +196,18 @@ def checkpoint_staff_for(place: Place, acting_user):
     above = [f"/{'/'.join(parts)}/" for parts in _prefixes(place.area.path)]
     grid = Q(grid=None) | Q(grid_id=place.grid_id) if place.grid_id else Q(grid=None)
     return (get_user_model().objects.visible_to(acting_user)
-            .filter(grid, is_active=True, groups__name=Role.CHECKPOINT_STAFF.value,
-                    area__in=Area.objects.filter(path__in=above))
+            .filter(grid, is_active=True, groups__name=role.value, area__in=Area.objects.filter(path__in=above))
             .distinct().order_by("full_name", "username"))
+
+
+def checkpoint_staff_for(place: Place, acting_user):
+    """Checkpoint staff the acting user may post at `place`."""
+    return _role_members_for(place, acting_user, Role.CHECKPOINT_STAFF)
+
+
+def enterprise_admins_for(place: Place, acting_user):
+    """Enterprise admins the acting user may make managers of `place` (their enterprise's gate)."""
+    return _role_members_for(place, acting_user, Role.ENTERPRISE_ADMIN)
 
 
 def _prefixes(path: str):
@@ -220,6 +232,22 @@ def set_place_staff(place: Place, member, *, assigned: bool, user):
     else:
         place.staff.remove(member)
     audit.record(AuditAction.UPDATE, place, changes={"staff": {"added" if assigned else "removed": str(member)}})
+
+
+@transaction.atomic
+def set_place_manager(place: Place, member, *, assigned: bool, user):
+    """Make an enterprise admin a manager of the place (or no longer); audited like the staff list."""
+    from fangkong.audit import services as audit
+    from fangkong.audit.models import AuditAction
+
+    if assigned:
+        if not enterprise_admins_for(place, user).filter(pk=member.pk).exists():
+            raise ValidationError({"user": _("只能指定本辖区的企业管理员")})
+        place.managers.add(member)
+    else:
+        place.managers.remove(member)
+    audit.record(AuditAction.UPDATE, place, actor=user,
+                 changes={"managers": {"added" if assigned else "removed": str(member)}})
 
 
 @transaction.atomic
@@ -697,3 +725,29 @@ def purge_passages(cutoff) -> tuple[int, int]:
         passages = cursor.rowcount
         cursor.execute(f"DELETE FROM {declaration} WHERE at < %s", [cutoff])
         return passages, cursor.rowcount
+
+
+# Home page ----------------------------------------------------------------------------------------
+
+def todos(user) -> list:
+    """待办 of places: the registrations waiting for this user's review (one count)."""
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+
+    if not user.has_perm("passes.approve_place"):
+        return []
+    pending = Place.objects.visible_to(user).filter(state=PlaceState.PENDING).count()
+    if not pending:
+        return []
+    return [Todo("places_pending", _("%(n)d 个场所等待审核") % {"n": pending},
+                 reverse("places:list") + "?state=pending", pending)]
+
+
+def managed_places(user, limit=50):
+    """The places an enterprise admin manages, each with `today` (passages since midnight): one query."""
+    from .search import today_start
+
+    passages_today = Q(passages__at__gte=today_start(), passages__corrects=None)
+    return list(Place.objects.visible_to(user).annotate(today=Count("passages", filter=passages_today))
+                .order_by("name", "pk")[:limit])

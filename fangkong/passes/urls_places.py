@@ -16,6 +16,7 @@ urlpatterns = [
     path("places/<int:pk>/resume/", places.place_resume, name="resume"),
     path("places/<int:pk>/rotate/", places.place_rotate, name="rotate"),
     path("places/<int:pk>/staff/", places.place_staff, name="staff"),
+    path("places/<int:pk>/managers/", places.place_manager, name="managers"),
     path("places/<int:pk>/shifts/", places.shift_add, name="shift_add"),
     path("places/<int:pk>/shifts/<int:shift_pk>/delete/", places.shift_delete, name="shift_delete"),
     path("places/<int:pk>/poster.pdf", places.place_poster, name="poster"),

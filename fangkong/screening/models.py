@@ -203,3 +203,27 @@ class DailyReport(models.Model):
 
     def __str__(self):
         return f"{self.area} {self.day}"
+
+
+class ReportReminder(models.Model):
+    """催报: a district or subdistrict officer reminded a community that its 日报 of the day is missing.
+
+    One per community and day: a second press finds the first one (and its time) instead of nagging twice.
+    """
+
+    area = models.ForeignKey("territory.Area", models.CASCADE, related_name="report_reminders",
+                             verbose_name=_("社区/村"))
+    day = models.DateField(_("日期"))
+    sent_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("催报人"))
+    sent_at = models.DateTimeField(_("催报时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("催报")
+        verbose_name_plural = _("催报")
+        ordering = ["-day", "area_id"]
+        constraints = [models.UniqueConstraint(fields=["area", "day"], name="report_reminder_once_a_day")]
+
+    def __str__(self):
+        return f"{self.area} {self.day}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
@@ -19,7 +19,7 @@ from fangkong.audit.models import AuditAction
 from fangkong.core import cache as versions
 from fangkong.territory.models import Area, AreaLevel
 
-from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, FollowUpKind, Screening, State
+from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, FollowUpKind, ReportReminder, Screening, State
 from .services import today
 
 # The figures of one category, in the order the pages, the export and DailyReport.figures use.
@@ -314,3 +314,60 @@ def open_screenings(user):
     return (Screening.objects.visible_to(user).filter(state__in=ACTIVE_STATES)
             .select_related("person", "category", "grid", "area")
             .order_by(F("last_follow_up_on").asc(nulls_first=True), "-id"))
+
+
+# 催报 -----------------------------------------------------------------------------------------------------
+
+MISSING_SHOWN = 5
+
+
+def remind(area: Area, user, day: datetime.date | None = None) -> tuple[ReportReminder, bool]:
+    """催报: record that `user` reminded a community of today's missing 日报; (reminder, created).
+
+    Idempotent per community and day: a second press returns the first reminder and changes nothing.
+    """
+    day = day or today()
+    if not user.has_perm("screening.add_reportreminder"):
+        raise PermissionDenied
+    if not Area.objects.visible_to(user).filter(pk=area.pk).exists():
+        raise PermissionDenied
+    if area.level != AreaLevel.COMMUNITY:
+        raise ValidationError({"area": _("催报按社区/村进行")})
+    if day != today():
+        raise ValidationError({"day": _("只能催报今日日报")})
+    if DailyReport.objects.filter(area=area, day=day).exists():
+        raise ValidationError({"area": _("%(area)s今日日报已上报，无需催报") % {"area": area.name}})
+    with transaction.atomic():
+        reminder, created = ReportReminder.objects.get_or_create(area=area, day=day, defaults={"sent_by": user})
+        if created:
+            audit.record(AuditAction.CREATE, reminder, actor=user, changes={"day": day.isoformat(), "area": area.name})
+    return reminder, created
+
+
+def reminders_on(day: datetime.date, area_ids) -> dict:
+    """{community id: its reminder of `day`} for the communities asked about (the district table)."""
+    return {r.area_id: r for r in ReportReminder.objects.filter(day=day, area_id__in=list(area_ids))}
+
+
+def _reminded_at(day):
+    return Subquery(ReportReminder.objects.filter(area=OuterRef("pk"), day=day).values("sent_at")[:1])
+
+
+def missing_today(user, limit: int = MISSING_SHOWN) -> tuple[int, list[Area]]:
+    """The communities in the user's scope that have not submitted today's 日报: how many, and the first
+    `limit` of them (those not yet reminded first), each with `reminded_at` (the time of today's 催报, or None).
+    Two queries."""
+    day = today()
+    missing = (communities_in_scope(user).filter(~Exists(DailyReport.objects.filter(area=OuterRef("pk"), day=day)))
+               .annotate(reminded_at=_reminded_at(day)))
+    return missing.count(), list(missing.order_by(F("reminded_at").asc(nulls_first=True), "path")[:limit])
+
+
+def own_report_today(area: Area) -> tuple[bool, datetime.datetime | None]:
+    """(submitted, time of today's 催报 or None) of a community's 日报 today, in one query."""
+    day = today()
+    row = (Area.objects.filter(pk=area.pk)
+           .annotate(submitted=Exists(DailyReport.objects.filter(area=OuterRef("pk"), day=day)),
+                     reminded_at=_reminded_at(day))
+           .values("submitted", "reminded_at").first())
+    return (row["submitted"], row["reminded_at"]) if row else (False, None)

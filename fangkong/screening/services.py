@@ -262,3 +262,44 @@ def gate_effects() -> dict[str, tuple[str, str]]:
 
 def forget_gate_effects(**kwargs):
     cache.delete(GATE_EFFECTS_KEY)
+
+
+# Home page ----------------------------------------------------------------------------------------------
+
+def todos(user) -> list:
+    """待办 of key persons and daily reports, as far as the user may open them:
+
+    - a community worker whose community has not submitted today's 日报 (first, and marked when the district or
+      subdistrict has sent 催报 today);
+    - an officer above the communities: the communities without today's 日报, the first few with 催报;
+    - whoever follows key persons up: those not followed up today (the `overdue_q` rule).
+    """
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+    from fangkong.territory.models import AreaLevel
+
+    from . import reports
+
+    items = []
+    area = user.area
+    if area is not None and area.level == AreaLevel.COMMUNITY:
+        if not user.grid_id and user.has_perm("screening.submit_dailyreport"):
+            submitted, reminded_at = reports.own_report_today(area)
+            if reminded_at and not submitted:
+                items.append(Todo("report_reminded", _("区/街道已催报今日日报（%(at)s）") % {
+                    "at": timezone.localtime(reminded_at).strftime("%H:%M")}, reverse("reports:today"), urgent=True))
+            elif not submitted:
+                items.append(Todo("report_due", _("本社区今日日报还没有上报"), reverse("reports:today")))
+    elif (area is not None or user.is_superuser) and not user.grid_id \
+            and user.has_perm("screening.view_dailyreport"):
+        missing, first = reports.missing_today(user)
+        if missing:
+            items.append(Todo("reports_missing", _("%(n)d 个社区/村还没有上报今日日报") % {"n": missing},
+                              reverse("reports:district"), missing, rows=first))
+    if user.has_perm("screening.view_screening"):
+        waiting = overdue(Screening.objects.visible_to(user)).count()
+        if waiting:
+            items.append(Todo("follow_ups_due", _("%(n)d 名重点人员今日还未跟进") % {"n": waiting},
+                              reverse("screening:list") + "?overdue=1", waiting))
+    return items

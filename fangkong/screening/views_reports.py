@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +17,7 @@ from fangkong.territory.models import Area, AreaLevel
 from . import reports
 from .models import Screening
 from .services import today
+from .views import _safe_next
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -30,7 +33,7 @@ def _error_text(exc: ValidationError) -> str:
 
 
 @login_required
-@permission_required("screening.view_dailyreport", raise_exception=True)
+@permission_required("screening.view_screening", raise_exception=True)
 def today_page(request):
     """The open key persons of the worker's scope with today's follow-up state, and 提交日报."""
     user = request.user
@@ -42,8 +45,10 @@ def today_page(request):
     else:
         counts = reports.figures_of(Screening.objects.visible_to(user), day)
     screenings = reports.open_screenings(user)
+    reminded_at = reports.own_report_today(community)[1] if community is not None and report is None else None
     context = {
         "day": day, "community": community, "report": report, "counts": counts, "labels": reports.figure_labels(),
+        "reminded_at": reminded_at,
         "may_submit": community is not None and not user.grid_id and user.has_perm("screening.submit_dailyreport"),
         **paginate(request, screenings),
     }
@@ -80,6 +85,13 @@ def _district_context(request):
     return day, area, error
 
 
+def _with_reminders(table, is_today):
+    """[(row, today's 催报 of the row's community or None)]: 催报 is about today's missing reports only."""
+    reminders = reports.reminders_on(table.day, [row.area.pk for row in table.rows if not row.submitted]) \
+        if is_today else {}
+    return [(row, reminders.get(row.area.pk)) for row in table.rows]
+
+
 @login_required
 @permission_required("screening.view_dailyreport", raise_exception=True)
 def district(request):
@@ -91,9 +103,13 @@ def district(request):
         "series": [{"key": key, "name": str(labels[key]), "data": [row.totals[key] for row in table.rows]}
                    for key in ("new", "active", "released", "overdue")],
     }
+    is_today = day == today()
     return render(request, "screening/daily_district.html", {
+        # 催报 only for today's missing reports; the reminders already sent show their time instead.
+        "rows": _with_reminders(table, is_today),
+        "may_remind": is_today and request.user.has_perm("screening.add_reportreminder"),
         "table": table, "day": day, "area": area, "error": error, "labels": labels, "chart": chart,
-        "columns": [(key, labels[key]) for key in reports.KEYS], "is_today": day == today(),
+        "columns": [(key, labels[key]) for key in reports.KEYS], "is_today": is_today,
         "areas": Area.objects.visible_to(request.user).exclude(level=AreaLevel.COMMUNITY).order_by("path"),
     })
 
@@ -111,3 +127,19 @@ def export(request):
     response["Content-Disposition"] = content_disposition_header(True, f"重点人员日报-{day.isoformat()}.xlsx")
     return response
 
+
+@login_required
+@require_POST
+@permission_required("screening.add_reportreminder", raise_exception=True)
+def remind(request, area_pk):
+    """催报 beside a community that has not submitted today's 日报 (district table or home page)."""
+    area = get_object_or_404(Area.objects.visible_to(request.user), pk=area_pk)
+    try:
+        reminder, created = reports.remind(area, request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        at = timezone.localtime(reminder.sent_at).strftime("%H:%M")
+        text = _("已催报 %(area)s（%(at)s）") if created else _("%(area)s今日已催报（%(at)s），无需重复催报")
+        messages.success(request, text % {"area": area.name, "at": at})
+    return redirect(_safe_next(request, reverse("reports:district")))

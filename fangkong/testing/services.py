@@ -648,3 +648,23 @@ def hourly(campaign, round_, user):
         series.append({"site": site.name, "counts": counts, "queue": queue, "total": sum(counts)})
     totals = [sum(s["counts"][h] for s in series) for h in range(24)]
     return {"hours": [f"{h:02d}:00" for h in range(24)], "sites": series, "totals": totals}
+
+
+# Home page ----------------------------------------------------------------------------------------------
+
+RETEST_SITES_SHOWN = 3
+
+
+def todos(user) -> list:
+    """待办 of testing: the sites with members of positive pools still to retest, most waiting first (one query)."""
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+
+    if not user.has_perm("testing.view_retesttask"):
+        return []
+    waiting = (RetestTask.objects.filter(state=RetestState.OPEN, site__in=Site.objects.visible_to(user).values("pk"))
+               .values("site_id", "site__name").annotate(n=Count("pk")).order_by("-n", "site_id"))
+    return [Todo("retests_open", _("%(site)s：%(n)d 人待单管复检") % {"site": row["site__name"], "n": row["n"]},
+                 reverse("testing:retests", args=[row["site_id"]]), row["n"])
+            for row in waiting[:RETEST_SITES_SHOWN]]

@@ -32,3 +32,17 @@ def test_the_demo_builds_its_figures_and_a_live_checkpoint(district, users):
     assert not Person.objects.visitors().exclude(household=None).exists()
     demo.build(district.district, "small", random.Random(3), checkpoint_user=guard)  # a second run adds nothing
     assert Passage.objects.count() == passages
+
+
+def test_the_demo_enterprise_admin_looks_after_its_communitys_enterprise_gates(district, users):
+    from fangkong.accounts.roles import Role
+    from fangkong.passes.models import PlaceKind
+    from tests.passes.office_helpers import staff_user
+
+    demo.build(district.district, "small", random.Random(3))
+    admin = staff_user("demo_enterprise", Role.ENTERPRISE_ADMIN, district.community_a)
+    demo.give_enterprise_gates(admin)
+    demo.give_enterprise_gates(admin)  # a rerun changes nothing
+    gates = Place.objects.filter(area=district.community_a, kind=PlaceKind.ENTERPRISE_GATE)
+    assert gates.exists()
+    assert set(Place.objects.visible_to(admin)) == set(gates)

@@ -76,6 +76,7 @@ class Command(BaseCommand):
                 workers.setdefault(user.area_id, []).append(user)
         with transaction.atomic():
             passes_demo.build(district, size, self.random, checkpoint_user=checkpoint_user)
+            passes_demo.give_enterprise_gates(next(u for u, role in users if role == Role.ENTERPRISE_ADMIN))
             people_demo.build(district, self.random, workers)
             screening_demo.build(district, self.random, workers)
             testing_demo.build(district, self.random, users)
