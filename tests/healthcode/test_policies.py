@@ -43,7 +43,7 @@ def verdict(person, place, temperature=None, at=None):
 
 def test_without_a_policy_red_is_denied_and_yellow_warned(district, users, gate):
     screen(district.person_a, "close_contact", users.worker_a)
-    screen(district.person_a_neighbour, "secondary_contact", users.worker_a)
+    screen(district.person_a_neighbour, "spatiotemporal", users.worker_a)
     red = verdict(district.person_a, gate)
     assert red.verdict == Verdict.DENY
     assert [r for r in red.reasons if r.startswith("红码")] == [red.reasons[0]]
@@ -51,8 +51,17 @@ def test_without_a_policy_red_is_denied_and_yellow_warned(district, users, gate)
     # The key-person provider no longer reports what the health code covers: one reason, not two.
     assert not any(r.startswith("重点人员（") for r in red.reasons)
     yellow = verdict(district.person_a_neighbour, gate)
-    assert yellow.verdict == Verdict.WARN and yellow.reasons[0].startswith("黄码：重点人员：次密切接触者")
+    assert yellow.verdict == Verdict.WARN and yellow.reasons[0].startswith("黄码：重点人员：时空伴随者")
     assert verdict(district.person_b, gate).verdict == Verdict.ALLOW
+
+
+def test_a_deny_category_that_a_rule_colours_yellow_still_denies(district, users, gate):
+    # 次密切接触者: the rule gives a yellow code (a warning by itself); the category says 禁止通行.
+    screen(district.person_a, "secondary_contact", users.worker_a)
+    decision = verdict(district.person_a, gate)
+    assert decision.verdict == Verdict.DENY
+    assert decision.reasons[0].startswith("黄码：重点人员：次密切接触者")
+    assert decision.reasons[1] == "重点人员（次密切接触者），管控期间不能通行，请联系社区"
 
 
 @pytest.mark.parametrize("hours,expected", [(24, Verdict.DENY), (48, Verdict.ALLOW), (72, Verdict.ALLOW)])

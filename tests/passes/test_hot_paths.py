@@ -165,6 +165,6 @@ def test_an_api_passage_for_a_known_person_stays_within_its_queries(gate, declar
     assert response.status_code == 201, response.content
 
 
-# The API's recorded passage: the caller's permissions (2) and area, the place and the person in scope, the
-# savepoint pair, the replay check, the latest declaration, the status row, the passage and its audit row.
-PASSAGE_API_QUERIES = 12
+# The API's recorded passage: the caller's permissions (2), roles and area, the place and the person in scope,
+# the savepoint pair, the replay check, the latest declaration, the status row, the passage and its audit row.
+PASSAGE_API_QUERIES = 13
