@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENDOR := fangkong/static/vendor
 
-.PHONY: demo test install assets lint serve bench clean
+.PHONY: demo test install assets lint serve bench clean stop-db
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 (python3.11)"; exit 1; }
@@ -53,5 +53,9 @@ test: install
 bench: install
 	$(PY) bench/persons.py
 
-clean:
-	rm -rf $(VENV) fangkong.sqlite3 staticfiles media
+# The private PostgreSQL server (used when DATABASE_URL is unset) keeps running between commands.
+stop-db:
+	@if [ -x $(PY) ]; then $(PY) -m fangkong.core.devdb stop; fi
+
+clean: stop-db
+	rm -rf $(VENV) .pgdata staticfiles media

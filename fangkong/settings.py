@@ -1,7 +1,7 @@
 """fangkong settings: every knob read from the environment, safe by default.
 
 Nothing here needs to be edited for a deployment; set environment variables instead
-(see docs/deployment.md). Without any, fangkong runs as a local demo on SQLite.
+(see docs/deployment.md). Without any, fangkong runs as a local demo on a private PostgreSQL server.
 """
 
 import os
@@ -120,13 +120,16 @@ TEMPLATES = [
     },
 ]
 
-# SQLite file when DATABASE_URL is unset, e.g. postgres://user@127.0.0.1:5432/fangkong otherwise.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'fangkong.sqlite3'}", conn_max_age=envint("DB_CONN_MAX_AGE", "60")
-    )
-}
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and envbool("FANGKONG_DB_PREPARED", "on"):
+# PostgreSQL, e.g. postgres://user@127.0.0.1:5432/fangkong. Unset outside production: the checkout's private
+# server (core/devdb.py), exported so that the processes this one starts use it too.
+if not os.getenv("DATABASE_URL"):
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL must be set when FANGKONG_ENV=production")
+    from fangkong.core import devdb
+
+    os.environ["DATABASE_URL"] = devdb.database_url()
+DATABASES = {"default": dj_database_url.config(conn_max_age=envint("DB_CONN_MAX_AGE", "60"))}
+if envbool("FANGKONG_DB_PREPARED", "on"):
     # Server-side prepared statements only for the hot-path queries that ask for one (core.db.fetch_prepared):
     # Django leaves psycopg's preparing off (None), and its own queries never come near this count.
     # Off behind a pooler that cannot keep prepared statements (docs/deployment.md).

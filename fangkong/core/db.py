@@ -1,20 +1,19 @@
 """Database helpers for bulk work over many ids."""
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.expressions import RawSQL
 
 
 def id_array(ids):
-    """`ids` for a `field__in=` filter: one array parameter on PostgreSQL (an IN list of thousands of parameters
-    costs more to build than to run), the plain list elsewhere (the SQLite demo)."""
-    ids = list(ids)
-    return _array(ids, "bigint", lambda pk: str(int(pk))) if connection.vendor == "postgresql" else ids
+    """`ids` for a `field__in=` filter as one array parameter (an IN list of thousands of parameters costs more to
+    build than to run)."""
+    return _array(ids, "bigint", lambda pk: str(int(pk)))
 
 
 def text_array(texts):
     """As id_array, for text values (a lab file's 100,000 tube barcodes)."""
-    texts = list(texts)
-    return _array(texts, "text", _quoted) if connection.vendor == "postgresql" else texts
+    return _array(texts, "text", _quoted)
 
 
 def _array(values, sql_type, literal):
@@ -27,17 +26,10 @@ def _quoted(text: str) -> str:
 
 
 def fetch_prepared(sql, params):
-    """All rows of a hot-path query. On PostgreSQL it runs as a server-side prepared statement, planned once per
-    connection (settings.py lets psycopg prepare what asks): a check-in's join plans in 0.4 ms and runs in
-    0.1 ms (bench/checkin.py). Django's query log (DEBUG, tests counting queries) lists them like any other;
-    keep them few and keep their SQL portable (SQLite runs it through a normal cursor)."""
+    """All rows of a hot-path query, run as a server-side prepared statement, planned once per connection
+    (settings.py lets psycopg prepare what asks): a check-in's join plans in 0.4 ms and runs in 0.1 ms
+    (bench/checkin.py). Django's query log (DEBUG, tests counting queries) lists them like any other; keep them few."""
     db = connections[DEFAULT_DB_ALIAS]  # once: every attribute of the `connection` proxy looks it up again
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    import psycopg
-
     db.ensure_connection()
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(sql, params, prepare=True)

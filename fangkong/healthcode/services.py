@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
@@ -34,7 +33,6 @@ TEST_RESULTS = {"test:negative": "negative", "test:positive": "positive", "test:
 # A status row's columns: _status's tuples, the upsert, the gate's raw queries.
 STATUS_COLUMNS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
                   "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id"]
-STATUS_FIELDS = [column.removesuffix("_id") for column in STATUS_COLUMNS[1:]]  # what an upsert updates
 
 
 # Computing colours ---------------------------------------------------------------------------------
@@ -169,15 +167,7 @@ ON CONFLICT (person_id) DO UPDATE SET colour = EXCLUDED.colour, computed_colour 
 
 
 def _upsert(rows):
-    """Write the rows (tuples in STATUS_COLUMNS order): on PostgreSQL by COPY and one INSERT … ON CONFLICT;
-    elsewhere Django's bulk upsert."""
-    if connection.vendor != "postgresql":
-        statuses = [HealthStatus(**dict(zip(STATUS_COLUMNS, row, strict=True))) for row in rows]
-        for status in statuses:
-            status.reasons, status.key_persons = status.reasons or [], status.key_persons or []
-        HealthStatus.objects.bulk_create(statuses, batch_size=CHUNK, update_conflicts=True, unique_fields=["person"],
-                                         update_fields=STATUS_FIELDS)
-        return
+    """Write the rows (tuples in STATUS_COLUMNS order) by COPY and one INSERT … ON CONFLICT."""
     # In a transaction (the rows live until it commits); the table may hold an earlier chunk of the same one.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"{STATUS_ROWS_SQL}; TRUNCATE healthcode_status_rows")
@@ -554,16 +544,9 @@ STATUS_JOIN_SQL = "LEFT JOIN healthcode_healthstatus h ON h.person_id = p.id"
 
 
 def _from_db(field, value):
-    """A raw cursor's value as the ORM would give it (SQLite gives JSON and times as text, booleans as 0/1)."""
-    if value is None:
-        return None
-    if hasattr(field, "from_db_value"):  # JSONField
+    """A raw cursor's value as the ORM would give it: Django has psycopg load JSON as text, for the field to decode."""
+    if value is not None and hasattr(field, "from_db_value"):  # JSONField
         return field.from_db_value(value, None, connection)
-    if isinstance(value, str) and field.get_internal_type() == "DateTimeField":
-        value = parse_datetime(value)
-        return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
-    if field.get_internal_type() == "BooleanField":
-        return bool(value)
     return value
 
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import islice
 
 from django.core.files import File
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import CharField, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -122,7 +122,7 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
     job.total_rows = passages.count()
     job.save(update_fields=["total_rows"])
     rows = passages.values_list(*COLUMNS).iterator(chunk_size=CHUNK)
-    zone, stored_zone = timezone.get_current_timezone(), connections[passages.db].timezone  # SQLite's text is naive
+    zone = timezone.get_current_timezone()
     directions, verdicts, channels = _labels(Direction.choices), _labels(Verdict.choices), _labels(Channel.choices)
     corrects = _("更正第 %(id)d 条")
     persons, places, areas, recorders = {}, {}, {}, {}
@@ -151,9 +151,7 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
             _fill(recorders, {row[10] for row in batch}, _users)
             for (at, place, area, person, direction, temperature, verdict, reasons, channel, plate, recorder,
                  corrected) in batch:
-                at = datetime.fromisoformat(at)
-                if at.tzinfo is None:
-                    at = at.replace(tzinfo=stored_zone)
+                at = datetime.fromisoformat(at)  # text with its UTC offset (COLUMNS casts it)
                 sheet.append((
                     moment_cell(at.astimezone(zone).replace(tzinfo=None)), places[place], areas[area],
                     *persons[person], directions.get(direction) or text(direction),

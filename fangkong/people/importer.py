@@ -383,7 +383,7 @@ class LedgerImporter:
         return {str(key): n for key, n in summary.items()}
 
     def _create(self, new):
-        """New persons, numbers set by Person.set_document / set_phone; COPY on PostgreSQL (bench/ledger.py)."""
+        """New persons, numbers set by Person.set_document / set_phone, by COPY (bench/ledger.py)."""
         from django.db import connection
         from django.utils import timezone
 
@@ -405,10 +405,6 @@ class LedgerImporter:
                     "household_id": household_id, "created_at": now, "updated_at": now,
                     **{field: row[field] for field in services.LEDGER_FIELDS}}
 
-        if connection.vendor != "postgresql":
-            Person.objects.bulk_create([Person(**values(row, household_id)) for row, household_id in new],
-                                       batch_size=2000)
-            return
         records = (values(row, household_id) for row, household_id in new)
         first = next(records, None)
         if first is None:

@@ -53,11 +53,6 @@ def _by_result_times(per_person):
     """[(negative, positive, person ids)]: the persons grouped by their two result times. A lab's batch shares
     a few times, so PostgreSQL sends a few rows of id arrays rather than a row and a timestamp to parse per
     person (Django parses them in Python, 5 µs each: 5 s for a district's million results)."""
-    if connection.vendor != "postgresql":
-        groups = defaultdict(list)
-        for person_id, negative, positive in per_person.values_list("person_id", "negative", "positive"):
-            groups[negative, positive].append(person_id)
-        return [(negative, positive, ids) for (negative, positive), ids in groups.items()]
     sql, params = per_person.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT negative, positive, array_agg(person_id) FROM ({sql}) AS per_person GROUP BY 1, 2",

@@ -427,11 +427,8 @@ def save_results(plan: ResultPlan, user, reference="") -> dict:
                       if result == TubeResult.POSITIVE and size > 1]
     singles = [pk for pk, (_result, _at, _lab, size) in plan.updates.items() if size == 1]
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        opened, resolved, person_ids = _save_results_portably(plan, reference, positive_pools, singles, now)
-    else:
-        opened, resolved, person_ids = _save_results_in_bulk(
-            reference, ids, results, times, labs, positive_pools, singles, now)
+    opened, resolved, person_ids = _save_results_in_bulk(
+        reference, ids, results, times, labs, positive_pools, singles, now)
     recompute_colours(person_ids)
     summary = {
         "tubes": len(ids), "negative": results.count(TubeResult.NEGATIVE), "positive_pools": len(positive_pools),
@@ -444,33 +441,8 @@ def save_results(plan: ResultPlan, user, reference="") -> dict:
     return summary
 
 
-def _save_results_portably(plan, reference, positive_pools, singles, now):
-    """The same writes through the ORM, for SQLite (the demo): one statement per tube, which is fine there."""
-    tubes = Tube.objects.in_bulk(list(plan.updates))
-    for pk, (result, at, lab, _size) in plan.updates.items():
-        tube = tubes[pk]
-        if tube.result != TubeResult.PENDING:
-            continue
-        tube.result, tube.result_at, tube.lab, tube.result_ref = result, at, lab, reference[:60]
-        tube.sealed_at = tube.sealed_at or at
-    Tube.objects.bulk_update(tubes.values(), ["result", "result_at", "lab", "result_ref", "sealed_at"])
-    tasks = [RetestTask(person_id=s.person_id, campaign_id=s.tube.campaign_id, from_tube_id=s.tube_id,
-                        site_id=s.tube.site_id, state=RetestState.OPEN, created_at=now)
-             for s in Sample.objects.filter(tube_id__in=positive_pools).select_related("tube")]
-    opened = len(RetestTask.objects.bulk_create(tasks, ignore_conflicts=True))
-    resolved = 0
-    for sample in Sample.objects.filter(tube_id__in=singles).select_related("tube"):
-        resolved += RetestTask.objects.filter(
-            person_id=sample.person_id, state=RetestState.OPEN, from_tube__opened_at__lte=sample.sampled_at,
-        ).exclude(from_tube_id=sample.tube_id).update(
-            state=RetestState.DONE, resolved_at=sample.tube.result_at, resolving_sample=sample)
-    person_ids = list(Sample.objects.filter(tube_id__in=list(plan.updates)).values_list("person_id", flat=True)
-                      .distinct())
-    return opened, resolved, person_ids
-
-
 def _save_results_in_bulk(reference, ids, results, times, labs, positive_pools, singles, now):
-    """PostgreSQL: a fixed number of statements whatever the number of tubes (unnest arrays)."""
+    """A fixed number of statements whatever the number of tubes (unnest arrays)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE testing_tube t SET result = v.result, result_at = v.at, lab = v.lab, result_ref = %s, "

@@ -1,15 +1,11 @@
-"""core.db on PostgreSQL: the gates' hot-path queries are prepared (planned once per connection) and still answer
+"""core.db: the gates' hot-path queries are prepared (planned once per connection) and still answer
 when preparing is switched off (FANGKONG_DB_PREPARED=off, behind a pooler); array parameters quote text."""
 
-import pytest
 from django.db import connection
 
 from fangkong.core.db import fetch_prepared
 
 SQL = "SELECT count(*) FROM people_person WHERE area_id = %s"
-
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
-
 
 def prepared_statements() -> list[str]:
     with connection.cursor() as cursor:

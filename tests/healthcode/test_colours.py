@@ -139,8 +139,6 @@ def test_bad_rule_values_are_refused_and_only_admins_change_rules(district, user
     assert (rule.colour, rule.days) == (Colour.YELLOW, 14)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="SQLite's bulk upsert is batched by its parameter limit (90 rows a statement)")
 def test_recomputing_ten_thousand_persons_costs_a_constant_number_of_queries(district, users,
                                                                            django_assert_max_num_queries):
     from fangkong.people.models import Person

@@ -1,4 +1,4 @@
-"""Status pages half empty on PostgreSQL, so that recomputing a district's colours updates rows in place (HOT:
+"""Status pages half empty, so that recomputing a district's colours updates rows in place (HOT:
 no new index entries). A result import rewrites every row in one transaction, so each page needs room for a
 second version of all its rows; bench/testing.py: 4x faster upsert. New pages follow it; old ones as rows move."""
 
@@ -6,8 +6,7 @@ from django.db import migrations
 
 
 def set_fillfactor(apps, schema_editor, percent=50):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE healthcode_healthstatus SET (fillfactor = {int(percent)})")
+    schema_editor.execute(f"ALTER TABLE healthcode_healthstatus SET (fillfactor = {int(percent)})")
 
 
 def reset_fillfactor(apps, schema_editor):
