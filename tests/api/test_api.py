@@ -12,7 +12,7 @@ def test_a_token_is_given_for_username_and_password_and_works(users, district, p
     response = Client().post("/api/auth/token/", {"username": "worker_a", "password": password})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert list(response.json()) == ["token"]
+    assert list(response.json()) == ["token", "expires"]
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     persons = api.get("/api/persons/")
     assert persons.status_code == 200
