@@ -321,8 +321,8 @@ def measure(samples: int, show_plans: bool):
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
+    from fangkong.accounts import tokens
     from fangkong.accounts.models import User
     from fangkong.core.identity import DocumentType
     from fangkong.people.models import Person
@@ -333,7 +333,7 @@ def measure(samples: int, show_plans: bool):
     admin_client.force_login(admin)
     worker_client.force_login(worker)
     # API clients (other systems) authenticate with a token: no session to read and save per request.
-    token_client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=admin)[0].key}")
+    token_client = Client(HTTP_AUTHORIZATION=f"Token {tokens.issue(admin, verified=True)[1]}")
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM people_person")
         total = cursor.fetchone()[0]

@@ -4,6 +4,7 @@ Nothing here needs to be edited for a deployment; set environment variables inst
 (see docs/deployment.md). Without any, fangkong runs as a local demo on a private PostgreSQL server.
 """
 
+import ipaddress
 import os
 import warnings
 from datetime import timedelta
@@ -67,7 +68,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fangkong.accounts.middleware.RequireOTPMiddleware",
+    "fangkong.accounts.idle.ActivityMiddleware",
     "fangkong.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,11 +173,21 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("FANGKONG_BEHIND_PROXY", "false") else None
+# Reverse proxies (addresses or CIDRs, e.g. "10.0.0.5,10.1.0.0/24") whose X-Forwarded-For is believed; empty: the
+# peer's address is the client's. Audit rows, throttles, the login lockout and rate limits all use it (client_ip).
+FANGKONG_TRUSTED_PROXIES = [str(ipaddress.ip_network(proxy, strict=False))
+                            for proxy in envlist("FANGKONG_TRUSTED_PROXIES")]
+# A station page left open polls its live list; with no real use for this many minutes it logs out.
+FANGKONG_STATION_IDLE_MINUTES = envint("FANGKONG_STATION_IDLE_MINUTES", "30")
 
-# Login lockout (django-axes): this many failures per username+address lock it for the cool-off.
+# Login lockout (django-axes): this many failures per username+address lock it for the cool-off,
 AXES_FAILURE_LIMIT = envint("FANGKONG_LOGIN_FAILURE_LIMIT", "10")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("FANGKONG_LOGIN_COOLOFF_MINUTES", "30"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# and this many from one address, whatever the usernames, lock the address (accounts/lockout.py).
+FANGKONG_LOGIN_ADDRESS_FAILURE_LIMIT = envint("FANGKONG_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
+AXES_HANDLER = "fangkong.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "fangkong.audit.context.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -184,6 +195,8 @@ AXES_VERBOSE = False
 # Second factor (TOTP) is required for district admins when this is on (always in production).
 FANGKONG_REQUIRE_ADMIN_OTP = envbool("FANGKONG_REQUIRE_ADMIN_OTP", "true" if PRODUCTION else "false")
 OTP_TOTP_ISSUER = "fangkong"
+# API tokens (POST /api/auth/token/) expire this many hours after they are issued.
+FANGKONG_API_TOKEN_HOURS = envint("FANGKONG_API_TOKEN_HOURS", "12")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -217,7 +230,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "fangkong.accounts.auth.CachedTokenAuthentication",
+        "fangkong.accounts.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -232,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Epidemic prevention and control information system of a district.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: for signed-in staff only (the docs page asks for a login too).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -8,14 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与角色"
 
     def ready(self):
-        from rest_framework.authtoken.models import Token
-
-        from . import signals  # noqa: F401
+        from . import idle, signals  # noqa: F401
         from .auth import tokens_changed
-        from .models import User
+        from .models import ApiToken, User
         from .roles import ensure_roles
 
         post_migrate.connect(ensure_roles, dispatch_uid="fangkong_ensure_roles")
-        for model in (Token, User):
+        for model in (ApiToken, User):
             post_save.connect(tokens_changed, sender=model, dispatch_uid=f"tokens_changed_save_{model.__name__}")
             post_delete.connect(tokens_changed, sender=model, dispatch_uid=f"tokens_changed_delete_{model.__name__}")

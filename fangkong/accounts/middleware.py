@@ -2,8 +2,6 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .roles import Role
-
 
 class RequireOTPMiddleware:
     """District admins must pass a TOTP second factor when FANGKONG_REQUIRE_ADMIN_OTP is on."""
@@ -14,9 +12,8 @@ class RequireOTPMiddleware:
     def __call__(self, request):
         user = request.user
         if (
-            settings.FANGKONG_REQUIRE_ADMIN_OTP
-            and user.is_authenticated
-            and (user.is_superuser or user.has_role(Role.DISTRICT_ADMIN))
+            user.is_authenticated
+            and user.must_use_otp()
             and not user.is_verified()
             and not request.path.startswith((reverse("otp"), reverse("logout"), settings.STATIC_URL))
         ):

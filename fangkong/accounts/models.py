@@ -1,6 +1,10 @@
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core import crypto
@@ -91,6 +95,11 @@ class User(AbstractUser):
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
 
+    def must_use_otp(self) -> bool:
+        """District admins (and superusers) sign in with a TOTP second factor when FANGKONG_REQUIRE_ADMIN_OTP is on:
+        on the pages (RequireOTPMiddleware) and for an API token alike."""
+        return settings.FANGKONG_REQUIRE_ADMIN_OTP and (self.is_superuser or self.has_role(Role.DISTRICT_ADMIN))
+
     def may_see_full_numbers(self) -> bool:
         return self.has_perm("people.view_full_identity")
 
@@ -109,3 +118,48 @@ class OfferedPermission(models.Model):
 
     def __str__(self):
         return f"{self.group_id}:{self.permission_id}"
+
+
+def token_digest(key: str) -> str:
+    """What is stored of an API token: its SHA-256 (a random 160-bit key needs no slow hash)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(expires__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A key for the REST API (`Authorization: Token <key>`), shown once when issued and stored only hashed.
+
+    It expires FANGKONG_API_TOKEN_HOURS after it is issued; its holder or a manager of the account revokes it
+    (deletes the row). `verified` says a second factor was given when it was issued: a token without one stops
+    working the moment its holder must use TOTP (e.g. promoted to district admin).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("用户"))
+    # Unique: the lookup of every API request, key → token.
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The key's first characters, so that the holder can tell their tokens apart.
+    prefix = models.CharField(_("令牌开头"), max_length=8, editable=False)
+    created = models.DateTimeField(_("签发时间"), default=timezone.now)
+    expires = models.DateTimeField(_("过期时间"))
+    last_used = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    last_ip = models.CharField(_("最近使用地址"), max_length=45, blank=True)
+    client = models.CharField(_("客户端"), max_length=200, blank=True)
+    verified = models.BooleanField(_("已通过二次验证"), default=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.prefix}…"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires <= (now or timezone.now())

@@ -75,7 +75,7 @@ def manageable_ids(acting_user, targets) -> set[int]:
             and {g.name for g in t.groups.all()} <= grantable}
 
 
-def _check_target(acting_user, target):
+def check_target(acting_user, target):
     if not may_manage(acting_user, target):
         raise PermissionDenied(_("您无权管理该账号"))
 
@@ -224,7 +224,7 @@ def create_user(data: dict, *, acting_user) -> tuple[User, str]:
 
 def change_user(target, data: dict, *, acting_user) -> User:
     """New name, phone (left out: unchanged), role, area, grid and places of a managed account."""
-    _check_target(acting_user, target)
+    check_target(acting_user, target)
     errors = {}
     full_name = (data.get("full_name") or "").strip()
     if not full_name:
@@ -256,7 +256,7 @@ def set_active(target, active: bool, *, acting_user) -> User:
     """停用 / 启用. Never oneself, never the last active district admin."""
     if target.pk == acting_user.pk:
         raise ValidationError(_("不能停用或启用自己的账号"))
-    _check_target(acting_user, target)
+    check_target(acting_user, target)
     with transaction.atomic():
         if not active:
             _keep_a_district_admin(target, _("这是最后一位在用的区级管理员，不能停用"))
@@ -269,7 +269,7 @@ def set_active(target, active: bool, *, acting_user) -> User:
 
 def unlock(target, *, acting_user) -> int:
     """Clear django-axes' failed attempts for the username (every address); returns how many were cleared."""
-    _check_target(acting_user, target)
+    check_target(acting_user, target)
     was_locked = bool(locked_usernames([target.username]))
     with transaction.atomic():
         cleared = axes_reset(username=target.username)
@@ -278,15 +278,30 @@ def unlock(target, *, acting_user) -> int:
     return cleared
 
 
-def reset_password(target, *, acting_user) -> str:
-    """A new random password for the account, returned to be shown once; its sessions end."""
-    _check_target(acting_user, target)
-    password = new_password(target)
+def _set_password(user, password, *, acting_user, note):
+    """A new password: the user's sessions end with the old one's hash, and their API tokens end with it, so a
+    thief who had the old password keeps nothing."""
     with transaction.atomic():
-        target.set_password(password)
-        target.save(update_fields=["password"])
-        audit.record(AuditAction.UPDATE, target, actor=acting_user, changes={"password": "(已重置)"})
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        changes = {"password": note}
+        revoked = user.api_tokens.all().delete()[0]
+        if revoked:
+            changes["api_tokens_revoked"] = revoked
+        audit.record(AuditAction.UPDATE, user, actor=acting_user, changes=changes)
+
+
+def reset_password(target, *, acting_user) -> str:
+    """A new random password for the account, returned to be shown once; its sessions and API tokens end."""
+    check_target(acting_user, target)
+    password = new_password(target)
+    _set_password(target, password, acting_user=acting_user, note="(已重置)")
     return password
+
+
+def change_own_password(user, password: str) -> None:
+    """修改密码, once the form has checked the old password and the validators."""
+    _set_password(user, password, acting_user=user, note="(本人修改)")
 
 
 # --- the list ----------------------------------------------------------------------------------------------

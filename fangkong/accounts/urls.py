@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/active/", views.user_active, name="active"),
     path("<int:pk>/unlock/", views.user_unlock, name="unlock"),
     path("<int:pk>/password/", views.user_password, name="password"),
+    path("<int:pk>/tokens/revoke/", views.user_tokens_revoke, name="revoke_tokens"),
 ]

@@ -3,10 +3,12 @@ import io
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,9 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fangkong.core.forms import add_service_errors
 from fangkong.core.pages import paginate
 
-from . import services
+from . import services, tokens
 from .forms import UserFilterForm, UserForm
-from .models import User
+from .models import ApiToken, User
 
 
 class LoginView(auth_views.LoginView):
@@ -55,6 +57,36 @@ def otp(request):
         segno.make(device.config_url, error="m").save(out, kind="svg", scale=5, xmldecl=False, svgns=True)
         qr_svg = out.getvalue().decode()
     return render(request, "accounts/otp.html", {"setup": setup, "qr_svg": qr_svg, "error": error})
+
+
+# --- 我的账号: one's own password and API tokens ------------------------------------------------------------
+
+@login_required
+def me(request):
+    return render(request, "accounts/me.html", {"tokens": request.user.api_tokens.current(),
+                                                "api_token_hours": settings.FANGKONG_API_TOKEN_HOURS})
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)  # another's token reads as one that is not there
+    tokens.revoke(token, acting_user=request.user)
+    messages.success(request, _("已撤销令牌 %(token)s") % {"token": token})
+    return redirect("account:me")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """修改密码: the old password, the new one twice; other sessions and every API token of the user end."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account:me")
+
+    def form_valid(self, form):
+        services.change_own_password(self.request.user, form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, self.request.user)  # this session stays signed in
+        messages.success(self.request, _("密码已修改"))
+        return redirect(self.get_success_url())
 
 
 # --- 账号管理: thin views over accounts.services ---------------------------------------------------------
@@ -125,7 +157,8 @@ def user_edit(request, pk):
             messages.success(request, _("已保存账号 %(name)s") % {"name": target})
             return redirect("accounts:users")
     return render(request, "accounts/user_form.html", {
-        "form": form, "target": target, "target_locked": bool(services.locked_usernames([target.username]))})
+        "form": form, "target": target, "target_locked": bool(services.locked_usernames([target.username])),
+        "target_tokens": target.api_tokens.current().count()})
 
 
 def _next(request, default="accounts:users"):
@@ -170,3 +203,12 @@ def user_password(request, pk):
     target = _target(request, pk)
     password = services.reset_password(target, acting_user=request.user)
     return render(request, "accounts/user_password.html", {"target": target, "password": password})
+
+
+@manage_users
+@require_POST
+def user_tokens_revoke(request, pk):
+    target = _target(request, pk)
+    count = tokens.revoke_all(target, acting_user=request.user, reason="管理员撤销")
+    messages.success(request, _("已撤销 %(name)s 的 %(count)s 个API令牌") % {"name": target, "count": count})
+    return redirect(_next(request, default="accounts:users"))

@@ -1,4 +1,4 @@
-from .context import current_actor
+from .context import client_ip, current_actor
 from .models import AuditAction, AuditEvent
 
 # Fields whose values never go into the audit log, only the fact that they changed.
@@ -11,7 +11,7 @@ def record(action: str, obj=None, *, changes=None, actor=None, object_type="", o
     user = actor if actor is not None else context.user
     ip, agent = context.ip, context.user_agent
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR", ip)
+        ip = client_ip(request) or ip
         agent = request.META.get("HTTP_USER_AGENT", agent)[:255]
     return AuditEvent.objects.create(
         actor=user if getattr(user, "pk", None) else None,

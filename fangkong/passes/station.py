@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fangkong.accounts.idle import background_poll
 from fangkong.core.identity import DocumentType
 
 from . import services
@@ -253,11 +254,9 @@ def station(request, pk):
 
 
 @never_cache
+@background_poll  # an unattended phone is logged out (and the polling stops) after FANGKONG_STATION_IDLE_MINUTES
 def live(request, pk):
     """The live part of the page; htmx asks for it every few seconds."""
-    if not request.user.is_authenticated:
-        # 286 tells htmx to stop polling instead of swapping the login page into the list.
-        return HttpResponse(_("登录已过期，请刷新页面重新登录"), status=286)
     place = _place(request, pk)
     return render(request, "passes/station/live.html", {"place": place, **services.station_feed(place)})
 

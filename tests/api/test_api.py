@@ -12,7 +12,7 @@ def test_a_token_is_given_for_username_and_password_and_works(users, district, p
     response = Client().post("/api/auth/token/", {"username": "worker_a", "password": password})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert list(response.json()) == ["token"]
+    assert list(response.json()) == ["token", "expires"]
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     persons = api.get("/api/persons/")
     assert persons.status_code == 200
@@ -156,3 +156,9 @@ def test_a_role_without_the_ledger_view_permission_reads_no_persons_or_household
     response = client_for(sampler).get(path)
     assert response.status_code == 403
     assert district.person_a.name not in response.content.decode()
+
+
+def test_the_schema_and_docs_need_a_login(db):
+    assert Client().get("/api/schema/").status_code in (401, 403)
+    docs = Client().get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/login/")

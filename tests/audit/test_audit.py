@@ -130,10 +130,11 @@ def test_every_row_says_who_and_from_where(district, users, client_for):
 
 def test_a_person_registered_with_an_api_token_is_on_the_tokens_account(district, users, new_resident_id):
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
-    token = Token.objects.create(user=users.worker_a)
-    response = Client(HTTP_AUTHORIZATION=f"Token {token.key}").post("/api/persons/", {
+    from fangkong.accounts import tokens
+
+    key = tokens.issue(users.worker_a, verified=False)[1]
+    response = Client(HTTP_AUTHORIZATION=f"Token {key}").post("/api/persons/", {
         "name": "刘德明", "id_number": new_resident_id(), "area": district.community_a.pk},
         content_type="application/json")
     assert response.status_code == 201

@@ -5,9 +5,9 @@ import re
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from fangkong.accounts import tokens
 from fangkong.accounts.roles import Role
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import Colour, HealthStatus
@@ -42,7 +42,7 @@ def phone(district):
 
 def api_for(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, verified=False)[1]}")
     return client
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from office_helpers import declare
-from rest_framework.authtoken.models import Token
 
+from fangkong.accounts import tokens
 from fangkong.healthcode import passcode
 from fangkong.passes import services
 from fangkong.passes.models import Channel, DutyShift, Passage
@@ -36,8 +36,8 @@ def test_a_guard_taken_off_a_post_is_refused_at_once(district, gate, guard, user
 
 def test_a_deleted_token_or_deactivated_guard_stops_verifying_at_once(district, gate, guard):
     declare(district.person_a)
-    token = Token.objects.create(user=guard)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token, key = tokens.issue(guard, verified=False)
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
     assert verify(api, district.person_a, gate).status_code == 200  # the token's user is cached now
     guard.is_active = False
     guard.save()
@@ -52,7 +52,7 @@ def test_a_deleted_token_or_deactivated_guard_stops_verifying_at_once(district, 
 
 def test_a_suspended_place_refuses_pass_codes_at_once(district, gate, guard, users):
     declare(district.person_a)
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=guard).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {tokens.issue(guard, verified=False)[1]}")
     assert verify(api, district.person_a, gate).status_code == 200  # the place is cached now
     services.suspend_place(gate, reason="整改", user=users.worker_a)
     response = verify(api, district.person_a, gate)

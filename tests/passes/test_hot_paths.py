@@ -12,8 +12,8 @@ import uuid
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from fangkong.accounts import tokens
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import HealthStatus
 from fangkong.healthcode.services import STATUS_COLUMNS, recompute
@@ -139,7 +139,7 @@ def guard(district, gate):
 
 def test_a_pass_code_verify_reads_the_person_once_and_inserts_once(gate, declared, guard,
                                                                     django_assert_num_queries):
-    api = Client(headers={"Authorization": f"Token {Token.objects.create(user=guard).key}"})
+    api = Client(headers={"Authorization": f"Token {tokens.issue(guard, verified=False)[1]}"})
 
     def verify():
         return api.post("/api/pass-codes/verify/", {"code": passcode.issue(declared).token, "place": gate.pk},
@@ -153,7 +153,7 @@ def test_a_pass_code_verify_reads_the_person_once_and_inserts_once(gate, declare
 
 def test_an_api_passage_for_a_known_person_stays_within_its_queries(gate, declared, guard,
                                                                      django_assert_num_queries):
-    api = Client(headers={"Authorization": f"Token {Token.objects.create(user=guard).key}"})
+    api = Client(headers={"Authorization": f"Token {tokens.issue(guard, verified=False)[1]}"})
 
     def record():
         return api.post("/api/passages/", {"person": declared.pk, "place": gate.pk}, content_type="application/json",

@@ -387,3 +387,35 @@ def test_the_station_page_fits_a_phone_layout(station, gate):
     html = station.get(f"/station/{gate.pk}/").content.decode()
     assert 'name="viewport"' in html and "passes/station.css" in html
     assert 'inputmode="decimal"' in html
+
+
+# An unattended station ------------------------------------------------------------------------------
+
+def idle_for(client, minutes):
+    """Moves the session's last real use `minutes` back, as if nobody had touched the phone since."""
+    from fangkong.accounts.idle import ACTIVE_AT
+
+    session = client.session
+    session[ACTIVE_AT] -= minutes * 60
+    session.save()
+
+
+def test_polling_alone_does_not_keep_an_unattended_station_logged_in(settings, station, guard, gate):
+    settings.FANGKONG_STATION_IDLE_MINUTES = 30
+    assert station.get(f"/station/{gate.pk}/").status_code == 200
+    idle_for(station, 29)
+    assert station.get(f"/station/{gate.pk}/live/", HTTP_HX_REQUEST="true").status_code == 200
+    idle_for(station, 2)  # the polls did not count as use: 31 minutes idle now
+    response = station.get(f"/station/{gate.pk}/live/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 286 and "登录已过期" in response.content.decode()
+    assert station.get(f"/station/{gate.pk}/").status_code == 302  # logged out
+    assert AuditEvent.objects.filter(action=AuditAction.LOGOUT, actor=guard).exists()
+
+
+def test_a_guard_using_the_station_stays_logged_in(settings, station, gate):
+    settings.FANGKONG_STATION_IDLE_MINUTES = 30
+    station.get(f"/station/{gate.pk}/")
+    idle_for(station, 29)
+    assert station.get(f"/station/{gate.pk}/").status_code == 200  # real use: the clock starts again
+    idle_for(station, 2)
+    assert station.get(f"/station/{gate.pk}/live/", HTTP_HX_REQUEST="true").status_code == 200

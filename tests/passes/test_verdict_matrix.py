@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from fangkong.accounts import tokens
 from fangkong.accounts.roles import Role
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import PlacePolicy
@@ -342,7 +342,7 @@ def world(district, users):
     guard = make_user("guard_matrix", Role.CHECKPOINT_STAFF, district.community_a, full_name="卡点值守甲")
     gate.staff.add(guard)
     yield World(district=district, gate=gate, guard=guard, admin=users.admin,
-                api_token=Token.objects.create(user=guard).key, companion=district.person_a_neighbour)
+                api_token=tokens.issue(guard, verified=False)[1], companion=district.person_a_neighbour)
     EXTRA_FACTS.clear()
 
 

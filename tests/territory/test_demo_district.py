@@ -3,7 +3,9 @@
 import json
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
@@ -72,3 +74,10 @@ def test_the_small_demo_district_builds_once_and_is_idempotent(db, tmp_path, lea
         if person.phone:
             secrets[f"phone {person.pk}"] = person.phone
     assert leaks(secrets) == []
+
+
+def test_the_demo_refuses_to_load_in_production(db, settings):
+    settings.FANGKONG_ENV = "production"
+    with pytest.raises(CommandError, match="生产环境"):
+        call_command("demo_district", "--size", "small", stdout=StringIO())
+    assert not Area.objects.exists() and not User.objects.exists()

@@ -10,7 +10,8 @@ import random
 import secrets
 from datetime import date, timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from fangkong.accounts.models import User
@@ -52,6 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2020)
 
     def handle(self, *args, size, users_file=None, seed=2020, **options):
+        if settings.FANGKONG_ENV == "production":
+            # Demo users with one known password, and made-up residents among the real ones: never in production.
+            raise CommandError("演示数据不能装入生产环境（FANGKONG_ENV=production）：它会建立密码公开的演示账号。"
+                               " Refusing to load demo data in production.")
         self.random = random.Random(seed)
         district = Area.objects.filter(parent=None, name=DISTRICT).first()
         if district is None:
