@@ -116,10 +116,11 @@ def test_one_bad_row_imports_nothing_and_every_error_is_reported(users, district
 
 def test_a_number_repeated_in_the_file_is_an_error_on_the_later_row(users, district, upload):
     number = resident_id("1988-08-08")
-    job = upload(users.worker_a, [row("甲", number), row("乙", resident_id("1989-01-01")), row("丙", number.lower())])
+    job = upload(users.worker_a, [row("张甲", number), row("李乙", resident_id("1989-01-01")),
+                                  row("王丙", number.lower())])
     assert job.status == JobStatus.FAILED
     assert job.errors == [[4, "证件号码", "与第 2 行证件号码重复"]]
-    assert not Person.objects.filter(name__in=["甲", "乙", "丙"]).exists()
+    assert not Person.objects.filter(name__in=["张甲", "李乙", "王丙"]).exists()
 
 
 def test_existing_person_in_scope_is_merged_not_doubled(users, district, upload):
