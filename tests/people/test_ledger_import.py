@@ -1,6 +1,7 @@
 """Ledger import: one row per person, all-or-nothing, merges within scope, row-numbered errors in Chinese."""
 
 import datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -43,7 +44,7 @@ def errors_of(job):
 def test_template_download_has_every_column(users, client_for, xlsx):
     response = client_for(users.worker_a).get("/people/import/template.xlsx")
     assert response.status_code == 200
-    assert response["Content-Disposition"] == "attachment; filename=ledger-template.xlsx"
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("台账导入模板.xlsx")
     rows = xlsx.rows(response.content)
     assert list(rows[0]) == HEADER and len(rows) > 1
     page = client_for(users.worker_a).get("/people/import/").content.decode()
