@@ -21,22 +21,23 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.db import id_array
 
 SOURCES = []
 
 
+# gettext_lazy by its own name: makemessages does not know an alias such as _lazy.
 FACT_WORDS = {
-    "declared:symptoms": _lazy("健康申报：有发热、咳嗽等症状"),
-    "declared:risk_area": _lazy("健康申报：14天内去过中高风险地区"),
-    "declared:contact": _lazy("健康申报：接触过确诊或疑似人员"),
-    "test:negative": _lazy("核酸检测：阴性"),
-    "test:positive": _lazy("核酸检测：阳性"),
-    "test:pool_positive": _lazy("核酸检测：混管阳性"),
-    "test:overdue": _lazy("核酸检测：应检未检"),
-    "zone:sealed": _lazy("居住在封控区"),
+    "declared:symptoms": gettext_lazy("健康申报：有发热、咳嗽等症状"),
+    "declared:risk_area": gettext_lazy("健康申报：14天内去过中高风险地区"),
+    "declared:contact": gettext_lazy("健康申报：接触过确诊或疑似人员"),
+    "test:negative": gettext_lazy("核酸检测：阴性"),
+    "test:positive": gettext_lazy("核酸检测：阳性"),
+    "test:pool_positive": gettext_lazy("核酸检测：混管阳性"),
+    "test:overdue": gettext_lazy("核酸检测：应检未检"),
+    "zone:sealed": gettext_lazy("居住在封控区"),
 }
 
 
