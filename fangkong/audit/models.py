@@ -1,6 +1,8 @@
 """The audit log: append-only, written by the application, never edited through it."""
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,35 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出")
     IMPORT = "import", _("导入")
     UNMASK = "unmask", _("查看完整号码")
+
+
+# Keys that services write into `changes` beside a model's own fields (exports, imports, decisions, staff).
+CHANGE_LABELS = {
+    "rows": _("行数"), "filters": _("筛选条件"), "field": _("查看的字段"), "file": _("文件"), "fields": _("字段"),
+    "staff": _("值守人员"), "decision": _("审批结果"), "team_member": _("采样人员"), "duty": _("职责"),
+    "zone": _("区域"), "reference": _("批次"), "persons": _("人员"), "vehicle_plate": _("车牌号"),
+    "driver": _("司机"), "registered_by_staff": _("代登记"), "full_numbers": _("完整号码"), "day": _("日期"),
+    "totals": _("合计"), "kind": _("类型"), "tubes": _("试管"), "unchanged": _("未变化"), "negative": _("阴性"),
+    "positive_pools": _("阳性混管"), "positive_singles": _("阳性单管"), "retests_opened": _("新开复核"),
+    "retests_resolved": _("已完成复核"), "created": _("新增"), "updated": _("更新"), "merged": _("合并"),
+    "skipped": _("跳过"), "unmatched": _("未匹配"), "matched": _("已匹配"),
+}
+
+
+def object_type_label(object_type: str) -> str:
+    """"passes.Place" as people call it (场所); a type that is no model stays as written."""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+def change_label(object_type: str, key: str) -> str:
+    """A changed field's verbose_name (联系电话), else the label of a service's key, else the key itself."""
+    try:
+        return str(apps.get_model(object_type)._meta.get_field(key).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return str(CHANGE_LABELS.get(key, key))
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -68,6 +99,26 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("the audit log is append-only")
+
+    @property
+    def object_type_label(self) -> str:
+        return object_type_label(self.object_type)
+
+    @property
+    def object_label(self) -> str:
+        """The record as shown: exports wrote "passes.Passage × 74", shown as 出入记录 × 74."""
+        if self.object_type and self.object_repr.startswith(self.object_type):
+            return self.object_type_label + self.object_repr[len(self.object_type):]
+        return self.object_repr
+
+    @property
+    def change_labels(self) -> list[str]:
+        return [change_label(self.object_type, key) for key in self.changes] if isinstance(self.changes, dict) else []
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted; rows written by the system itself (demo, scheduled jobs) say 系统."""
+        return _("系统") if self.actor_name in ("", "system") else self.actor_name
 
 
 class Audited(models.Model):

@@ -2,6 +2,9 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .identity import normalize_person_name
 
 # Browsers' date pickers need ISO dates whatever the display language.
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -30,3 +33,18 @@ def clean_document(form, data: dict) -> bool:
         form.add_error("id_number", exc)
         return False
     return True
+
+
+class PersonNameField(forms.CharField):
+    """姓名 as every form takes it: normalised and checked by core.identity.normalize_person_name, so the
+    person sees the precise Chinese reason next to the field (no generic length message, no maxlength cut)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("姓名"))
+        kwargs.setdefault("error_messages", {"required": _("请填写姓名")})
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalize_person_name(value) if value else value

@@ -284,12 +284,19 @@ def template(columns, example_rows) -> bytes:
 
 
 def template_response(handler, filename):
-    """The importer's template (header and example rows) as a download."""
+    """The importer's template (header and example rows) as a download named in the user's language
+    (台账导入模板.xlsx; RFC 5987 filename* so that browsers keep the Chinese)."""
     from django.http import HttpResponse
 
-    response = HttpResponse(template(handler.columns, handler.example_rows),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename={filename}"
+    return xlsx_download(HttpResponse, template(handler.columns, handler.example_rows), filename)
+
+
+def xlsx_download(response_class, content, filename):
+    """An xlsx download whose Chinese filename survives every browser (filename*=utf-8'')."""
+    from django.utils.http import content_disposition_header
+
+    response = response_class(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

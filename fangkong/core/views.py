@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from fangkong.healthcode import services as healthcode
 from fangkong.passes import services as passes
@@ -54,10 +55,8 @@ def import_job(request, pk):
 @login_required
 def import_errors(request, pk):
     job = _own_job(request, pk)
-    response = HttpResponse(imports.error_report(job),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
-    return response
+    return imports.xlsx_download(HttpResponse, imports.error_report(job),
+                                 _("导入错误-%(n)d.xlsx") % {"n": job.pk})
 
 
 def _own_export(request, pk) -> ExportJob:

@@ -21,10 +21,41 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.db import id_array
 
 SOURCES = []
+
+
+# gettext_lazy by its own name: makemessages does not know an alias such as _lazy.
+FACT_WORDS = {
+    "declared:symptoms": gettext_lazy("健康申报：有发热、咳嗽等症状"),
+    "declared:risk_area": gettext_lazy("健康申报：14天内去过中高风险地区"),
+    "declared:contact": gettext_lazy("健康申报：接触过确诊或疑似人员"),
+    "test:negative": gettext_lazy("核酸检测：阴性"),
+    "test:positive": gettext_lazy("核酸检测：阳性"),
+    "test:pool_positive": gettext_lazy("核酸检测：混管阳性"),
+    "test:overdue": gettext_lazy("核酸检测：应检未检"),
+    "zone:sealed": gettext_lazy("居住在封控区"),
+}
+
+
+def fact_labels(kinds) -> dict[str, str]:
+    """Each fact kind as people call it: "declared:contact" → 健康申报：接触过确诊或疑似人员,
+    "screening:close_contact" → 重点人员：密切接触者 (the category's own name). One query."""
+    from fangkong.screening.models import Category
+
+    codes = [kind.partition(":")[2] for kind in kinds if kind.startswith("screening:")]
+    categories = dict(Category.objects.filter(code__in=codes).values_list("code", "name"))
+    labels = {}
+    for kind in kinds:
+        source, _sep, code = kind.partition(":")
+        if source == "screening":
+            labels[kind] = _("重点人员：%(category)s") % {"category": categories.get(code, code)}
+        else:
+            labels[kind] = str(FACT_WORDS.get(kind, kind))
+    return labels
 
 
 @dataclass(frozen=True)

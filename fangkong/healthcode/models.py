@@ -42,6 +42,10 @@ class Rule(Audited):
         return f"{self.fact} → {self.get_colour_display()}"
 
 
+# HealthStatus.last_test_result holds the testing app's result codes; people read these words.
+TEST_RESULT_WORDS = {"negative": _("阴性"), "positive": _("阳性"), "pool_positive": _("混管阳性，待复核")}
+
+
 class HealthStatusQuerySet(ScopedQuerySet):
     scope_area_field = "person__area"
     scope_grid_field = "person__household__grid"
@@ -79,6 +83,12 @@ class HealthStatus(models.Model):
 
     def __str__(self):
         return f"{self.person} {self.get_colour_display()}"
+
+    @property
+    def last_test_result_label(self) -> str:
+        """阴性 / 阳性 / 混管阳性，待复核 for the stored result code."""
+        result = self.last_test_result
+        return str(TEST_RESULT_WORDS.get(result, result)) if result else ""
 
 
 class OverrideReason(models.TextChoices):

@@ -42,7 +42,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from fangkong.core.db import fetch_prepared
 from fangkong.passes import services as passes
@@ -380,7 +379,6 @@ def _verify_card(code, place, user, *, ip, direction, temperature, idempotency_k
 
 # The resident's screen ----------------------------------------------------------------------------
 
-TEST_RESULT_WORDS = {"negative": _lazy("阴性"), "positive": _lazy("阳性"), "pool_positive": _lazy("混管阳性，待复核")}
 COLOUR_ICONS = {Colour.GREEN: "✓", Colour.YELLOW: "⚠", Colour.RED: "✕"}
 
 
@@ -416,8 +414,7 @@ class PassScreen:
 
     @property
     def test_result(self) -> str:
-        result = self.status.last_test_result
-        return str(TEST_RESULT_WORDS.get(result, result)) if result else ""
+        return self.status.last_test_result_label
 
 
 def screens_for(members) -> list[PassScreen]:

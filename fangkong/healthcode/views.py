@@ -19,7 +19,7 @@ from fangkong.core.xlsx import safe_cell
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
-from . import services
+from . import facts, services
 from .forms import CodeFilterForm, DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
 from .models import Colour, Override, OverrideState, PlacePolicy, Rule
 
@@ -227,7 +227,9 @@ def rules(request):
                 return redirect("healthcode:rules")
         else:
             errors[rule.pk] = [e for field_errors in form.errors.values() for e in field_errors]
-    rows = [(rule, errors.get(rule.pk)) for rule in Rule.objects.all()]
+    rules = list(Rule.objects.all())
+    labels = facts.fact_labels([rule.fact for rule in rules])
+    rows = [(rule, labels[rule.fact], errors.get(rule.pk)) for rule in rules]
     return render(request, "healthcode/rules.html", {"rows": rows, "may_edit": may_edit,
                                                      "colours": Rule._meta.get_field("colour").choices},
                   status=400 if errors else 200)

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.forms import clean_document
+from fangkong.core.forms import PersonNameField, clean_document
 from fangkong.core.identity import DocumentType
 
 from .models import Place, PlaceKind
@@ -21,7 +21,7 @@ class DeclarationForm(forms.Form):
 
     label = forms.CharField(label=_("称呼"), max_length=20, required=False, initial=_("本人"),
                             help_text=_("为家人登记时填写，如：母亲、儿子"))
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    name = PersonNameField(widget=forms.TextInput(attrs={"autocomplete": "name"}))
     id_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID)
     id_number = forms.CharField(label=_("证件号码"), max_length=30, widget=forms.TextInput(attrs={
         "autocomplete": "off", "inputmode": "text", "pattern": "[0-9Xx]*", "autocapitalize": "characters"}))

@@ -68,14 +68,14 @@ class Place(Audited):
     kind = models.CharField(_("类型"), max_length=20, choices=PlaceKind.choices)
     address = models.CharField(_("地址"), max_length=200)
     contact_name = models.CharField(_("联系人"), max_length=50)
-    contact_phone_encrypted = models.TextField(editable=False, blank=True)
+    contact_phone_encrypted = models.TextField(_("联系电话（加密）"), editable=False, blank=True)
     state = models.CharField(_("状态"), max_length=20, choices=PlaceState.choices, default=PlaceState.PENDING)
     state_reason = models.CharField(_("原因"), max_length=200, blank=True)
     measures_temperature = models.BooleanField(_("测量体温"), default=True)
     records_exit = models.BooleanField(_("登记出口"), default=False, help_text=_("否则只登记进入"))
     policy = models.CharField(_("通行规则"), max_length=20, choices=PassPolicy.choices, default=PassPolicy.STANDARD)
-    code = models.CharField(max_length=32, unique=True, default=new_place_code, editable=False)
-    code_issued_at = models.DateTimeField(default=timezone.now, editable=False)
+    code = models.CharField(_("场所码"), max_length=32, unique=True, default=new_place_code, editable=False)
+    code_issued_at = models.DateTimeField(_("场所码启用时间"), default=timezone.now, editable=False)
     applied_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
@@ -157,8 +157,8 @@ class DeviceMember(models.Model):
 class Declaration(models.Model):
     """健康申报: the answers a resident gives once; the latest one is a fact of the gate verdict."""
 
-    person = models.ForeignKey("people.Person", models.CASCADE, related_name="declarations")
-    place = models.ForeignKey(Place, models.SET_NULL, null=True, blank=True, related_name="+")
+    person = models.ForeignKey("people.Person", models.CASCADE, related_name="declarations", verbose_name=_("人员"))
+    place = models.ForeignKey(Place, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("场所"))
     at = models.DateTimeField(_("申报时间"), default=timezone.now)
     visited_risk_area = models.BooleanField(_("14天内去过中高风险地区"))
     has_symptoms = models.BooleanField(_("有发热、咳嗽等症状"))
@@ -167,7 +167,7 @@ class Declaration(models.Model):
     # does not, so what each declaration said stays here.
     name = models.CharField(_("申报姓名"), max_length=50, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
-    consent_version = models.CharField(max_length=20)
+    consent_version = models.CharField(_("同意书版本"), max_length=20)
 
     class Meta:
         verbose_name = _("健康申报")
@@ -212,10 +212,10 @@ class PassageQuerySet(ScopedQuerySet):
 class Passage(models.Model):
     """出入记录: written once and never edited; a correction is a new row pointing at the one it corrects."""
 
-    person = models.ForeignKey("people.Person", models.PROTECT, related_name="passages")
-    place = models.ForeignKey(Place, models.PROTECT, related_name="passages")
+    person = models.ForeignKey("people.Person", models.PROTECT, related_name="passages", verbose_name=_("人员"))
+    place = models.ForeignKey(Place, models.PROTECT, related_name="passages", verbose_name=_("场所"))
     # The place's area, copied so that scope and area counts need no join on the hot tables.
-    area = models.ForeignKey("territory.Area", models.PROTECT, related_name="+")
+    area = models.ForeignKey("territory.Area", models.PROTECT, related_name="+", verbose_name=_("社区/村"))
     direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices, default=Direction.IN)
     at = models.DateTimeField(_("时间"), default=timezone.now)
     temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
@@ -225,9 +225,10 @@ class Passage(models.Model):
     recorder = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                  related_name="+", verbose_name=_("登记人"))
     vehicle_plate = models.CharField(_("车牌"), max_length=12, blank=True)
-    corrects = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="corrections")
+    corrects = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("更正的记录"))
     # A double tap or a retried request carries the same key and finds the passage already written.
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(_("防重复提交键"), max_length=64, unique=True)
 
     objects = PassageQuerySet.as_manager()
 

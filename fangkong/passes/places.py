@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -138,15 +138,7 @@ def _reason_form(place, data=None):
 
 def _changed_fields(event):
     """The fields an audit row changed, as people call them (状态、原因), not as the code does."""
-    names = {"code": _("场所码"), "code_issued_at": _("启用时间"), "contact_phone_encrypted": _("联系电话"),
-             "staff": _("值守人员"), "managers": _("企业管理员")}
-    labels = []
-    for key in event.changes if event.action == "update" else []:
-        try:
-            labels.append(str(names.get(key) or Place._meta.get_field(key).verbose_name))
-        except FieldDoesNotExist:  # a field since removed: show its name
-            labels.append(key)
-    return "、".join(labels)
+    return "、".join(event.change_labels) if event.action == "update" else ""
 
 
 @login_required

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.idle import background_poll
+from fangkong.core.forms import PersonNameField
 from fangkong.core.identity import DocumentType
 
 from . import services
@@ -96,8 +97,7 @@ class AssistForm(StationForm):
     id_number = forms.CharField(label=gettext_lazy("证件号码"), max_length=30, error_messages={
         "required": gettext_lazy("请填写证件号码")}, widget=forms.TextInput(attrs={
             "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}))
-    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50,
-                           error_messages={"required": gettext_lazy("请填写姓名")})
+    name = PersonNameField()
     phone = forms.CharField(label=gettext_lazy("手机号（选填）"), max_length=20, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     temperature = _temperature_field()
@@ -146,7 +146,7 @@ class VehicleForm(StationForm):
             self.fields[f"o{index}_id_number"] = forms.CharField(
                 label=_("身份证号"), max_length=30, required=False,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}))
-            self.fields[f"o{index}_name"] = forms.CharField(label=_("姓名"), max_length=50, required=False)
+            self.fields[f"o{index}_name"] = PersonNameField(required=False)
             self.fields[f"o{index}_temperature"] = _temperature_field()
 
     def clean_plate(self):
@@ -162,7 +162,7 @@ class VehicleForm(StationForm):
                 continue
             if not number:
                 self.add_error(f"o{index}_id_number", _("请填写身份证号码"))
-            if not name:
+            if not name and f"o{index}_name" not in self.errors:  # a refused name has its own message
                 self.add_error(f"o{index}_name", _("请填写姓名"))
             try:
                 temperature = services.clean_temperature(temperature)

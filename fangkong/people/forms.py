@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.forms import DATE_WIDGET
+from fangkong.core.forms import DATE_WIDGET, PersonNameField
 from fangkong.core.identity import DocumentType
 from fangkong.territory.forms import ImportForm, preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
@@ -14,7 +14,7 @@ from .models import LEDGER_RESIDENCIES, MAX_VACCINE_DOSES, HouseholdRole, Person
 class PersonForm(forms.Form):
     """Person fields as people type them; validation is people.services.clean_person, shared with the API."""
 
-    name = forms.CharField(label=_("姓名"), max_length=50)
+    name = PersonNameField()
     id_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID)
     id_number = forms.CharField(
         label=_("证件号码"), max_length=30,

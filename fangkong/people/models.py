@@ -108,14 +108,14 @@ class Person(Audited):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_type = models.CharField(_("证件类型"), max_length=20, choices=DocumentType.choices,
                                default=DocumentType.RESIDENT_ID)
-    id_number_encrypted = models.TextField(editable=False)
+    id_number_encrypted = models.TextField(_("证件号码（加密）"), editable=False)
     # Blind indexes: full number (lookup, duplicates), last 4 and last 6 characters (staff search).
-    id_index = models.CharField(max_length=64, editable=False)
-    id_tail4_index = models.CharField(max_length=64, editable=False, db_index=True)
-    id_tail6_index = models.CharField(max_length=64, editable=False, db_index=True)
-    phone_encrypted = models.TextField(editable=False, blank=True)
-    phone_index = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
-    phone_tail4_index = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    id_index = models.CharField(_("证件号码索引"), max_length=64, editable=False)
+    id_tail4_index = models.CharField(_("证件号码后4位索引"), max_length=64, editable=False, db_index=True)
+    id_tail6_index = models.CharField(_("证件号码后6位索引"), max_length=64, editable=False, db_index=True)
+    phone_encrypted = models.TextField(_("手机号（加密）"), editable=False, blank=True)
+    phone_index = models.CharField(_("手机号索引"), max_length=64, editable=False, blank=True, db_index=True)
+    phone_tail4_index = models.CharField(_("手机号后4位索引"), max_length=64, editable=False, blank=True, db_index=True)
     area = models.ForeignKey("territory.Area", models.PROTECT, related_name="persons", verbose_name=_("社区/村"))
     household = models.ForeignKey("territory.Household", models.SET_NULL, null=True, blank=True,
                                   related_name="persons", verbose_name=_("户"))
@@ -282,7 +282,7 @@ class Rental(Audited):
     household = models.OneToOneField("territory.Household", models.CASCADE, related_name="rental",
                                      verbose_name=_("房屋"))
     landlord_name = models.CharField(_("房东姓名"), max_length=50)
-    landlord_phone_encrypted = models.TextField(editable=False, blank=True)
+    landlord_phone_encrypted = models.TextField(_("房东联系电话（加密）"), editable=False, blank=True)
     state = models.CharField(_("出租状态"), max_length=10, choices=RentalState.choices, default=RentalState.RENTED)
     # The landlord's signed commitment letter (承诺书): a scan or photo, served only through a scoped view.
     letter = models.FileField(_("承诺书"), upload_to="rentals/letters/%Y/%m/", blank=True)

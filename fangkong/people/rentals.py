@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
-from fangkong.core.identity import DocumentType, normalize_document, normalize_phone
+from fangkong.core.identity import DocumentType, normalize_document, normalize_person_name, normalize_phone
 from fangkong.territory.models import Household
 
 from .models import HouseholdRole, Person, Rental, RentalState, Residency, Tenancy
@@ -74,8 +74,11 @@ def clean_rental(data: dict, *, user) -> dict:
     name = (data.get("landlord_name") or "").strip()
     if not name:
         errors["landlord_name"] = _("请填写房东姓名")
-    elif len(name) > 50:
-        errors["landlord_name"] = _("房东姓名不能超过50个字")
+    else:
+        try:
+            name = normalize_person_name(name)
+        except ValidationError as exc:
+            errors["landlord_name"] = exc.messages[0]
     cleaned["landlord_name"] = name
     phone = (data.get("landlord_phone") or "").strip()
     if not phone:

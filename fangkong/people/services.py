@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
-from fangkong.core.identity import DocumentType, mask_name, normalize_document, normalize_phone, resident_id_facts
+from fangkong.core.identity import (
+    DocumentType,
+    mask_name,
+    normalize_document,
+    normalize_person_name,
+    normalize_phone,
+    resident_id_facts,
+)
 from fangkong.territory.models import Area, AreaLevel, Household
 
 from .models import LEDGER_RESIDENCIES, MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex
@@ -93,13 +100,11 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
 
 
 def clean_name(name) -> tuple[str, str]:
-    """The name stripped, and a message if it is unusable ("" if fine)."""
-    name = (name or "").strip()
-    if not name:
-        return name, _("请填写姓名")
-    if len(name) > 50:
-        return name, _("姓名不能超过50个字")
-    return name, ""
+    """The name normalised (core.identity.normalize_person_name), and a message if it is unusable ("" if fine)."""
+    try:
+        return normalize_person_name(name), ""
+    except ValidationError as exc:
+        return (name or "").strip(), exc.messages[0]
 
 
 def outside_scope_duplicate() -> str:
@@ -251,9 +256,9 @@ class Declarant:
 
 def _clean_declared(name, id_type, id_number, phone) -> tuple[str, str, str]:
     errors = {}
-    name = (name or "").strip()
-    if not name or len(name) > 50:
-        errors["name"] = _("请填写姓名（不超过50个字）")
+    name, error = clean_name(name)
+    if error:
+        errors["name"] = error
     number = ""
     try:
         number = normalize_document(id_type, id_number)

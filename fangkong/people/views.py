@@ -115,4 +115,4 @@ def ledger_import(request):
 @login_required
 @permission_required("people.import_person", raise_exception=True)
 def ledger_import_template(request):
-    return imports.template_response(LedgerImporter, "ledger-template.xlsx")
+    return imports.template_response(LedgerImporter, _("台账导入模板.xlsx"))

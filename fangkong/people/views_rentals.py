@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fangkong.core.forms import PersonNameField
 from fangkong.core.identity import DocumentType
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Household
@@ -35,7 +36,7 @@ def add_errors(form, exc: ValidationError):
 class RentalForm(forms.Form):
     household = forms.ModelChoiceField(label=gettext_lazy("出租房屋"), queryset=Household.objects.none(),
                                        widget=forms.HiddenInput)
-    landlord_name = forms.CharField(label=gettext_lazy("房东姓名"), max_length=50, required=False)
+    landlord_name = PersonNameField(label=gettext_lazy("房东姓名"), required=False)
     landlord_phone = forms.CharField(label=gettext_lazy("房东联系电话"), max_length=20, required=False,
                                      widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     state = forms.ChoiceField(label=gettext_lazy("出租状态"), choices=RentalState.choices, initial=RentalState.RENTED)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.core import crypto
-from fangkong.core.identity import DocumentType, mask_name, normalize_resident_id
+from fangkong.core.identity import DocumentType, mask_name, normalize_person_name, normalize_resident_id
 from fangkong.core.imports import column_positions, importer
 from fangkong.core.xlsx import cell_date, cell_text
 from fangkong.people.models import ID_FULL, Person
@@ -62,11 +62,10 @@ class AssistanceImporter:
         for done, (number, cells) in enumerate(body, start=1):
             row = {key: cells[i] if i < len(cells) else None for key, i in position.items()}
             before = len(errors.items)
-            name = cell_text(row["name"])
-            if not name:
-                errors.add(number, label["name"], _("请填写姓名"))
-            elif len(name) > 50:
-                errors.add(number, label["name"], _("姓名不能超过50个字"))
+            try:
+                name = normalize_person_name(cell_text(row["name"]))
+            except ValidationError as exc:
+                errors.add(number, label["name"], exc.messages[0])
             try:
                 id_number = normalize_resident_id(cell_text(row["id_number"]))
             except ValidationError as exc:

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -185,7 +184,4 @@ def assistance_import(request):
 @login_required
 @permission_required("screening.import_assistance", raise_exception=True)
 def assistance_template(request):
-    content = imports.template(AssistanceImporter.columns, AssistanceImporter.example_rows)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename=assistance-template.xlsx"
-    return response
+    return imports.template_response(AssistanceImporter, _("协查名单导入模板.xlsx"))

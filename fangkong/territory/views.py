@@ -153,4 +153,4 @@ def import_start(request):
 
 @login_required
 def import_template(request):
-    return imports.template_response(TerritoryImporter, "territory-template.xlsx")
+    return imports.template_response(TerritoryImporter, _("辖区导入模板.xlsx"))

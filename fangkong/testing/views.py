@@ -289,4 +289,4 @@ def results_import(request):
 @login_required
 @permission_required("testing.import_results", raise_exception=True)
 def results_template(request):
-    return imports.template_response(LabResultImporter, "lab-results-template.xlsx")
+    return imports.template_response(LabResultImporter, _("检测结果导入模板.xlsx"))

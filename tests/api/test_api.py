@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fangkong.people.models import Person
+from tests.conftest import numbered_name
 
 
 def test_a_token_is_given_for_username_and_password_and_works(users, district, password):
@@ -119,7 +120,7 @@ def queries(client, url) -> int:
 def add_persons(district, make_person, n):
     households = [district.household_a101, district.household_a102, district.household_a2_101]
     for i in range(n):
-        make_person(f"居民{i}", district.community_a, households[i % 3], phone=f"1370000{i:04d}")
+        make_person(numbered_name("居民", i), district.community_a, households[i % 3], phone=f"1370000{i:04d}")
 
 
 def test_list_query_counts_do_not_grow_with_the_number_of_persons(district, users, client_for, make_person):

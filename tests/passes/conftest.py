@@ -12,3 +12,9 @@ def gate(district):
 @pytest.fixture
 def guard(district, gate):
     return checkpoint_user("guard_a", district.community_a, gate)
+
+
+@pytest.fixture
+def station_guard(client_for, guard):
+    """The guard's logged-in client at the station."""
+    return client_for(guard)

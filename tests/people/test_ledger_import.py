@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,7 +46,7 @@ def errors_of(job):
 def test_template_download_has_every_column(users, client_for, xlsx):
     response = client_for(users.worker_a).get("/people/import/template.xlsx")
     assert response.status_code == 200
-    assert response["Content-Disposition"] == "attachment; filename=ledger-template.xlsx"
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote("台账导入模板.xlsx")
     rows = xlsx.rows(response.content)
     assert list(rows[0]) == HEADER and len(rows) > 1
     page = client_for(users.worker_a).get("/people/import/").content.decode()
@@ -118,10 +119,11 @@ def test_one_bad_row_imports_nothing_and_every_error_is_reported(users, district
 
 def test_a_number_repeated_in_the_file_is_an_error_on_the_later_row(users, district, upload):
     number = resident_id("1988-08-08")
-    job = upload(users.worker_a, [row("甲", number), row("乙", resident_id("1989-01-01")), row("丙", number.lower())])
+    job = upload(users.worker_a, [row("张甲", number), row("李乙", resident_id("1989-01-01")),
+                                  row("王丙", number.lower())])
     assert job.status == JobStatus.FAILED
     assert job.errors == [[4, "证件号码", "与第 2 行证件号码重复"]]
-    assert not Person.objects.filter(name__in=["甲", "乙", "丙"]).exists()
+    assert not Person.objects.filter(name__in=["张甲", "李乙", "王丙"]).exists()
 
 
 def test_existing_person_in_scope_is_merged_not_doubled(users, district, upload):

@@ -123,8 +123,14 @@ def test_lists_and_details_show_masked_numbers_only(district, users, client_for)
         assert numbers["a"][-6:] not in page, url
 
 
-def test_names_with_markup_are_escaped(district, make_person, users, client_for):
-    person = make_person("<script>alert(1)</script>", district.community_a)
+def test_names_with_markup_are_refused_and_one_stored_before_that_is_escaped(district, make_person, users,
+                                                                            client_for):
+    from tests.conftest import stored_before_names_were_checked
+
+    with pytest.raises(ValidationError) as refused:
+        make_person("<script>alert(1)</script>", district.community_a)
+    assert refused.value.message_dict["name"] == ['姓名不能包含 < > & " ` 等符号']
+    person = stored_before_names_were_checked("<script>alert(1)</script>", district.community_a)
     client = client_for(users.worker_a)
     for url in ("/people/", f"/people/{person.pk}/", f"/territory/households/{district.household_a101.pk}/"):
         page = client.get(url).content.decode()

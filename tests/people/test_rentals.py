@@ -124,9 +124,9 @@ def test_someone_outside_the_scope_is_not_found(rental_a, district, users, clien
 
 
 def test_a_tenant_still_living_elsewhere_is_refused(district, users, make_person):
-    first = rentals.register_rental({"household": district.household_a101, "landlord_name": "甲",
+    first = rentals.register_rental({"household": district.household_a101, "landlord_name": "张甲",
                                      "landlord_phone": "13900000001"}, user=users.worker_a)
-    second = rentals.register_rental({"household": district.household_a2_101, "landlord_name": "乙",
+    second = rentals.register_rental({"household": district.household_a2_101, "landlord_name": "李乙",
                                       "landlord_phone": "13900000002"}, user=users.worker_a)
     person = make_person("钱多多", district.community_a, by=users.worker_a)
     rentals.move_in(first, person, days_ago(10), user=users.worker_a)
@@ -251,13 +251,13 @@ def test_generated_letter_pdf_names_the_landlord_and_the_address(rental_a, users
 
 
 def test_list_filters_and_counts(district, users, client_for, make_person):
-    let_with_tenant = rentals.register_rental({"household": district.household_a101, "landlord_name": "甲",
+    let_with_tenant = rentals.register_rental({"household": district.household_a101, "landlord_name": "张甲",
                                                "landlord_phone": "13900000001"}, user=users.worker_a)
-    rentals.register_rental({"household": district.household_a102, "landlord_name": "乙",
+    rentals.register_rental({"household": district.household_a102, "landlord_name": "李乙",
                                           "landlord_phone": "13900000002"}, user=users.worker_a)
-    vacant = rentals.register_rental({"household": district.household_a2_101, "landlord_name": "丙",
+    vacant = rentals.register_rental({"household": district.household_a2_101, "landlord_name": "王丙",
                                       "landlord_phone": "13900000003", "state": "vacant"}, user=users.worker_a)
-    left = rentals.register_rental({"household": district.household_c, "landlord_name": "丁",
+    left = rentals.register_rental({"household": district.household_c, "landlord_name": "赵丁",
                                     "landlord_phone": "13900000004"}, user=users.officer)
     rentals.move_in(let_with_tenant, make_person("租客一", district.community_a, by=users.worker_a), days_ago(3),
                     user=users.worker_a)
@@ -304,7 +304,7 @@ def test_api_create_detail_and_chinese_errors(district, users, client_for, make_
     body = bad.json()
     assert "手机号码应为11位" in body["landlord_phone"][0]
     assert not Rental.objects.exists()
-    out_of_scope = client.post("/api/rentals/", {"household": district.household_b.pk, "landlord_name": "某",
+    out_of_scope = client.post("/api/rentals/", {"household": district.household_b.pk, "landlord_name": "某某",
                                                  "landlord_phone": "13900000009"}, content_type="application/json")
     assert out_of_scope.status_code == 400 and not Rental.objects.exists()
     created = client.post("/api/rentals/", {"household": district.household_a101.pk, "landlord_name": "刘德明",
@@ -325,14 +325,14 @@ def test_api_create_detail_and_chinese_errors(district, users, client_for, make_
     # A leader reads, but may not create.
     assert client_for(users.leader).get("/api/rentals/").status_code == 200
     denied = client_for(users.leader).post("/api/rentals/", {"household": district.household_a102.pk,
-                                                             "landlord_name": "某", "landlord_phone": "13900000009"},
+                                                             "landlord_name": "某某", "landlord_phone": "13900000009"},
                                            content_type="application/json")
     assert denied.status_code == 403
 
 
 def test_list_query_count_does_not_grow(district, users, client_for, django_assert_max_num_queries):
     for household in (district.household_a101, district.household_a102, district.household_a2_101):
-        rentals.register_rental({"household": household, "landlord_name": "甲", "landlord_phone": "13900000001"},
+        rentals.register_rental({"household": household, "landlord_name": "张甲", "landlord_phone": "13900000001"},
                                 user=users.worker_a)
     client = client_for(users.worker_a)
     client.get("/rentals/")

@@ -112,10 +112,13 @@ def test_the_leader_may_not_export(district, users, client_for):
     assert not audit_rows(AuditAction.EXPORT)
 
 
-def test_cells_that_look_like_formulas_are_written_as_text(district, users, client_for, make_person, xlsx):
+def test_cells_that_look_like_formulas_are_written_as_text(district, users, client_for, xlsx):
+    from tests.conftest import stored_before_names_were_checked
+
+    # Names are refused at entry now (normalize_person_name); rows stored before that are still exported safely.
     names = ['=HYPERLINK("http://evil.example/","点我")', "+1+2", "-3+4", "@SUM(A1)"]
     for name in names:
-        make_person(name, district.community_c)
+        stored_before_names_were_checked(name, district.community_c)
     content = export(client_for(users.admin), area=district.community_c.pk)
     persons = data_rows(xlsx.rows(content))
     assert sorted(row[0] for row in persons) == sorted(["赵丽", *("'" + name for name in names)])

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from fangkong.audit.models import AuditEvent
 from fangkong.screening import reports, services
 from fangkong.screening.models import Category, DailyReport, State
+from tests.conftest import numbered_name
 
 TODAY = services.today()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
@@ -82,7 +83,7 @@ def test_figures_cost_the_same_number_of_queries_with_more_key_persons(district,
         reports.figures(district.community_a, TODAY)
     fever = Category.objects.get(code="fever")
     for n in range(6):
-        person = make_person(f"发热{n}", district.community_a)
+        person = make_person(numbered_name("发热", n), district.community_a)
         services.open_screening(person, fever, user=users.worker_a)
     with CaptureQueriesContext(connection) as more:
         figures = reports.figures(district.community_a, TODAY)

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.screening import services
 from fangkong.screening.models import Category, FollowUp, Screening, Source, State, StateChange
+from tests.conftest import numbered_name
 
 
 @pytest.fixture
@@ -156,12 +157,12 @@ def test_the_list_costs_the_same_number_of_queries_for_3_or_60_key_persons(
         return len(captured)
 
     for i in range(3):
-        services.open_screening(make_person(f"返乡{i}", district.community_a, district.household_a102), returnee,
-                                user=users.worker_a)
+        person = make_person(numbered_name("返乡", i), district.community_a, district.household_a102)
+        services.open_screening(person, returnee, user=users.worker_a)
     few = queries()
     for i in range(57):
-        services.open_screening(make_person(f"返乡人员{i}", district.community_a, district.household_a102),
-                                returnee, user=users.worker_a)
+        person = make_person(numbered_name("返乡人员", i), district.community_a, district.household_a102)
+        services.open_screening(person, returnee, user=users.worker_a)
     assert queries() == few
 
 

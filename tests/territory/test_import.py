@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.http import content_disposition_header
 
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core import imports
@@ -22,7 +23,7 @@ def header(users, client_for, xlsx):
     """The header row of the template that the import page offers for download."""
     response = client_for(users.admin).get("/territory/import/template.xlsx")
     assert response.status_code == 200
-    assert response["Content-Disposition"] == "attachment; filename=territory-template.xlsx"
+    assert response["Content-Disposition"] == content_disposition_header(True, "辖区导入模板.xlsx")
     rows = xlsx.rows(response.content)
     assert len(rows) > 1  # example rows below the header
     return list(rows[0])
@@ -139,7 +140,7 @@ def test_one_bad_row_among_2000_imports_nothing_and_is_reported_by_row(district,
     page = client.get(f"/imports/{job.pk}/").content.decode()
     assert "第 1502 行" in page and message in page and "没有导入任何数据" in page
     report = client.get(f"/imports/{job.pk}/errors.xlsx")
-    assert report["Content-Disposition"] == f"attachment; filename=import-{job.pk}-errors.xlsx"
+    assert report["Content-Disposition"] == content_disposition_header(True, f"导入错误-{job.pk}.xlsx")
     assert xlsx.rows(report.content) == [["行号", "列", "错误"], [1502, column, message]]
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from fangkong.testing import services
 from fangkong.testing.models import Pooling, Sample, Tube
+from tests.conftest import numbered_name
 from tests.testing.helpers import fill
 
 
@@ -19,7 +20,7 @@ def test_a_tube_barcode_is_used_once_across_campaigns(setup):
 def test_a_pool_holds_no_more_than_its_size(setup, make_person, district):
     tube = services.register_tube(setup.site, "T-0002", setup.sampler)
     assert (tube.pooling, tube.pool_size) == (Pooling.TEN, 10)
-    persons = [make_person(f"居民{n}", district.community_a, district.household_a101) for n in range(11)]
+    persons = [make_person(numbered_name("居民", n), district.community_a, district.household_a101) for n in range(11)]
     for person in persons[:10]:
         services.add_to_tube(tube, person, setup.sampler)
     with pytest.raises(ValidationError) as refused:
