@@ -20,6 +20,7 @@ from fangkong.screening.models import Category
 ALLOWED = {
     "excel", "pdf", "api", "qr", "id", "xlsx", "csv", "km", "fangkong", "english", "totp", "openapi", "json",
     "wechat", "sms", "https", "http", "www", "ok",
+    "fangkong_public_url",  # the setting the poster warning asks officers to pass on to the system administrator
 }
 # Pages that are not pages: downloads, the API, actions, Django's admin (its own translations) and the language switch.
 SKIP = re.compile(r"^/(api/|admin/|i18n/|logout/|static/|media/)|\.(xlsx|pdf|png|csv|json|js)$|/download/|/template/")
