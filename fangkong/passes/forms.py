@@ -184,23 +184,26 @@ class ReasonForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("值守人员"), queryset=None, empty_label=_("请选择"))
+    """One person to link to a place: its checkpoint staff (relation "staff"; ManagerForm: its managers),
+    chosen among those services.PLACE_MEMBERS lets the acting user link."""
+
+    relation = "staff"
+    user = forms.ModelChoiceField(label=_("值守人员"), queryset=None, empty_label=_("请选择"),
+                                  error_messages={"required": _("请先选择人员")})
 
     def __init__(self, *args, place, acting_user, **kwargs):
         super().__init__(*args, **kwargs)
-        from .services import checkpoint_staff_for
+        from .services import PLACE_MEMBERS
 
-        self.fields["user"].queryset = checkpoint_staff_for(place, acting_user)
+        self.fields["user"].queryset = PLACE_MEMBERS[self.relation][0](place, acting_user)
 
 
-class ManagerForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("企业管理员"), queryset=None, empty_label=_("请选择"))
+class ManagerForm(StaffForm):
+    relation = "managers"
 
-    def __init__(self, *args, place, acting_user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .services import enterprise_admins_for
-
-        self.fields["user"].queryset = enterprise_admins_for(place, acting_user)
+        self.fields["user"].label = _("企业管理员")
 
 
 class ShiftForm(StaffForm):

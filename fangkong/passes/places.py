@@ -280,49 +280,42 @@ def place_import_template(request):
 
 # Checkpoint staff and the duty roster -------------------------------------------------------------
 
-@login_required
-@require_POST
-def place_staff(request, pk):
+def _link_member(request, pk, *, relation, permission, form_class, form_key, added, removed):
+    """Add or remove (POST `remove`) one person of a place's staff or managers, through the one service."""
     place = _place(request, pk)
-    _require(request, "passes.change_place")
+    _require(request, permission)
     if request.POST.get("remove", "").isdigit():
-        member = get_object_or_404(place.staff.all(), pk=request.POST["remove"])
-        services.set_place_staff(place, member, assigned=False, user=request.user)
-        messages.success(request, _("已取消 %(name)s 的值守") % {"name": member})
+        member = get_object_or_404(getattr(place, relation).all(), pk=request.POST["remove"])
+        services.set_place_member(place, relation, member, assigned=False, user=request.user)
+        messages.success(request, removed % {"name": member})
         return redirect(place)
-    form = StaffForm(request.POST, place=place, acting_user=request.user)
+    form = form_class(request.POST, place=place, acting_user=request.user)
     if form.is_valid():
         try:
-            services.set_place_staff(place, form.cleaned_data["user"], assigned=True, user=request.user)
+            services.set_place_member(place, relation, form.cleaned_data["user"], assigned=True, user=request.user)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("已安排 %(name)s 在本场所值守") % {"name": form.cleaned_data["user"]})
+            messages.success(request, added % {"name": form.cleaned_data["user"]})
             return redirect(place)
-    return render(request, "passes/places/detail.html", _detail_context(request, place, staff_form=form))
+    return render(request, "passes/places/detail.html", _detail_context(request, place, **{form_key: form}))
+
+
+@login_required
+@require_POST
+def place_staff(request, pk):
+    return _link_member(request, pk, relation="staff", permission="passes.change_place", form_class=StaffForm,
+                        form_key="staff_form", added=_("已安排 %(name)s 在本场所值守"),
+                        removed=_("已取消 %(name)s 的值守"))
 
 
 @login_required
 @require_POST
 def place_manager(request, pk):
     """The enterprise admins who look after the place: officers who review places link them."""
-    place = _place(request, pk)
-    _require(request, "passes.approve_place")
-    if request.POST.get("remove", "").isdigit():
-        member = get_object_or_404(place.managers.all(), pk=request.POST["remove"])
-        services.set_place_manager(place, member, assigned=False, user=request.user)
-        messages.success(request, _("%(name)s 不再管理本场所") % {"name": member})
-        return redirect(place)
-    form = ManagerForm(request.POST, place=place, acting_user=request.user)
-    if form.is_valid():
-        try:
-            services.set_place_manager(place, form.cleaned_data["user"], assigned=True, user=request.user)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("已指定 %(name)s 管理本场所") % {"name": form.cleaned_data["user"]})
-            return redirect(place)
-    return render(request, "passes/places/detail.html", _detail_context(request, place, manager_form=form))
+    return _link_member(request, pk, relation="managers", permission="passes.approve_place",
+                        form_class=ManagerForm, form_key="manager_form", added=_("已指定 %(name)s 管理本场所"),
+                        removed=_("%(name)s 不再管理本场所"))
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from fangkong.accounts.roles import Role
 from fangkong.core import cache as versions
@@ -215,39 +216,35 @@ def _prefixes(path: str):
     return [parts[:i] for i in range(1, len(parts) + 1)]
 
 
-def _check_staff_member(place: Place, member, acting_user):
-    if not checkpoint_staff_for(place, acting_user).filter(pk=member.pk).exists():
-        raise ValidationError({"user": _("只能安排本辖区的卡点值守人员")})
+# The people linked to a place by role: who may be linked (in the acting user's scope) and the refusal otherwise.
+PLACE_MEMBERS = {
+    "staff": (checkpoint_staff_for, _lazy("只能安排本辖区的卡点值守人员")),
+    "managers": (enterprise_admins_for, _lazy("只能指定本辖区的企业管理员")),
+}
+
+
+def _check_member(place: Place, relation: str, member, acting_user):
+    candidates, refusal = PLACE_MEMBERS[relation]
+    if not candidates(place, acting_user).filter(pk=member.pk).exists():
+        raise ValidationError({"user": refusal})
 
 
 @transaction.atomic
-def set_place_staff(place: Place, member, *, assigned: bool, user):
-    """Post a checkpoint staff member at the place (or take them off it); audited, as m2m changes are not."""
+def set_place_member(place: Place, relation: str, member, *, assigned: bool, user):
+    """Post a checkpoint staff member at the place (relation "staff") or make an enterprise admin one of its
+    managers ("managers"), or undo it; audited here, as m2m changes are not."""
     from fangkong.audit import services as audit
     from fangkong.audit.models import AuditAction
 
     if assigned:
-        _check_staff_member(place, member, user)
-        place.staff.add(member)
-    else:
-        place.staff.remove(member)
-    audit.record(AuditAction.UPDATE, place, changes={"staff": {"added" if assigned else "removed": str(member)}})
-
-
-@transaction.atomic
-def set_place_manager(place: Place, member, *, assigned: bool, user):
-    """Make an enterprise admin a manager of the place (or no longer); audited like the staff list."""
-    from fangkong.audit import services as audit
-    from fangkong.audit.models import AuditAction
-
+        _check_member(place, relation, member, user)
+    linked = getattr(place, relation)
     if assigned:
-        if not enterprise_admins_for(place, user).filter(pk=member.pk).exists():
-            raise ValidationError({"user": _("只能指定本辖区的企业管理员")})
-        place.managers.add(member)
+        linked.add(member)
     else:
-        place.managers.remove(member)
+        linked.remove(member)
     audit.record(AuditAction.UPDATE, place, actor=user,
-                 changes={"managers": {"added" if assigned else "removed": str(member)}})
+                 changes={relation: {"added" if assigned else "removed": str(member)}})
 
 
 @transaction.atomic
@@ -259,7 +256,7 @@ def add_shift(place: Place, *, member, starts_at, ends_at, duty: str = "", user)
         raise ValidationError({"ends_at": _("结束时间必须晚于开始时间")})
     if (ends_at - starts_at).total_seconds() > MAX_SHIFT_HOURS * 3600:
         raise ValidationError({"ends_at": _("一个班次不能超过 %(n)d 小时") % {"n": MAX_SHIFT_HOURS}})
-    _check_staff_member(place, member, user)
+    _check_member(place, "staff", member, user)
     if place.shifts.filter(user=member, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
         raise ValidationError({"starts_at": _("%(name)s在这段时间已有班次") % {"name": member}})
     return DutyShift.objects.create(place=place, user=member, starts_at=starts_at, ends_at=ends_at,

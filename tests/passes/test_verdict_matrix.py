@@ -30,7 +30,7 @@ from fangkong.healthcode.services import recompute
 from fangkong.passes import services
 from fangkong.passes.models import Channel, Declaration, Passage, PassPolicy, Place, PlaceState, Verdict
 from fangkong.passes.verdict import gate_verdict
-from fangkong.people.models import Person
+from fangkong.people.models import Person, Residency
 from fangkong.screening import services as screening
 from fangkong.screening.models import Category
 from fangkong.territory.models import Building, Compound, Household, Unit
@@ -143,6 +143,14 @@ def station_card(world, case):
         **_temperature(world, case)})
 
 
+def station_card_number(world, case):
+    """The card's QR code does not read: the guard types the number printed on it."""
+    card = passcode.issue_card(case.person, user=world.admin)
+    _station(world).post(f"/station/{world.gate.pk}/pass-code/", {
+        "code": passcode.card_number_grouped(card), "direction": "in", "token": uuid.uuid4().hex,
+        **_temperature(world, case)})
+
+
 def _api():
     return Client()
 
@@ -166,7 +174,7 @@ def api_pass_code(world, case):
 # Channels that carry the health answers themselves; the others use the person's latest declaration.
 ASKING = {first_scan, station_assist, station_vehicle, api_passage}
 CHANNELS: list[Callable] = [first_scan, one_tap, family_tap, station_assist, station_vehicle, station_pass_code,
-                            station_card, api_passage, api_pass_code]
+                            station_card, station_card_number, api_passage, api_pass_code]
 
 
 # Facts ---------------------------------------------------------------------------------------------
@@ -187,6 +195,13 @@ def other_compound_resident(world):
 
 def without_household(world):
     return _person("周建华", resident_id("1988-09-15"), world.district.community_a)
+
+
+def visitor(world):
+    """Known only from declarations (来访人员): no household, not in the ledger."""
+    person = _person("钱文博", resident_id("1992-07-19"), world.district.community_a)
+    Person.objects.filter(pk=person.pk).update(residency=Residency.VISITOR)
+    return Person.objects.get(pk=person.pk)
 
 
 def _gate(world, **fields):
@@ -274,6 +289,15 @@ def fact_residents_only_other_compound(world):
 def fact_residents_only_no_household(world):
     _gate(world, policy=PassPolicy.RESIDENTS)
     return Case(without_household(world), Verdict.WARN, "非本小区住户")
+
+
+def fact_residents_only_visitor(world):
+    _gate(world, policy=PassPolicy.RESIDENTS)
+    return Case(visitor(world), Verdict.WARN, "非本小区住户")
+
+
+def fact_visitor_at_an_open_gate(world):
+    return Case(visitor(world), Verdict.ALLOW)
 
 
 def fact_key_person_deny_category(world):
