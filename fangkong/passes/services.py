@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.roles import Role
 from fangkong.core import cache as versions
@@ -218,8 +218,8 @@ def _prefixes(path: str):
 
 # The people linked to a place by role: who may be linked (in the acting user's scope) and the refusal otherwise.
 PLACE_MEMBERS = {
-    "staff": (checkpoint_staff_for, _lazy("只能安排本辖区的卡点值守人员")),
-    "managers": (enterprise_admins_for, _lazy("只能指定本辖区的企业管理员")),
+    "staff": (checkpoint_staff_for, gettext_lazy("只能安排本辖区的卡点值守人员")),
+    "managers": (enterprise_admins_for, gettext_lazy("只能指定本辖区的企业管理员")),
 }
 
 
