@@ -126,7 +126,7 @@ def ensure_database():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from fangkong.territory.management.commands.demo_district import DISTRICT
+    from fangkong.district.management.commands.demo_district import DISTRICT
     from fangkong.territory.models import Area
 
     executor = MigrationExecutor(connection)

@@ -8,6 +8,7 @@ from fangkong.accounts import views as accounts
 from fangkong.accounts.api import TokenView
 from fangkong.core import views as core
 from fangkong.core.api_imports import ImportViewSet
+from fangkong.district import views as district
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
@@ -47,7 +48,7 @@ urlpatterns = [
     # The schema asks for a signed-in user (SPECTACULAR_SETTINGS), and so does its page.
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
     path("api/", include(router.urls)),
-    path("", core.home, name="home"),
+    path("", district.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.auth_views.LogoutView.as_view(), name="logout"),
     path("otp/", accounts.otp, name="otp"),
@@ -63,7 +64,7 @@ urlpatterns = [
     path("care/", include("fangkong.people.urls_care")),
     path("key-persons/", include("fangkong.screening.urls")),
     path("reports/", include("fangkong.screening.urls_reports")),
-    path("audit/", include("fangkong.audit.urls")),
+    path("audit/", include("fangkong.district.urls_audit")),
     path("health-code/", include("fangkong.healthcode.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("", include("fangkong.passes.urls_places")),

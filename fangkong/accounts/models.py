@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core import crypto
 from fangkong.core.identity import mask_phone, normalize_phone
+from fangkong.core.scope import ScopedQuerySet
 
 from .roles import Role
-from .scope import ScopedQuerySet
 
 # Blind-index purposes of a staff phone: the full number and its last four digits (the user list's search).
 PHONE_FULL, PHONE_TAIL4 = "user_phone", "user_phone4"

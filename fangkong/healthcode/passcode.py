@@ -442,9 +442,9 @@ def card_pdf(card: PassCard) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    from fangkong.passes.posters import QUIET_MODULES, _draw_qr, poster_font
+    from fangkong.core.pdf import QUIET_MODULES, cjk_font, draw_qr
 
-    font, _embedded = poster_font()
+    font, _embedded = cjk_font()
     width, height = A6
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A6, pageCompression=1, initialFontName=font)
@@ -460,7 +460,7 @@ def card_pdf(card: PassCard) -> bytes:
     matrix = segno.make(card_code(card), error="m", micro=False).matrix
     quiet = QUIET_MODULES * qr_width / len(matrix)
     qr_x, qr_y = (width - qr_width) / 2, height - 30 * mm - quiet - qr_width
-    _draw_qr(pdf, matrix, qr_x, qr_y, qr_width)
+    draw_qr(pdf, matrix, qr_x, qr_y, qr_width)
     below_qr = qr_y - quiet  # the lowest point of the quiet zone; text starts under it
     pdf.setFont(font, 9)
     pdf.drawCentredString(width / 2, below_qr - 4 * mm, "扫不出时，请工作人员输入卡号")

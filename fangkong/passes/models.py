@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
 from fangkong.core import crypto
 from fangkong.core.identity import mask_phone
+from fangkong.core.scope import ScopedQuerySet
 
 
 def new_place_code() -> str:

@@ -9,9 +9,6 @@ STSong-Light, which the viewer has to supply.
 """
 
 import io
-import logging
-from functools import lru_cache
-from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -20,54 +17,17 @@ from django.utils.crypto import salted_hmac
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas
 
+from fangkong.core.pdf import QUIET_MODULES, cjk_font, draw_qr
 from fangkong.territory.models import Area, AreaLevel
-
-log = logging.getLogger(__name__)
-
-# TrueType CJK fonts of the usual Linux packages (and Windows, for a desktop deployment). Noto CJK
-# is not listed: its outlines are PostScript (CFF), which reportlab cannot embed.
-FONT_CANDIDATES = [
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # fonts-wqy-zenhei
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # fonts-wqy-microhei
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",  # fonts-droid-fallback
-    "/usr/share/fonts/truetype/arphic/uming.ttc",  # fonts-arphic-uming
-    "C:/Windows/Fonts/simhei.ttf",
-    "C:/Windows/Fonts/msyh.ttc",
-]
-EMBEDDED_FONT = "FangkongCJK"
-FALLBACK_FONT = "STSong-Light"
 
 QR_WIDTH = 100 * mm  # the code itself, without its quiet zone
 MIN_QR_WIDTH = 80 * mm  # UX.md: at least 8 cm
-QUIET_MODULES = 4  # ISO/IEC 18004 quiet zone
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 12 * mm
 STEPS = ["① 扫码", "② 首次填写健康申报", "③ 以后扫码一键通行"]
 VERIFICATION_SALT = "fangkong.passes.poster"
-
-
-@lru_cache(maxsize=1)
-def poster_font() -> tuple[str, bool]:
-    """(font name registered with reportlab, whether it is embedded)."""
-    configured = settings.FANGKONG_POSTER_FONT
-    for path in ([configured] if configured else []) + FONT_CANDIDATES:
-        if not Path(path).is_file():
-            if path == configured:
-                log.warning("FANGKONG_POSTER_FONT %s does not exist; looking for a system font", path)
-            continue
-        try:
-            pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, path, subfontIndex=0))
-        except (TTFError, OSError) as exc:
-            log.warning("cannot use %s as poster font: %s", path, exc)
-            continue
-        return EMBEDDED_FONT, True
-    log.warning("no TrueType CJK font found: posters use %s, which is not embedded", FALLBACK_FONT)
-    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-    return FALLBACK_FONT, False
 
 
 def verification_code(place) -> str:
@@ -122,7 +82,7 @@ def poster_pdf(place) -> bytes:
 def posters_pdf(places) -> bytes:
     """One A4 page per place, in the order given."""
     out = io.BytesIO()
-    font, _embedded = poster_font()
+    font, _embedded = cjk_font()
     # The initial font would otherwise be Helvetica, listed in the PDF although never used.
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font)
     pdf.setAuthor("fangkong")
@@ -178,28 +138,6 @@ def _centered(pdf, text, font, size, y, bold=False):
         pdf.drawText(text_object)
     else:
         pdf.drawCentredString(PAGE_WIDTH / 2, y, text)
-
-
-def _draw_qr(pdf, matrix, x, y, width):
-    """The QR code as filled rectangles, one per horizontal run of dark modules; (x, y) is its lower left.
-
-    Drawn in module units (one module = 1) under a scale, so coordinates are small integers.
-    """
-    size = len(matrix)
-    pdf.saveState()
-    pdf.translate(x, y + width)
-    pdf.scale(width / size, -width / size)
-    path = pdf.beginPath()
-    for row_index, row in enumerate(matrix):
-        start = None
-        for col, dark in enumerate([*row, 0]):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                path.rect(start, row_index, col - start, 1)
-                start = None
-    pdf.drawPath(path, stroke=0, fill=1)
-    pdf.restoreState()
 
 
 def _draw_steps(pdf, font, y):
@@ -272,7 +210,7 @@ def _draw_page(pdf, font, place, areas, today):
     quiet = QUIET_MODULES * width / len(matrix)
     qr_x = (PAGE_WIDTH - width) / 2
     qr_y = (room_top + room_bottom) / 2 - width / 2
-    _draw_qr(pdf, matrix, qr_x, qr_y, width)
+    draw_qr(pdf, matrix, qr_x, qr_y, width)
     pdf.setLineWidth(0.8)
     pdf.roundRect(qr_x - quiet, qr_y - quiet, width + 2 * quiet, width + 2 * quiet, 3 * mm)
 

@@ -1,6 +1,6 @@
 """The landlord's commitment letter (出租房屋疫情防控承诺书): an A4 PDF to print, sign and upload again.
 
-Black on white, the CJK font of the place posters (fangkong.passes.posters.poster_font, embedded
+Black on white, the CJK font of the place posters (fangkong.core.pdf.cjk_font, embedded
 when the machine has one), the landlord's name and the address filled in, the commitments
 numbered, and lines for the landlord's signature, the date and the community's stamp.
 """
@@ -14,22 +14,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from fangkong.core.identity import mask_phone
-from fangkong.passes.posters import issuing_office, poster_font
+from fangkong.core.pdf import cjk_font, wrap
+from fangkong.passes.posters import issuing_office
 from fangkong.territory.models import AreaLevel
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 22 * mm
-
-
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Chinese text breaks between any two characters."""
-    lines, line = [], ""
-    for char in text:
-        if line and pdfmetrics.stringWidth(line + char, font, size) > width:
-            lines.append(line)
-            line = ""
-        line += char
-    return lines + [line] if line else lines
 
 
 def commitment_letter_pdf(rental) -> bytes:
@@ -40,7 +30,7 @@ def commitment_letter_pdf(rental) -> bytes:
     chain = [*area.ancestors(), area]
     district = next((a for a in chain if a.level == AreaLevel.DISTRICT), None)
     place = " ".join(a.name for a in chain if a.level != AreaLevel.DISTRICT)
-    font, _embedded = poster_font()
+    font, _embedded = cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font)
     pdf.setTitle(f"出租房屋疫情防控承诺书 {household.address}")

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
 from fangkong.core import crypto
 from fangkong.core.identity import DocumentType, mask_document, mask_name, mask_phone
+from fangkong.core.scope import ScopedQuerySet
 
 # Blind-index purposes: each kind of lookup has its own, so equal values in two columns do not match.
 ID_FULL, ID_TAIL4, ID_TAIL6, PHONE_FULL, PHONE_TAIL4 = "id", "id4", "id6", "phone", "phone4"

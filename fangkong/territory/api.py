@@ -2,8 +2,8 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.core.api import ModelPermission, ScopedFilterSet
+from fangkong.core.scope import ScopedQuerySet
 
 from .models import Area, Household
 

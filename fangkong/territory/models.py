@@ -7,9 +7,9 @@ from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
 from fangkong.core import cache as versions
+from fangkong.core.scope import ScopedQuerySet
 
 MIN_FLOOR, MAX_FLOOR = -5, 200
 

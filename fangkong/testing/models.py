@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.scope import ScopedQuerySet
 from fangkong.audit.models import Audited
+from fangkong.core.scope import ScopedQuerySet
 
 
 class Pooling(models.TextChoices):

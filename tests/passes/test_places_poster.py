@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from fangkong.core import pdf as core_pdf
 from fangkong.passes import posters
 from fangkong.passes.models import Place, PlaceKind, PlaceState
 
@@ -171,26 +172,26 @@ def test_an_area_without_approved_places_gets_a_message(users, district, client_
 @needs_tools
 def test_without_a_truetype_cjk_font_the_poster_falls_back_to_stsong(gate, settings, monkeypatch, tmp_path):
     settings.FANGKONG_POSTER_FONT = "/nonexistent/font.ttf"
-    monkeypatch.setattr(posters, "FONT_CANDIDATES", [])
-    posters.poster_font.cache_clear()
+    monkeypatch.setattr(core_pdf, "FONT_CANDIDATES", [])
+    core_pdf.cjk_font.cache_clear()
     try:
-        assert posters.poster_font() == ("STSong-Light", False)
+        assert core_pdf.cjk_font() == ("STSong-Light", False)
         pdf = posters.poster_pdf(gate)
         assert "STSong-Light" in pdf_info(pdf, tmp_path, "pdffonts")
         assert decoded_qr_codes(pdf, tmp_path) == [gate.scan_url]
     finally:
-        posters.poster_font.cache_clear()
+        core_pdf.cjk_font.cache_clear()
 
 
 @needs_tools
 def test_the_configured_font_is_used(gate, settings, tmp_path):
-    found = next((path for path in posters.FONT_CANDIDATES if __import__("os").path.isfile(path)), None)
+    found = next((path for path in core_pdf.FONT_CANDIDATES if __import__("os").path.isfile(path)), None)
     if found is None:
         pytest.skip("no TrueType CJK font on this machine")
     settings.FANGKONG_POSTER_FONT = found
-    posters.poster_font.cache_clear()
+    core_pdf.cjk_font.cache_clear()
     try:
-        assert posters.poster_font() == (posters.EMBEDDED_FONT, True)
+        assert core_pdf.cjk_font() == (core_pdf.EMBEDDED_FONT, True)
         assert " yes " in pdf_info(posters.poster_pdf(gate), tmp_path, "pdffonts")
     finally:
-        posters.poster_font.cache_clear()
+        core_pdf.cjk_font.cache_clear()

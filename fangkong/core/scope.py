@@ -6,6 +6,7 @@ workers), when it belongs to that grid or one below it. Rows outside scope are s
 reaching one by id gives 404, never a hint that it exists.
 """
 
+from django.apps import apps
 from django.db import models
 
 
@@ -40,7 +41,7 @@ class ScopedQuerySet(models.QuerySet):
         field = self._field("scope_grid_field")
         if grid is None or field is None:
             return self
-        from fangkong.territory.models import Grid
-
+        # By name, not by import: scope sits below the territory app that holds the grids.
+        Grid = apps.get_model("territory", "Grid")
         grids = Grid.objects.filter(models.Q(pk=grid.pk) | models.Q(parent=grid) | models.Q(parent__parent=grid))
         return self.filter(**{f"{field}__in": grids.values("pk")})

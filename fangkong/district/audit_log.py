@@ -3,9 +3,8 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils.dateparse import parse_date
 
+from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.pages import paginate
-
-from .models import AuditAction, AuditEvent
 
 
 @login_required
