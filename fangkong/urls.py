@@ -13,9 +13,10 @@ from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
 from fangkong.people.api import PersonViewSet
+from fangkong.people.api_households import HouseholdViewSet
 from fangkong.people.api_ledger import CareViewSet, RentalViewSet
 from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
-from fangkong.territory.api import AreaViewSet, HouseholdViewSet
+from fangkong.territory.api import AreaViewSet
 from fangkong.testing.api import CampaignViewSet, ResultViewSet, SiteViewSet, TubeViewSet
 
 router = DefaultRouter()
@@ -58,6 +59,7 @@ urlpatterns = [
     path("imports/<int:pk>/errors.xlsx", core.import_errors, name="import_errors"),
     path("exports/<int:pk>/", core.export_job, name="export_job"),
     path("exports/<int:pk>/download/", core.export_download, name="export_download"),
+    path("territory/households/", include("fangkong.people.urls_households")),
     path("territory/", include("fangkong.territory.urls")),
     path("people/", include("fangkong.people.urls")),
     path("rentals/", include("fangkong.people.urls_rentals")),

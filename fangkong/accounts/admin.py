@@ -5,13 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import User
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Admin lists obey the same area scope as every other page."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "full_name", "area", "grid", "is_active", "last_login"]

@@ -15,7 +15,7 @@ from . import importer, services
 from .exports import start_export
 from .forms import LedgerImportForm, PersonForm
 from .importer import LedgerImporter
-from .models import HouseholdRole, Person, Residency, Sex, Tag
+from .models import HouseholdRole, Person, Rental, Residency, Sex, Tag
 
 
 def _filtered(request):
@@ -116,3 +116,15 @@ def ledger_import(request):
 @permission_required("people.import_person", raise_exception=True)
 def ledger_import_template(request):
     return imports.template_response(LedgerImporter, _("台账导入模板.xlsx"))
+
+
+@login_required
+@permission_required("territory.view_household", raise_exception=True)
+def household_detail(request, pk):
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("area", "grid", "unit__building__compound"), pk=pk)
+    user = request.user
+    rental = Rental.objects.visible_to(user).filter(household=household).first()
+    return render(request, "people/household_detail.html", {
+        "household": household, "persons": services.household_members(user, household), "rental": rental,
+        "ancestors": household.area.ancestors() + [household.area]})

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from fangkong.accounts.admin import ScopedAdmin
+from fangkong.core.admin import ScopedAdmin
 
 from .models import Category, Screening
 

@@ -249,7 +249,7 @@ class Household(Audited):
         return self.address
 
     def get_absolute_url(self):
-        return reverse("territory:household", args=[self.pk])
+        return reverse("households:detail", args=[self.pk])
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -19,14 +19,7 @@ def register_counter(key, label, queryset_for_user):
     COUNTERS[key] = (label, queryset_for_user)
 
 
-def _persons(user):
-    from fangkong.people.models import Person
-
-    return Person.objects.visible_to(user).in_ledger()  # visitors are nobody's residents
-
-
 register_counter("households", gettext_lazy("户数"), lambda user: Household.objects.visible_to(user))
-register_counter("persons", gettext_lazy("人数"), _persons)
 
 
 def counts_by_area(user, areas) -> dict[int, dict[str, int]]:

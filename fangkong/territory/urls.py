@@ -10,7 +10,6 @@ urlpatterns = [
     path("areas/new/", views.area_edit, name="area_new"),
     path("compounds/<int:pk>/", views.compound_detail, name="compound"),
     path("households/", views.household_list, name="households"),
-    path("households/<int:pk>/", views.household_detail, name="household"),
     re_path(r"^(?P<kind>grid|compound|household)/new/$", views.record_edit, name="record_new"),
     re_path(r"^(?P<kind>grid|compound|household)/(?P<pk>\d+)/edit/$", views.record_edit, name="record_edit"),
     path("import/", views.import_start, name="import"),

@@ -123,21 +123,6 @@ def household_list(request):
 
 
 @login_required
-@permission_required("territory.view_household", raise_exception=True)
-def household_detail(request, pk):
-    household = get_object_or_404(
-        Household.objects.visible_to(request.user).select_related("area", "grid", "unit__building__compound"), pk=pk)
-    from fangkong.people import services as people
-    from fangkong.people.models import Rental
-
-    user = request.user
-    rental = Rental.objects.visible_to(user).filter(household=household).first()
-    return render(request, "territory/household_detail.html", {
-        "household": household, "persons": people.household_members(user, household), "rental": rental,
-        "ancestors": household.area.ancestors() + [household.area]})
-
-
-@login_required
 @permission_required("territory.import_territory", raise_exception=True)
 def import_start(request):
     form = forms.ImportForm(request.POST or None, request.FILES or None)
