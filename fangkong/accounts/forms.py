@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from fangkong.passes.models import Place
 from fangkong.territory.models import Area, Grid
 
 from . import services
@@ -41,7 +40,7 @@ class UserForm(forms.Form):
     grid = GridChoiceField(label=gettext_lazy("所属网格"), queryset=Grid.objects.none(), required=False,
                            empty_label=gettext_lazy("不属于网格"),
                            help_text=gettext_lazy("网格员必填；其所属区域即网格所在社区"))
-    places = PlaceChoiceField(label=gettext_lazy("值守场所"), queryset=Place.objects.none(), required=False,
+    places = PlaceChoiceField(label=gettext_lazy("值守场所"), queryset=None, required=False,
                               widget=forms.SelectMultiple(attrs={"size": 6}),
                               help_text=gettext_lazy("卡点值守人员可选，可多选"))
     password = forms.CharField(
@@ -54,7 +53,7 @@ class UserForm(forms.Form):
         self.fields["role"].choices = [("", "—")] + [(r.value, r.label) for r in services.grantable_roles(acting_user)]
         self.fields["area"].queryset = Area.objects.visible_to(acting_user)
         self.fields["grid"].queryset = Grid.objects.visible_to(acting_user).select_related("area")
-        self.fields["places"].queryset = Place.objects.visible_to(acting_user).select_related("area")
+        self.fields["places"].queryset = services.checkpoint_places(acting_user).select_related("area")
         if target is not None:  # editing: the account name and the password have their own actions
             del self.fields["username"], self.fields["password"]
             self.fields["phone"].label = gettext_lazy("手机号（不改请留空）")

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 from fangkong.core.identity import normalize_phone
-from fangkong.passes.models import Place
 from fangkong.territory.models import Area, AreaLevel, Grid
 
 from .models import User
@@ -35,6 +34,15 @@ ROLE_AREA_LEVEL = {
     Role.COMMUNITY_WORKER: AreaLevel.COMMUNITY,
     Role.GRID_WORKER: AreaLevel.COMMUNITY,
 }
+
+
+def checkpoint_places(acting_user):
+    """The places the acting user may post a guard at. Places belong to the passes app, above this one:
+    reached through the relation it declares on User."""
+    place_model = User._meta.get_field("checkpoint_places").related_model
+    return place_model.objects.visible_to(acting_user)
+
+
 # Account names: what Django's username validator allows, in ASCII, so that they are typed alike on every phone.
 USERNAME = re.compile(r"[A-Za-z0-9@.+_-]{1,150}")
 # Generated passwords: no look-alike characters (0/o, 1/l/i), read aloud or copied from a screen.
@@ -128,7 +136,7 @@ def _assignment(acting_user, data, errors) -> dict:
     if role != Role.CHECKPOINT_STAFF:
         places = []
     elif places and area is not None and "area" not in errors:
-        in_scope = Place.objects.visible_to(acting_user).in_area(area).filter(pk__in=[p.pk for p in places])
+        in_scope = checkpoint_places(acting_user).in_area(area).filter(pk__in=[p.pk for p in places])
         if in_scope.count() != len({p.pk for p in places}):
             errors["places"] = _("值守场所应在所属区域内")
     return {"role": role, "area": area, "grid": grid, "places": places}
@@ -153,7 +161,7 @@ def _apply_assignment(acting_user, user, assigned):
         grid.members.remove(user)
     if assigned["grid"] is not None:
         assigned["grid"].members.add(user)
-    scoped = Place.objects.visible_to(acting_user)
+    scoped = checkpoint_places(acting_user)
     user.checkpoint_places.remove(*scoped.filter(staff=user).exclude(pk__in=[p.pk for p in assigned["places"]]))
     user.checkpoint_places.add(*assigned["places"])
 

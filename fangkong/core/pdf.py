@@ -31,6 +31,11 @@ FALLBACK_FONT = "STSong-Light"
 QUIET_MODULES = 4  # ISO/IEC 18004 quiet zone
 
 
+def issuing_office(district) -> str:
+    """Who issues the district's documents: its epidemic prevention and control headquarters."""
+    return f"{district.name}疫情防控指挥部" if district else "疫情防控指挥部"
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> tuple[str, bool]:
     """(font name registered with reportlab, whether it is embedded)."""

@@ -19,7 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from fangkong.core.pdf import QUIET_MODULES, cjk_font, draw_qr
+from fangkong.core.pdf import QUIET_MODULES, cjk_font, draw_qr, issuing_office
 from fangkong.territory.models import Area, AreaLevel
 
 QR_WIDTH = 100 * mm  # the code itself, without its quiet zone
@@ -49,10 +49,6 @@ def public_url_is_local(url: str | None = None) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
-
-
-def issuing_office(district: Area | None) -> str:
-    return f"{district.name}疫情防控指挥部" if district else "疫情防控指挥部"
 
 
 class _Areas:

@@ -14,8 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from fangkong.core.identity import mask_phone
-from fangkong.core.pdf import cjk_font, wrap
-from fangkong.passes.posters import issuing_office
+from fangkong.core.pdf import cjk_font, issuing_office, wrap
 from fangkong.territory.models import AreaLevel
 
 PAGE_WIDTH, PAGE_HEIGHT = A4

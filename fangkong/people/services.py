@@ -328,9 +328,7 @@ def register_resident(*, name: str, id_type: str, id_number: str, phone: str, ar
 def declarations_of(person: Person, limit=10):
     """A person's latest declarations with the name and address each gave: what a worker checks before
     confirming a visitor."""
-    from fangkong.passes.models import Declaration
-
-    return list(Declaration.objects.filter(person=person).select_related("place").order_by("-at")[:limit])
+    return list(person.declarations.select_related("place").order_by("-at")[:limit])
 
 
 FILTERS = ("q", "area", "sex", "tag", "household_role", "residency", "returned", "ids")
@@ -380,17 +378,15 @@ def age(born: datetime.date | None, today: datetime.date | None = None) -> int |
 def current_status(user, persons):
     """Each person's open screenings (category and state) and care groups, as `open_screenings` and
     `care_groups`, plus `age`: what the household and person pages show. Two queries for any number."""
-    from django.db.models import Prefetch
-
-    from fangkong.screening.models import Screening
+    from django.db.models import Prefetch, prefetch_related_objects
 
     from .models import Care
 
     persons = list(persons)
+    # Screenings belong to an app above this one: reached through the relation it declares on Person.
+    Screening = Person._meta.get_field("screenings").related_model
     screenings = Screening.objects.visible_to(user).active().select_related("category").order_by("-id")
     cares = Care.objects.visible_to(user).order_by("group")
-    from django.db.models import prefetch_related_objects
-
     prefetch_related_objects(persons, Prefetch("screenings", queryset=screenings, to_attr="open_screenings"),
                              Prefetch("cares", queryset=cares, to_attr="care_groups"))
     today = timezone.localdate()
