@@ -7,9 +7,15 @@ class HealthcodeConfig(AppConfig):
     verbose_name = "健康码"
 
     def ready(self):
-        from . import signals, verdict  # noqa: F401  (the gate verdict's health-code fact registers on import)
+        # The gate verdict's health-code fact and the testing facts register on import.
+        from . import signals, testing_facts, verdict  # noqa: F401
 
         signals.connect()
+        from fangkong.core.identity import PASS_CODE_READERS
+
+        from .passcode import identify
+
+        PASS_CODE_READERS.append(identify)
         from django.db.models.signals import post_migrate
 
         from .defaults import ensure_default_rules

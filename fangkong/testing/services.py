@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import ExtractHour
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 from fangkong.core.db import text_array
-from fangkong.core.identity import DocumentType, mask_name, normalize_resident_id
+from fangkong.core.identity import DocumentType, mask_name, normalize_resident_id, person_for_pass_code
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
@@ -45,6 +46,9 @@ from .models import (
 BARCODE = re.compile(r"[A-Za-z0-9-]{4,40}")
 MAX_ROUNDS = 31
 MAX_API_RESULTS = 20_000  # per API call; larger batches go through the file import (a background job)
+
+# Sent with `person_ids` after lab results are saved: the health code (an app above this one) recomputes them.
+results_recorded = Signal()
 
 
 def today():
@@ -202,22 +206,12 @@ def find_person(text):
             raise ValidationError({"person": _("人员台账中没有该身份证号码，请先登记人员信息")})
         return person
     try:
-        person = _person_for_code(text)
+        person = person_for_pass_code(text)
     except ValidationError as exc:  # expired, forged, revoked: the pass code's own words
         raise ValidationError({"person": exc.messages}) from None
     if person is None:
         raise ValidationError({"person": _("通行码无效或已过期，请让对方刷新通行码，或输入身份证号码")})
     return person
-
-
-def _person_for_code(code):
-    """The person of a pass code or printed pass card (healthcode.passcode), without using the code up."""
-    try:
-        from fangkong.healthcode import passcode
-    except ImportError:
-        return None
-    finder = getattr(passcode, "person_for_code", None) or getattr(passcode, "identify", None)
-    return finder(code) if finder is not None else None
 
 
 @transaction.atomic
@@ -429,7 +423,7 @@ def save_results(plan: ResultPlan, user, reference="") -> dict:
     now = timezone.now()
     opened, resolved, person_ids = _save_results_in_bulk(
         reference, ids, results, times, labs, positive_pools, singles, now)
-    recompute_colours(person_ids)
+    results_recorded.send(sender=TubeResult, person_ids=person_ids)  # the health code recomputes their colours
     summary = {
         "tubes": len(ids), "negative": results.count(TubeResult.NEGATIVE), "positive_pools": len(positive_pools),
         "positive_singles": sum(1 for pk in singles if plan.updates[pk][0] == TubeResult.POSITIVE),
@@ -472,17 +466,6 @@ def _save_results_in_bulk(reference, ids, results, times, labs, positive_pools, 
         cursor.execute("SELECT DISTINCT person_id FROM testing_sample WHERE tube_id = ANY(%s::bigint[])", [ids])
         person_ids = [row[0] for row in cursor.fetchall()]
     return opened, resolved, person_ids
-
-
-def recompute_colours(person_ids):
-    """The health code of these persons, recomputed in bulk (healthcode.services.recompute)."""
-    if not person_ids:
-        return 0
-    try:
-        from fangkong.healthcode.services import recompute
-    except ImportError:  # the health-code services are built in parallel; colours follow once they exist
-        return 0
-    return recompute(person_ids)
 
 
 def apply_results(rows, *, lab="", user, reference="") -> dict:

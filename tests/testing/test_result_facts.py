@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.healthcode import services as healthcode
+from fangkong.healthcode import testing_facts as facts
 from fangkong.healthcode.models import HealthStatus
 from fangkong.people.models import Person
-from fangkong.testing import facts, services
+from fangkong.testing import services
 from fangkong.testing.models import Pooling, Sample, Tube, TubeResult
 from tests.healthcode.helpers import screen
 

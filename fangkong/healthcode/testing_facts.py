@@ -1,5 +1,5 @@
-"""The testing app's health-code facts (see fangkong/healthcode/facts.py): three bulk sources, each a
-constant number of queries for any number of persons.
+"""The health-code facts read from the testing app (see facts.py): three bulk sources, each a constant
+number of queries for any number of persons.
 
     test:negative       the person's latest negative result (at: its result time)
     test:positive       a positive single tube (at: its result time)
@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.db import id_array
-from fangkong.healthcode.facts import Fact, fact_source
+from fangkong.testing.models import CampaignState, Exemption, RetestTask, Round, Sample, TubeResult
 
-from .models import CampaignState, Exemption, RetestTask, Round, Sample, TubeResult
+from .facts import Fact, fact_source
 
 
 def _when(at) -> str:
