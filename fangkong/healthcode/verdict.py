@@ -9,10 +9,14 @@ import datetime
 from django.utils.translation import gettext as _
 
 from fangkong.passes.models import Verdict
-from fangkong.passes.verdict import SEVERITY, fact_provider
+from fangkong.passes.verdict import SEVERITY, GateRowPart, fact_provider, read_with_gate_row
 
 from . import services
 from .models import Colour, ColourRequirement, HealthStatus
+
+# The gate's one query reads the person's health-code row too (passes.services.gate_person_sql).
+read_with_gate_row(GateRowPart(services.STATUS_COLUMNS_SQL, services.STATUS_JOIN_SQL, len(services.STATUS_COLUMNS),
+                               services.attach_status))
 
 
 def _status(person, health_status=None):

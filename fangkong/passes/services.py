@@ -19,6 +19,7 @@ from fangkong.accounts.roles import Role
 from fangkong.core import cache as versions
 from fangkong.core.db import fetch_prepared
 
+from . import verdict
 from .models import (
     Channel,
     Declaration,
@@ -276,13 +277,12 @@ GATE_PERSON_FIELDS = ("id", "name", "household_id", "area_id")  # what the verdi
 def gate_person_sql() -> tuple[str, str]:
     """(columns, joins) that read, for the person aliased `p`, what the gate verdict needs in the hot path's one
     query: the person's fields in the model's own order (Model.from_db assigns values in that order), their
-    home compound, their latest declaration and their health-code row. Built once (healthcode imports this
-    module); gate_person() turns a row read with them into a Person."""
-    from fangkong.healthcode.services import STATUS_COLUMNS_SQL, STATUS_JOIN_SQL
-
+    home compound, their latest declaration and what the apps above add for their facts (verdict.ROW_PARTS: the
+    health-code row). Built once, at the first scan; gate_person() turns a row read with them into a Person."""
     columns = ", ".join(f"p.{field.column}" for field in _gate_person_fields())
-    return (f"{columns}, b.compound_id, d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact, "
-            f"{STATUS_COLUMNS_SQL}", GATE_PERSON_JOINS_SQL + STATUS_JOIN_SQL)
+    extra = "".join(f", {part.columns}" for part in verdict.ROW_PARTS)
+    return (f"{columns}, b.compound_id, d.id, d.at, d.visited_risk_area, d.has_symptoms, d.had_contact{extra}",
+            GATE_PERSON_JOINS_SQL + "".join(f"\n{part.joins}" for part in verdict.ROW_PARTS))
 
 
 GATE_PERSON_JOINS_SQL = """
@@ -303,8 +303,7 @@ def _gate_person_fields():
 
 def gate_person(values):
     """The Person behind a row read with gate_person_sql(), carrying `home_compound_id`, `declared` (their latest
-    declaration or None) and their health-code row, so that the verdict reads nothing more."""
-    from fangkong.healthcode.services import attach_status
+    declaration or None) and the apps' row parts, so that the verdict reads nothing more."""
     from fangkong.people.models import Person
 
     fields = _gate_person_fields()
@@ -315,7 +314,10 @@ def gate_person(values):
     person.declared = None if decl_id is None else Declaration(
         pk=decl_id, person_id=person.pk, at=at, visited_risk_area=bool(risk), has_symptoms=bool(symptoms),
         had_contact=bool(contact))
-    attach_status(person, values[count + 6:])
+    start = count + 6
+    for part in verdict.ROW_PARTS:
+        part.attach(person, values[start:start + part.width])
+        start += part.width
     return person
 
 
