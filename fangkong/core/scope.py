@@ -20,13 +20,21 @@ class ScopedQuerySet(models.QuerySet):
         return getattr(self.model, name, None) or getattr(self, name)
 
     def visible_to(self, user):
+        decided = self.without_area(user)
+        if decided is not None:
+            return decided
+        return self.in_area(user.area).in_grid(user.grid if user.grid_id else None)
+
+    def without_area(self, user):
+        """What a user sees whatever their area says: nothing when signed out, inactive or without an area,
+        everything as a superuser; None when their area decides (a subclass's own visible_to starts here)."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
         if user.area_id is None:
             return self.none()
-        return self.in_area(user.area).in_grid(user.grid if user.grid_id else None)
+        return None
 
     def in_area(self, area):
         field = self._field("scope_area_field")

@@ -46,12 +46,9 @@ class CampaignQuerySet(ScopedQuerySet):
         only the campaigns they work in."""
         if works_at_sites(user):
             return self.filter(pk__in=TeamMember.objects.filter(user=user).values("site__campaign"))
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.area_id is None:
-            return self.none()
+        decided = self.without_area(user)
+        if decided is not None:
+            return decided
         above = [int(part) for part in user.area.path.strip("/").split("/")]
         return self.filter(models.Q(area_id__in=user.area.subtree_ids()) | models.Q(area_id__in=above))
 
