@@ -253,8 +253,7 @@ def place_edit(request, pk=None):
         "form": form, "place": place, "title": _("编辑场所") if pk else _("新建场所")})
 
 
-@login_required
-@permission_required("passes.add_place", raise_exception=True)
+@imports.import_required("places")
 def place_import(request):
     form = PlaceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -269,8 +268,7 @@ def place_import(request):
         "approves": request.user.has_perm("passes.approve_place")})
 
 
-@login_required
-@permission_required("passes.add_place", raise_exception=True)
+@imports.import_required("places")
 def place_import_template(request):
     content = imports.template(PlaceImporter.columns, PlaceImporter.example_rows)
     response = HttpResponse(content, content_type=XLSX)

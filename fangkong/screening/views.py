@@ -166,8 +166,7 @@ def follow_up(request, pk):
 
 # Assistance lists -----------------------------------------------------------------------------------
 
-@login_required
-@permission_required("screening.import_assistance", raise_exception=True)
+@imports.import_required("assistance")
 def assistance_import(request):
     form = AssistanceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +180,6 @@ def assistance_import(request):
         "form": form, "columns": AssistanceImporter.columns})
 
 
-@login_required
-@permission_required("screening.import_assistance", raise_exception=True)
+@imports.import_required("assistance")
 def assistance_template(request):
     return imports.template_response(AssistanceImporter, _("协查名单导入模板.xlsx"))

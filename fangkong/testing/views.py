@@ -271,8 +271,7 @@ def coverage(request, pk):
 
 # Results ----------------------------------------------------------------------------------------------
 
-@login_required
-@permission_required("testing.import_results", raise_exception=True)
+@imports.import_required("lab_results")
 def results_import(request):
     form = ResultImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -286,7 +285,6 @@ def results_import(request):
                   status=400 if form.errors else 200)
 
 
-@login_required
-@permission_required("testing.import_results", raise_exception=True)
+@imports.import_required("lab_results")
 def results_template(request):
     return imports.template_response(LabResultImporter, _("检测结果导入模板.xlsx"))
