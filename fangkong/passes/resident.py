@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.context import client_ip
+from fangkong.core.forms import add_service_errors
 from fangkong.people import services as people
 from fangkong.territory.models import Area, AreaLevel
 
@@ -95,8 +96,7 @@ def declare(request, code):
                 person, device = _declared(declarant, place, context["device"], label, data["address"],
                                            form.answers())
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            add_service_errors(form, exc)
         else:
             if context["members"]:  # a family member added: back to choosing who passes
                 members = list(device.members.select_related("person"))

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.idle import background_poll
-from fangkong.core.forms import PersonNameField
+from fangkong.core.forms import PersonNameField, add_service_errors
 from fangkong.core.identity import DocumentType
 
 from . import services
@@ -80,13 +80,8 @@ class StationForm(forms.Form):
 
     def apply_errors(self, exc: ValidationError, rename=lambda field: field):
         """A service's ValidationError shown next to the fields it names (or on top of the form)."""
-        if not hasattr(exc, "error_dict"):
-            self.add_error("temperature" if exc.code == "temperature" and "temperature" in self.fields else None,
-                           exc.messages)
-            return
-        for field, errors in exc.message_dict.items():
-            name = rename(field)
-            self.add_error(name if name in self.fields else None, errors)
+        temperature = getattr(exc, "code", None) == "temperature" and "temperature" in self.fields
+        add_service_errors(self, exc, rename=rename, unnamed="temperature" if temperature else None)
 
 
 class AssistForm(StationForm):
