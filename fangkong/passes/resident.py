@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from fangkong.audit.context import client_ip
 from fangkong.core.forms import add_service_errors
 from fangkong.people import services as people
 from fangkong.territory.models import Area, AreaLevel
@@ -23,6 +22,7 @@ from fangkong.territory.models import Area, AreaLevel
 from . import services
 from .forms import DeclarationForm
 from .models import Channel, Declaration, Device, DeviceMember, Direction, Passage, Verdict
+from .openings import resident_context, resident_page
 
 HISTORY_DAYS = 14
 # The result screen's big icon and word per verdict, read by a guard from a few metres away.
@@ -33,23 +33,11 @@ VERDICT_SCREEN = {
 }
 
 
-def _place_or_notice(request, code):
-    place = services.place_for_code(code, client_ip(request))
-    if place is None:
-        return None, render(request, "passes/resident/invalid.html", status=404)
-    return place, None
-
-
 def _communities(place):
     """Where a declaring resident of the district may say they live (optional): the communities around the place."""
     area = place.area
     root = area.parent if area.level == AreaLevel.COMMUNITY and area.parent else area
     return list(Area.objects.subtree(root).filter(level=AreaLevel.COMMUNITY).order_by("path"))
-
-
-def _context(request, place, **extra):
-    device, members = services.device_members(request.COOKIES.get(services.DEVICE_COOKIE))
-    return {"place": place, "device": device, "members": members, "token": uuid.uuid4().hex, **extra}
 
 
 def _with_cookie(request, response, device):
@@ -59,12 +47,9 @@ def _with_cookie(request, response, device):
 
 
 @never_cache
-def scan(request, code):
+@resident_page
+def scan(request, place, context):
     """First visit: the declaration. Later: who is passing, one tap."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     if not context["members"] or request.GET.get("add"):
         communities = _communities(place)
         label = _("家人") if context["members"] else _("本人")
@@ -76,11 +61,8 @@ def scan(request, code):
 
 @never_cache
 @require_POST
-def declare(request, code):
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
+@resident_page
+def declare(request, place, context):
     communities = _communities(place)
     form = DeclarationForm(request.POST, communities=communities,
                            ask_temperature=place.measures_temperature and not context["members"])
@@ -103,7 +85,7 @@ def declare(request, code):
                 if not declarant.bound:
                     members.append(DeviceMember(device=device, person=person, label=label[:20]))
                 response = render(request, "passes/resident/choose.html", {
-                    **_context(request, place), "device": device, "declared": person, "members": members})
+                    **resident_context(request, place), "device": device, "declared": person, "members": members})
                 return _with_cookie(request, response, device)
             return _pass_and_show(request, place, device, [person], {person.pk: label})
     return render(request, "passes/resident/declare.html", {**context, "form": form}, status=200)
@@ -129,12 +111,9 @@ def _declared(declarant, place, device, label, address, answers):
 
 @never_cache
 @require_POST
-def tap(request, code):
+@resident_page
+def tap(request, place, context):
     """One tap: the chosen people pass; the result screen shows each verdict live."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     if context["device"] is None:
         return render(request, "passes/resident/declare.html", {
             **context, "form": DeclarationForm(communities=_communities(place),
@@ -170,12 +149,9 @@ def _pass_and_show(request, place, device, persons, labels, renew_cookie=True):
 
 
 @never_cache
-def mine(request, code):
+@resident_page
+def mine(request, place, context):
     """The resident's own passages of the last 14 days, for the people on this phone only."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     persons = [m.person_id for m in context["members"]]
     passages = Passage.objects.filter(person_id__in=persons, at__gte=timezone.now() - timedelta(days=HISTORY_DAYS)) \
         .select_related("place", "person").order_by("-at")[:200]
@@ -183,12 +159,9 @@ def mine(request, code):
 
 
 @require_POST
-def forget(request, code):
+@resident_page
+def forget(request, place, context):
     """Remove this phone's registrations (a shared or sold phone)."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     if context["device"]:
         services.revoke_device(context["device"])
     response = render(request, "passes/resident/forgotten.html", {"place": place})
