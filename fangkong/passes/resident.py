@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -21,16 +20,10 @@ from fangkong.territory.models import Area, AreaLevel
 
 from . import services
 from .forms import DeclarationForm
-from .models import Channel, Declaration, Device, DeviceMember, Direction, Passage, Verdict
+from .models import Channel, Declaration, Device, DeviceMember, Direction, Passage
 from .openings import resident_context, resident_page
 
 HISTORY_DAYS = 14
-# The result screen's big icon and word per verdict, read by a guard from a few metres away.
-VERDICT_SCREEN = {
-    Verdict.ALLOW: ("✓", gettext_lazy("可以通行")),
-    Verdict.WARN: ("⚠", gettext_lazy("请出示给工作人员")),
-    Verdict.DENY: ("✕", gettext_lazy("请联系工作人员")),
-}
 
 
 def _communities(place):
@@ -144,7 +137,7 @@ def _pass_and_show(request, place, device, persons, labels, renew_cookie=True):
     # Rendered without the request: the screen needs no context processors, and it is the hot path.
     response = HttpResponse(render_to_string("passes/resident/result.html", {
         "place": place, "device": device, "now": timezone.localtime(),
-        "results": [(p, labels[p.person_id], *VERDICT_SCREEN[p.verdict]) for p in passages]}))
+        "results": [(p, labels[p.person_id]) for p in passages]}))
     return _with_cookie(request, response, device) if renew_cookie else response
 
 
