@@ -53,7 +53,7 @@ def user_links_changed(sender, instance, action, reverse, pk_set, **kwargs):
         return
     if not reverse:
         user_changed(instance.pk)
-    elif pk_set:
+    elif pk_set is not None:
         user_changed(*pk_set)
     else:  # a group or permission cleared of all its users: which ones, the signal does not say
         everyone_changed()
