@@ -7,20 +7,20 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from fangkong.audit.context import client_ip
-from fangkong.core import cache as versions
 
+from . import user_cache
 from .models import ApiToken, token_digest
 from .tokens import unusable_reason
 
-TOKENS_VERSION_KEY = "accounts:tokens-version"
 TOKEN_CACHE_SECONDS = 60
 
 
 class ApiTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, the key looked up by its digest. Each token (with its user) is kept a minute:
     a gate's scanner calls the API for every person passing, and this lookup was a quarter of a pass-code verify
-    (bench/passcode.py). Saving or deleting any token or user bumps the version (apps.py), so a revoked token or
-    a deactivated account stops at once; expiry is checked on every request, cached or not."""
+    (bench/passcode.py). The token is kept with its user's cache version (user_cache), which saving or deleting
+    the user or one of their tokens bumps, so a revoked token or a deactivated account stops at once while
+    everyone else's stay cached; expiry is checked on every request, cached or not."""
 
     def authenticate(self, request):
         self.loaded = None
@@ -31,19 +31,22 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         digest = token_digest(key)
-        cache_key = f"accounts:token:{versions.version(TOKENS_VERSION_KEY)}:{digest}"
-        token = cache.get(cache_key)
-        if token is None:
-            token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        cache_key = f"accounts:token:{digest}"
+        cached = cache.get(cache_key)
+        # A token never changes hands, so its user is known before its row is read again: the stamp is read
+        # first, and a change committed while the row is read leaves a stale stamp, not a stale token.
+        user_id = cached[1].user_id if cached else (
+            ApiToken.objects.filter(digest=digest).values_list("user_id", flat=True).first())
+        stamp = user_cache.stamp(user_id) if user_id else None
+        if cached and cached[0] == stamp:
+            token = cached[1]
+        else:
+            token = ApiToken.objects.select_related("user").filter(digest=digest).first() if user_id else None
             if token is None:
                 raise AuthenticationFailed(_("令牌无效"))
-            cache.set(cache_key, token, TOKEN_CACHE_SECONDS)
+            cache.set(cache_key, (stamp, token), TOKEN_CACHE_SECONDS)
             self.loaded = token
         reason = unusable_reason(token)
         if reason:
             raise AuthenticationFailed(reason)
         return token.user, token
-
-
-def tokens_changed(**kwargs):
-    versions.changed(TOKENS_VERSION_KEY)

@@ -10,12 +10,18 @@ from .identity import normalize_person_name
 DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-def add_service_errors(form, exc: ValidationError):
-    """Show a service's ValidationError next to the fields it names; the rest above the form."""
+def add_service_errors(form, exc: ValidationError, *, rename=None, unnamed=None):
+    """Show a service's ValidationError next to the fields it names; the rest above the form.
+
+    `rename` says where a key goes that the form calls otherwise ({service key: form field, or None for above the
+    form}, or a function of the key); `unnamed` is the field for an error that names none (None: above the form).
+    """
     if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
+        form.add_error(unnamed, exc)
         return
-    for field, messages in exc.message_dict.items():
+    field_for = rename if callable(rename) else (lambda key: (rename or {}).get(key, key))
+    for key, messages in exc.message_dict.items():
+        field = field_for(key)
         form.add_error(field if field in form.fields else None, messages)
 
 

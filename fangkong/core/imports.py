@@ -6,7 +6,10 @@ bad rows, and saves only when there are none, inside one transaction.
 
 import datetime
 import io
+from functools import wraps
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +26,7 @@ IMPORTERS = {}
 PROGRESS_EVERY = 500
 
 
-def importer(kind, permission=None):
+def importer(kind, permission):
     """Register `cls` as the importer of `kind`, which users with `permission` ("app.codename") may start.
 
     `cls(user)` has `columns`, `example_rows`, `validate(header, body, errors, progress)` returning what
@@ -31,7 +34,8 @@ def importer(kind, permission=None):
     files too. Optionally `header_aliases` ({key: [other names]}) helps find the header row under title rows,
     and `notes` (set by validate) says how the file was read, on the job's page. Before validate, run() sets
     `job` and `header_row` (the header's row number) on the instance. The permission is the one place that
-    says who may import a kind: the API (fangkong/core/api_imports.py) reads it; without one only superusers may.
+    says who may import a kind: the kind's pages (`import_required`) and the API (fangkong/core/api_imports.py)
+    both read it.
     """
 
     def register(cls):
@@ -47,8 +51,22 @@ def may_import(user, kind) -> bool:
     handler = IMPORTERS.get(kind)
     if handler is None or not getattr(user, "is_active", False):
         return False
-    permission = getattr(handler, "import_permission", None)
-    return user.is_superuser if permission is None else user.has_perm(permission)
+    return user.has_perm(handler.import_permission)
+
+
+def import_required(kind):
+    """View decorator for the pages of an import (upload, template): signed in, and allowed by `may_import`."""
+
+    def decorate(view):
+        @wraps(view)
+        def allowed(request, *args, **kwargs):
+            if not may_import(request.user, kind):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(allowed)
+
+    return decorate
 
 
 # Other names the communities' own ledgers give a column, by the column's (Chinese) template label.

@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.audit.models import Audited
 from fangkong.core.scope import ScopedQuerySet
+from fangkong.core.status import COLOUR_WORDS
 
 
 class Colour(models.TextChoices):
-    GREEN = "green", _("绿码")
-    YELLOW = "yellow", _("黄码")
-    RED = "red", _("红码")
+    GREEN = "green", COLOUR_WORDS["green"]
+    YELLOW = "yellow", COLOUR_WORDS["yellow"]
+    RED = "red", COLOUR_WORDS["red"]
 
 
 # Worse colours win when facts disagree.

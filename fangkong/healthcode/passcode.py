@@ -43,12 +43,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from fangkong.core import status as marks
 from fangkong.core.db import fetch_prepared
 from fangkong.passes import services as passes
 from fangkong.passes.models import Channel, Direction, RejectedScan
 from fangkong.passes.verdict import GateDecision
 
-from .models import Colour, HealthStatus, PassCard
+from .models import HealthStatus, PassCard
 
 TOKEN_SECONDS = 60  # a token is accepted this long after it was issued
 REFRESH_SECONDS = 30  # the phone fetches a fresh token this often, well before the old one expires
@@ -379,9 +380,6 @@ def _verify_card(code, place, user, *, ip, direction, temperature, idempotency_k
 
 # The resident's screen ----------------------------------------------------------------------------
 
-COLOUR_ICONS = {Colour.GREEN: "✓", Colour.YELLOW: "⚠", Colour.RED: "✕"}
-
-
 @dataclass
 class PassScreen:
     """One person's pass code screen: the code, the colour with its word and reasons, the latest test."""
@@ -400,11 +398,11 @@ class PassScreen:
 
     @property
     def colour_word(self) -> str:
-        return Colour(self.colour).label
+        return marks.colour_word(self.colour)
 
     @property
     def icon(self) -> str:
-        return COLOUR_ICONS[self.colour]
+        return marks.icon(self.colour)
 
     @property
     def reasons(self) -> list[str]:

@@ -8,6 +8,7 @@ import datetime
 
 from django.utils.translation import gettext as _
 
+from fangkong.core import status as marks
 from fangkong.passes.models import Verdict
 from fangkong.passes.verdict import SEVERITY, GateRowPart, fact_provider, read_with_gate_row
 
@@ -29,7 +30,7 @@ def _status(person, health_status=None):
 
 
 def _colour_reason(colour, reasons):
-    label = {Colour.RED: _("红码"), Colour.YELLOW: _("黄码")}.get(colour, _("绿码"))
+    label = marks.colour_word(colour)
     return _("%(colour)s：%(reasons)s") % {"colour": label, "reasons": "；".join(reasons)} if reasons else label
 
 

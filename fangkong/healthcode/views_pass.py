@@ -1,7 +1,7 @@
 """Pass code pages: the resident's 我的通行码, the station's 扫通行码, pass cards for staff, and the verify API.
 
 Thin views over healthcode.passcode. The resident pages need no login: the device cookie of the
-一区一码 pages (passes.services.device_members) says whose codes this phone may show.
+一区一码 pages (passes.openings.this_phone) says whose codes this phone may show.
 """
 
 import re
@@ -28,7 +28,8 @@ from rest_framework.response import Response
 
 from fangkong.audit.context import client_ip
 from fangkong.passes import services as passes
-from fangkong.passes.models import Direction, Place
+from fangkong.passes.models import Direction
+from fangkong.passes.openings import station_place, this_phone
 from fangkong.people.models import Person
 
 from . import passcode
@@ -48,15 +49,10 @@ def qr_svg(text: str) -> str:
 
 # The resident's 我的通行码 -------------------------------------------------------------------------
 
-def _members(request):
-    _device, members = passes.device_members(request.COOKIES.get(passes.DEVICE_COOKIE))
-    return members
-
-
 @never_cache
 def my_pass(request):
     """Every person on this phone: colour, masked name, latest test, a ticking clock and a rotating code."""
-    members = _members(request)
+    _device, members = this_phone(request)
     screens = passcode.screens_for(members)
     for screen in screens:
         screen.qr = qr_svg(screen.issued.token)
@@ -74,7 +70,7 @@ def _back(request) -> str:
 @never_cache
 def my_pass_code(request, person_id):
     """A fresh code for one person on this phone (htmx asks every REFRESH_SECONDS); others' are a 404."""
-    member = next((m for m in _members(request) if m.person_id == person_id), None)
+    member = next((m for m in this_phone(request)[1] if m.person_id == person_id), None)
     if member is None:
         # 286 stops htmx polling: the phone was cleared or the person removed from it.
         return HttpResponse(_("本机已不再保存此人，请重新扫描场所码登记"), status=286)
@@ -93,18 +89,11 @@ class VerifyForm(forms.Form):
     temperature = forms.CharField(max_length=8, required=False)
 
 
-def _station_place(request, pk) -> Place:
-    place = get_object_or_404(Place.objects.select_related("area"), pk=pk)
-    if not passes.may_run_station(request.user, place):
-        raise Http404
-    return place
-
-
 @login_required
 @require_POST
 def station_verify(request, pk):
     """The camera's decoded text (or the typed short number / card code) → the verdict, big, in colour."""
-    place = _station_place(request, pk)
+    place = station_place(request, pk)
     form = VerifyForm(request.POST)
     context = {"place": place}
     if not form.is_valid():

@@ -8,26 +8,23 @@ class PassesConfig(AppConfig):
     verbose_name = "一区一码"
 
     def ready(self):
-        from django.contrib.auth.models import Group
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from fangkong.accounts.models import User
         from fangkong.core.models import EXPORT_KINDS
         from fangkong.territory.services import register_counter
 
         from . import importer  # noqa: F401  (registers the "places" import for workers too)
         from .models import DutyShift, Place
-        from .services import forget_place, recorders_changed
+        from .services import forget_place, place_members_changed, shift_changed
 
         post_save.connect(forget_place, sender=Place, dispatch_uid="forget_place_save")
         post_delete.connect(forget_place, sender=Place, dispatch_uid="forget_place_delete")
-        # Whatever decides who may record passages where (services.recorder_access, cached).
-        for model in (Place, DutyShift, User):
-            post_save.connect(recorders_changed, sender=model, dispatch_uid=f"recorders_save_{model.__name__}")
-            post_delete.connect(recorders_changed, sender=model, dispatch_uid=f"recorders_delete_{model.__name__}")
-        for through in (Place.staff.through, User.groups.through, User.user_permissions.through,
-                        Group.permissions.through):
-            m2m_changed.connect(recorders_changed, sender=through, dispatch_uid=f"recorders_m2m_{through.__name__}")
+        # Who may record passages where (services.recorder_access), cached per user and per place: forget_place
+        # and these drop a place's answers; accounts.user_cache drops a user's.
+        post_save.connect(shift_changed, sender=DutyShift, dispatch_uid="recorders_save_DutyShift")
+        post_delete.connect(shift_changed, sender=DutyShift, dispatch_uid="recorders_delete_DutyShift")
+        for through in (Place.staff.through, Place.managers.through):
+            m2m_changed.connect(place_members_changed, sender=through, dispatch_uid=f"recorders_m2m_{through.__name__}")
 
         EXPORT_KINDS["passages"] = gettext_lazy("出入记录")
         register_counter("places", gettext_lazy("场所"), lambda user: Place.objects.visible_to(user))

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from fangkong.audit.context import client_ip
 from fangkong.audit.models import AuditEvent
 from fangkong.core import imports
+from fangkong.core.forms import add_service_errors
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel
 
@@ -163,7 +164,7 @@ def place_decide(request, pk):
             services.decide_place(place, approve=decision == "approve", reason=form.cleaned_data["reason"],
                                   user=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
             place.refresh_from_db()
         else:
             if decision == "approve":
@@ -184,7 +185,7 @@ def place_suspend(request, pk):
         try:
             services.suspend_place(place, reason=form.cleaned_data["reason"], user=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
             place.refresh_from_db()
         else:
             messages.success(request, _("已暂停：海报上的二维码立即停止使用"))
@@ -218,14 +219,6 @@ def place_rotate(request, pk):
     return render(request, "passes/places/rotate.html", {"place": place})
 
 
-def _form_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # Create, edit, import -----------------------------------------------------------------------------
 
 @login_required
@@ -240,7 +233,7 @@ def place_edit(request, pk=None):
         try:
             saved = form.save()
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if pk:
                 messages.success(request, _("已保存"))
@@ -253,8 +246,7 @@ def place_edit(request, pk=None):
         "form": form, "place": place, "title": _("编辑场所") if pk else _("新建场所")})
 
 
-@login_required
-@permission_required("passes.add_place", raise_exception=True)
+@imports.import_required("places")
 def place_import(request):
     form = PlaceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -269,8 +261,7 @@ def place_import(request):
         "approves": request.user.has_perm("passes.approve_place")})
 
 
-@login_required
-@permission_required("passes.add_place", raise_exception=True)
+@imports.import_required("places")
 def place_import_template(request):
     content = imports.template(PlaceImporter.columns, PlaceImporter.example_rows)
     response = HttpResponse(content, content_type=XLSX)
@@ -294,7 +285,7 @@ def _link_member(request, pk, *, relation, permission, form_class, form_key, add
         try:
             services.set_place_member(place, relation, form.cleaned_data["user"], assigned=True, user=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, added % {"name": form.cleaned_data["user"]})
             return redirect(place)
@@ -330,7 +321,7 @@ def shift_add(request, pk):
             services.add_shift(place, member=data["user"], starts_at=data["starts_at"], ends_at=data["ends_at"],
                                duty=data["duty"], user=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已添加班次"))
             return redirect(f"{place.get_absolute_url()}#roster")
@@ -421,7 +412,7 @@ def register(request):
                 name=data["name"], kind=data["kind"], area=community, address=data["address"],
                 contact_name=data["contact_name"], contact_phone=data["contact_phone"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             cache.add(key, 0, 3600)
             try:

@@ -11,32 +11,19 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from fangkong.audit.context import client_ip
+from fangkong.core.forms import add_service_errors
 from fangkong.people import services as people
 from fangkong.territory.models import Area, AreaLevel
 
 from . import services
 from .forms import DeclarationForm
-from .models import Channel, Declaration, Device, DeviceMember, Direction, Passage, Verdict
+from .models import Channel, Declaration, Device, DeviceMember, Direction, Passage
+from .openings import resident_context, resident_page
 
 HISTORY_DAYS = 14
-# The result screen's big icon and word per verdict, read by a guard from a few metres away.
-VERDICT_SCREEN = {
-    Verdict.ALLOW: ("✓", gettext_lazy("可以通行")),
-    Verdict.WARN: ("⚠", gettext_lazy("请出示给工作人员")),
-    Verdict.DENY: ("✕", gettext_lazy("请联系工作人员")),
-}
-
-
-def _place_or_notice(request, code):
-    place = services.place_for_code(code, client_ip(request))
-    if place is None:
-        return None, render(request, "passes/resident/invalid.html", status=404)
-    return place, None
 
 
 def _communities(place):
@@ -46,11 +33,6 @@ def _communities(place):
     return list(Area.objects.subtree(root).filter(level=AreaLevel.COMMUNITY).order_by("path"))
 
 
-def _context(request, place, **extra):
-    device, members = services.device_members(request.COOKIES.get(services.DEVICE_COOKIE))
-    return {"place": place, "device": device, "members": members, "token": uuid.uuid4().hex, **extra}
-
-
 def _with_cookie(request, response, device):
     response.set_cookie(services.DEVICE_COOKIE, services.device_cookie(device), max_age=services.DEVICE_MAX_AGE,
                         httponly=True, samesite="Lax", secure=request.is_secure())
@@ -58,12 +40,9 @@ def _with_cookie(request, response, device):
 
 
 @never_cache
-def scan(request, code):
+@resident_page
+def scan(request, place, context):
     """First visit: the declaration. Later: who is passing, one tap."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     if not context["members"] or request.GET.get("add"):
         communities = _communities(place)
         label = _("家人") if context["members"] else _("本人")
@@ -75,11 +54,8 @@ def scan(request, code):
 
 @never_cache
 @require_POST
-def declare(request, code):
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
+@resident_page
+def declare(request, place, context):
     communities = _communities(place)
     form = DeclarationForm(request.POST, communities=communities,
                            ask_temperature=place.measures_temperature and not context["members"])
@@ -95,15 +71,14 @@ def declare(request, code):
                 person, device = _declared(declarant, place, context["device"], label, data["address"],
                                            form.answers())
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            add_service_errors(form, exc)
         else:
             if context["members"]:  # a family member added: back to choosing who passes
                 members = list(device.members.select_related("person"))
                 if not declarant.bound:
                     members.append(DeviceMember(device=device, person=person, label=label[:20]))
                 response = render(request, "passes/resident/choose.html", {
-                    **_context(request, place), "device": device, "declared": person, "members": members})
+                    **resident_context(request, place), "device": device, "declared": person, "members": members})
                 return _with_cookie(request, response, device)
             return _pass_and_show(request, place, device, [person], {person.pk: label})
     return render(request, "passes/resident/declare.html", {**context, "form": form}, status=200)
@@ -129,12 +104,9 @@ def _declared(declarant, place, device, label, address, answers):
 
 @never_cache
 @require_POST
-def tap(request, code):
+@resident_page
+def tap(request, place, context):
     """One tap: the chosen people pass; the result screen shows each verdict live."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     if context["device"] is None:
         return render(request, "passes/resident/declare.html", {
             **context, "form": DeclarationForm(communities=_communities(place),
@@ -165,17 +137,14 @@ def _pass_and_show(request, place, device, persons, labels, renew_cookie=True):
     # Rendered without the request: the screen needs no context processors, and it is the hot path.
     response = HttpResponse(render_to_string("passes/resident/result.html", {
         "place": place, "device": device, "now": timezone.localtime(),
-        "results": [(p, labels[p.person_id], *VERDICT_SCREEN[p.verdict]) for p in passages]}))
+        "results": [(p, labels[p.person_id]) for p in passages]}))
     return _with_cookie(request, response, device) if renew_cookie else response
 
 
 @never_cache
-def mine(request, code):
+@resident_page
+def mine(request, place, context):
     """The resident's own passages of the last 14 days, for the people on this phone only."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     persons = [m.person_id for m in context["members"]]
     passages = Passage.objects.filter(person_id__in=persons, at__gte=timezone.now() - timedelta(days=HISTORY_DAYS)) \
         .select_related("place", "person").order_by("-at")[:200]
@@ -183,12 +152,9 @@ def mine(request, code):
 
 
 @require_POST
-def forget(request, code):
+@resident_page
+def forget(request, place, context):
     """Remove this phone's registrations (a shared or sold phone)."""
-    place, notice = _place_or_notice(request, code)
-    if notice:
-        return notice
-    context = _context(request, place)
     if context["device"]:
         services.revoke_device(context["device"])
     response = render(request, "passes/resident/forgotten.html", {"place": place})

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.accounts import user_cache
 from fangkong.accounts.roles import Role
 from fangkong.core import cache as versions
 from fangkong.core.db import fetch_prepared
@@ -51,6 +52,10 @@ def _pk_key(pk):
     return f"place-pk:{pk}"
 
 
+def _place_recorders_key(pk):
+    return f"passes:place-recorders-version:{pk}"
+
+
 def _cached_place(key, **lookup) -> Place | None:
     """A place with its area, kept CODE_CACHE_SECONDS; forget_place drops it when the place changes."""
     place = cache.get(key)
@@ -80,11 +85,13 @@ def place_by_pk(pk: int) -> Place | None:
 
 
 def forget_place(sender=None, instance=None, **kwargs):
-    """Signal receiver (apps.py): the next scan reads the place afresh. Now, and again at commit, so that a
-    copy another request cached from the old row before the commit is not kept."""
+    """Signal receiver (apps.py): the next scan reads the place afresh, and who may record there is asked again.
+    Now, and again at commit, so that a copy another request cached from the old row before the commit is not
+    kept."""
     keys = [_code_key(instance.code), _pk_key(instance.pk)]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
+    versions.changed(_place_recorders_key(instance.pk))
 
 
 @transaction.atomic
@@ -396,8 +403,9 @@ def clean_temperature(raw) -> Decimal | None:
 
 
 # Who may record where takes five queries and a guard scans hundreds of codes an hour, so the answer is
-# cached; signals (apps.py) bump the version when staff, duty shifts, roles, users or places change.
-RECORDER_VERSION_KEY = "passes:recorder-version"
+# cached under the user's cache version (accounts.user_cache: their role, area, active flag, permissions) and the
+# place's, which signals (apps.py) bump when the place, its staff, its managers or its duty shifts change.
+# Nothing here is global, so one guard's login or transfer leaves every other gate's answers cached.
 RECORDER_CACHE_SECONDS = 300
 RECORDER_OK, RECORDER_DENIED, RECORDER_HIDDEN = "ok", "denied", "hidden"
 
@@ -407,7 +415,8 @@ def recorder_access(user, place: Place) -> str:
 
     Staff record only at places in their scope; checkpoint staff only at their own posts.
     """
-    key = f"passes:recorder:{versions.version(RECORDER_VERSION_KEY)}:{user.pk}:{place.pk}"
+    stamp = user_cache.stamp(user.pk, _place_recorders_key(place.pk))
+    key = f"passes:recorder:{stamp}:{user.pk}:{place.pk}"
     access = cache.get(key)
     if access is None:
         if not Place.objects.visible_to(user).filter(pk=place.pk).exists():
@@ -423,8 +432,17 @@ def recorder_access(user, place: Place) -> str:
     return access
 
 
-def recorders_changed(**kwargs):
-    versions.changed(RECORDER_VERSION_KEY)
+def shift_changed(sender=None, instance=None, **kwargs):
+    versions.changed(_place_recorders_key(instance.place_id))
+
+
+def place_members_changed(sender=None, instance=None, action="", reverse=False, **kwargs):
+    """Place.staff or Place.managers changed: from the place's side, that place; from the user's, that user."""
+    if action.startswith("post_"):
+        if reverse:
+            user_cache.user_changed(instance.pk)
+        else:
+            versions.changed(_place_recorders_key(instance.pk))
 
 
 def may_record_at(user, place: Place) -> bool:

@@ -22,12 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.idle import background_poll
-from fangkong.core.forms import PersonNameField
+from fangkong.core.forms import PersonNameField, add_service_errors
 from fangkong.core.identity import DocumentType
 
 from . import services
 from .forms import yes_no
-from .models import Direction, Passage, Place
+from .models import Direction, Passage
+from .openings import station_place
 
 QUESTIONS = [("visited_risk_area", gettext_lazy("14天内去过中高风险地区")),
              ("has_symptoms", gettext_lazy("有发热、咳嗽等症状")),
@@ -80,13 +81,8 @@ class StationForm(forms.Form):
 
     def apply_errors(self, exc: ValidationError, rename=lambda field: field):
         """A service's ValidationError shown next to the fields it names (or on top of the form)."""
-        if not hasattr(exc, "error_dict"):
-            self.add_error("temperature" if exc.code == "temperature" and "temperature" in self.fields else None,
-                           exc.messages)
-            return
-        for field, errors in exc.message_dict.items():
-            name = rename(field)
-            self.add_error(name if name in self.fields else None, errors)
+        temperature = getattr(exc, "code", None) == "temperature" and "temperature" in self.fields
+        add_service_errors(self, exc, rename=rename, unnamed="temperature" if temperature else None)
 
 
 class AssistForm(StationForm):
@@ -203,13 +199,6 @@ class TemperatureForm(forms.Form):
 
 # Views --------------------------------------------------------------------------------------------
 
-def _place(request, pk) -> Place:
-    place = get_object_or_404(Place.objects.select_related("area"), pk=pk)
-    if not services.may_run_station(request.user, place):
-        raise Http404
-    return place
-
-
 def _token(request) -> str:
     token = request.POST.get("token", "")
     return token if TOKEN.fullmatch(token) else uuid.uuid4().hex
@@ -250,21 +239,21 @@ def index(request):
 @never_cache
 @login_required
 def station(request, pk):
-    return _page(request, _place(request, pk))
+    return _page(request, station_place(request, pk))
 
 
 @never_cache
 @background_poll  # an unattended phone is logged out (and the polling stops) after FANGKONG_STATION_IDLE_MINUTES
 def live(request, pk):
     """The live part of the page; htmx asks for it every few seconds."""
-    place = _place(request, pk)
+    place = station_place(request, pk)
     return render(request, "passes/station/live.html", {"place": place, **services.station_feed(place)})
 
 
 @login_required
 @require_POST
 def assist(request, pk):
-    place = _place(request, pk)
+    place = station_place(request, pk)
     form = AssistForm(request.POST, place=place)
     if form.is_valid():
         data = form.cleaned_data
@@ -286,7 +275,7 @@ def assist(request, pk):
 @login_required
 @require_POST
 def vehicle(request, pk):
-    place = _place(request, pk)
+    place = station_place(request, pk)
     form = VehicleForm(request.POST, place=place, recent=_recent_persons(place))
     if form.is_valid():
         data = form.cleaned_data
@@ -312,7 +301,7 @@ def _current(place, passage_pk) -> Passage:
 @login_required
 def temperature(request, pk, passage_pk):
     """The big temperature entry for a passage without one: a panel (htmx) or a page of its own."""
-    place = _place(request, pk)
+    place = station_place(request, pk)
     passage = _current(place, passage_pk)
     panel = bool(request.headers.get("HX-Request"))
     form = TemperatureForm(request.POST or None)
@@ -340,7 +329,7 @@ def temperature(request, pk, passage_pk):
 @require_POST
 def acknowledge(request, pk, passage_pk):
     """已处理: the warning leaves the top of the list (the passage itself is not changed)."""
-    place = _place(request, pk)
+    place = station_place(request, pk)
     services.acknowledge(_current(place, passage_pk), request.user)
     if request.headers.get("HX-Request"):
         return render(request, "passes/station/live.html", {"place": place, **services.station_feed(place)})

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.forms import DATE_WIDGET, PersonNameField
+from fangkong.core.forms import DATE_WIDGET, PersonNameField, add_service_errors
 from fangkong.core.identity import DocumentType
 from fangkong.territory.forms import ImportForm, preselect_only_community
 from fangkong.territory.models import Area, AreaLevel, Household
@@ -85,9 +85,8 @@ class PersonForm(forms.Form):
             return services.clean_person(data, user=self.user, instance=self.instance)
         except ValidationError as exc:
             # Every problem at once, next to its field; a field that failed its own checks keeps that message.
-            for field, messages in exc.message_dict.items():
-                if field not in self.errors:
-                    self.add_error(field if field in self.fields else None, messages)
+            add_service_errors(self, ValidationError(
+                {field: messages for field, messages in exc.message_dict.items() if field not in self.errors}))
         return data
 
     def save(self):

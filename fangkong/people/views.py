@@ -96,8 +96,7 @@ def person_export(request):
     return redirect("export_job", job.pk)
 
 
-@login_required
-@permission_required("people.import_person", raise_exception=True)
+@imports.import_required("ledger")
 def ledger_import(request):
     """Upload a household ledger (one row per person); the job page shows progress and row errors."""
     form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
@@ -112,8 +111,7 @@ def ledger_import(request):
                                                   "aliases": LedgerImporter.alias_hint()})
 
 
-@login_required
-@permission_required("people.import_person", raise_exception=True)
+@imports.import_required("ledger")
 def ledger_import_template(request):
     return imports.template_response(LedgerImporter, _("台账导入模板.xlsx"))
 

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import User
+from fangkong.core.forms import add_service_errors
 from fangkong.core.identity import DocumentType
 from fangkong.core.pages import paginate
 
 from . import care as services
 from . import rentals
 from .models import Care, CareGroup, Person, Visit
-from .views_rentals import DATE_INPUT, add_errors
+from .views_rentals import DATE_INPUT
 
 
 class FindPersonForm(forms.Form):
@@ -89,7 +90,7 @@ def care_new(request):
             person = rentals.find_person(request.user, find_form.cleaned_data["id_type"],
                                          find_form.cleaned_data["id_number"])
         except ValidationError as exc:
-            add_errors(find_form, exc)
+            add_service_errors(find_form, exc)
         else:
             if person is None:
                 find_form.add_error("id_number", _("在您的管辖范围内未找到该证件号码的人员，请先登记人员"))
@@ -100,7 +101,7 @@ def care_new(request):
         try:
             services.add_care({**form.cleaned_data, "person": person}, user=request.user)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已将 %(name)s 登记为关爱对象") % {"name": person.name})
             return redirect("care:list")
@@ -121,7 +122,7 @@ def care_visit(request, pk):
             services.record_visit(person, form.cleaned_data["visited_on"], form.cleaned_data["note"],
                                   user=request.user)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已记录对 %(name)s 的走访") % {"name": person.name})
             return redirect(_next(request) or "care:list")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangkong.core.forms import PersonNameField
+from fangkong.core.forms import PersonNameField, add_service_errors
 from fangkong.core.identity import DocumentType
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Household
@@ -24,12 +24,6 @@ from . import rentals
 from .models import Rental, RentalState, Tenancy
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_errors(form, exc: ValidationError):
-    """The service's per-field messages next to the form's fields (others at the top)."""
-    for field, messages_ in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 # Fields are optional here so that the service's Chinese messages, not the generic "required", are shown.
@@ -104,7 +98,7 @@ def rental_new(request):
         try:
             rental = rentals.register_rental(form.cleaned_data, user=request.user)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记出租屋 %(address)s") % {"address": household.address})
             return redirect("rentals:detail", rental.pk)
@@ -152,10 +146,7 @@ def rental_tenant(request, pk):
                 messages.success(request, _("已登记租户 %(name)s") % {"name": person.name})
                 return redirect("rentals:detail", rental.pk)
         except ValidationError as exc:
-            errors = exc.message_dict
-            if "person" in errors:
-                errors.setdefault("id_number", []).extend(errors.pop("person"))
-            add_errors(form, ValidationError(errors))
+            add_service_errors(form, exc, rename={"person": "id_number"})
     return _detail(request, rental, tenant_form=form, not_found=not_found, status=200 if not_found else 400)
 
 
@@ -170,7 +161,7 @@ def rental_move_out(request, pk, tenancy_pk):
         try:
             rentals.move_out(tenancy, form.cleaned_data["moved_out"], user=request.user)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记 %(name)s 搬离") % {"name": tenancy.person.name})
             return redirect("rentals:detail", rental.pk)
@@ -203,7 +194,7 @@ def rental_letter_upload(request, pk):
             rentals.attach_letter(rental, form.cleaned_data["letter"], form.cleaned_data["letter_signed_on"],
                                   user=request.user)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
             rental.refresh_from_db()
         else:
             messages.success(request, _("承诺书已上传"))

@@ -31,7 +31,7 @@ COLUMNS = [
 CHUNK = 1000
 
 
-@importer("assistance")
+@importer("assistance", permission="screening.import_assistance")
 class AssistanceImporter:
     columns = [label for _key, label in COLUMNS]
     example_rows = [

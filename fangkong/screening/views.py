@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core import imports
+from fangkong.core.forms import add_service_errors
 from fangkong.core.pages import paginate
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
@@ -139,8 +140,7 @@ def screening_state(request, pk):
         services.change_state(screening, request.POST.get("to_state", ""), form.cleaned_data.get("reason", ""),
                               user=request.user)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            form.add_error("reason" if field == "reason" else None, errors)
+        add_service_errors(form, exc, rename={"to_state": None})  # a hidden field: its error goes on top
         return screening_detail(request, pk, state_form=form)
     messages.success(request, _("状态已变更为“%(state)s”") % {"state": screening.get_state_display()})
     return redirect("screening:detail", screening.pk)
@@ -166,8 +166,7 @@ def follow_up(request, pk):
 
 # Assistance lists -----------------------------------------------------------------------------------
 
-@login_required
-@permission_required("screening.import_assistance", raise_exception=True)
+@imports.import_required("assistance")
 def assistance_import(request):
     form = AssistanceImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +180,6 @@ def assistance_import(request):
         "form": form, "columns": AssistanceImporter.columns})
 
 
-@login_required
-@permission_required("screening.import_assistance", raise_exception=True)
+@imports.import_required("assistance")
 def assistance_template(request):
     return imports.template_response(AssistanceImporter, _("协查名单导入模板.xlsx"))

@@ -123,7 +123,7 @@ def household_list(request):
 
 
 @login_required
-@permission_required("territory.import_territory", raise_exception=True)
+@imports.import_required("territory")
 def import_start(request):
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -3,7 +3,6 @@
 import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.territory.models import Area
@@ -12,15 +11,6 @@ from .models import Duty, Pooling
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"})
-
-
-def add_service_errors(form, exc: ValidationError):
-    """A service's ValidationError next to the fields it names; the rest above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class CampaignForm(forms.Form):

@@ -12,13 +12,14 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.models import User
 from fangkong.core import imports
+from fangkong.core.forms import add_service_errors
 from fangkong.core.identity import DocumentType, normalize_resident_id
 from fangkong.core.pages import paginate
 from fangkong.people.models import Person
 from fangkong.territory.models import Area
 
 from . import services
-from .forms import CampaignForm, ExemptionForm, ResultImportForm, SiteForm, TeamForm, ZoneForm, add_service_errors
+from .forms import CampaignForm, ExemptionForm, ResultImportForm, SiteForm, TeamForm, ZoneForm
 from .importer import LabResultImporter
 from .models import Campaign, RetestTask, Sample, Site, Tube, TubeResult
 
@@ -107,8 +108,7 @@ def team_add(request, pk):
         try:
             services.add_team_member(site, member, form.cleaned_data["duty"], request.user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error("username" if field == "user" else field if field in form.fields else None, errors)
+            add_service_errors(form, exc, rename={"user": "username"})
         else:
             messages.success(request, _("已将 %(user)s 加入“%(site)s”采样队") % {"user": member, "site": site.name})
             return redirect(campaign)
@@ -146,10 +146,7 @@ def exemption_add(request, pk):
                 raise ValidationError({"id_number": _("没有这个人员，或不在您的管辖范围内")})
             services.exempt(campaign, person, form.cleaned_data["reason"], request.user)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                form.add_error("id_number", exc)
+            add_service_errors(form, exc, unnamed="id_number")
         else:
             messages.success(request, _("已登记 %(name)s 免检") % {"name": person.name_masked})
             return redirect(campaign)
@@ -271,8 +268,7 @@ def coverage(request, pk):
 
 # Results ----------------------------------------------------------------------------------------------
 
-@login_required
-@permission_required("testing.import_results", raise_exception=True)
+@imports.import_required("lab_results")
 def results_import(request):
     form = ResultImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -286,7 +282,6 @@ def results_import(request):
                   status=400 if form.errors else 200)
 
 
-@login_required
-@permission_required("testing.import_results", raise_exception=True)
+@imports.import_required("lab_results")
 def results_template(request):
     return imports.template_response(LabResultImporter, _("检测结果导入模板.xlsx"))

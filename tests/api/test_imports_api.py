@@ -88,9 +88,37 @@ def test_a_bad_kind_a_bad_file_and_a_missing_permission_are_refused_in_chinese(
     assert ImportJob.objects.count() == 0
 
 
+# The upload page of each kind of import.
+PAGES = {"territory": "/territory/import/", "places": "/places/import/", "ledger": "/people/import/",
+         "assistance": "/key-persons/assistance/", "lab_results": "/testing/results/import/"}
+
+
+def test_each_kinds_page_lets_in_exactly_whom_the_api_lets_in(users, client_for):
+    assert set(PAGES) == set(imports.IMPORTERS)
+    for kind, page in PAGES.items():
+        for user in vars(users).values():
+            expected = 200 if imports.may_import(user, kind) else 403
+            assert client_for(user).get(page).status_code == expected, (kind, user.username)
+
+
+def test_a_community_worker_starts_an_assistance_import_through_the_api_as_on_the_page(
+        district, users, client_for, xlsx, django_capture_on_commit_callbacks):
+    rows = [["姓名", "证件号码", "手机号", "类别", "来源地/说明", "协查日期"],
+            ["王秀英", district.numbers["a"], "", "省外返回人员", "北京市朝阳区", "2022-03-06"]]
+    worker = client_for(users.worker_a)
+    assert worker.get(PAGES["assistance"]).status_code == 200
+    response = post(worker, "assistance", xlsx.upload(rows), django_capture_on_commit_callbacks)
+    assert response.status_code == 201, response.content.decode()
+    assert worker.get(response.json()["status_url"]).json()["status"] == JobStatus.DONE
+    denied = post(client_for(users.grid_worker), "assistance", xlsx.upload(rows), django_capture_on_commit_callbacks)
+    assert denied.status_code == 403 and client_for(users.grid_worker).get(PAGES["assistance"]).status_code == 403
+    assert ImportJob.objects.count() == 1
+
+
 def test_each_kind_names_the_permission_its_page_checks(users):
     assert imports.IMPORTERS["territory"].import_permission == "territory.import_territory"
     assert imports.IMPORTERS["places"].import_permission == "passes.add_place"
+    assert imports.IMPORTERS["assistance"].import_permission == "screening.import_assistance"
     assert imports.may_import(users.worker_a, "places") and not imports.may_import(users.worker_a, "territory")
     assert imports.may_import(users.admin, "territory") and not imports.may_import(users.leader, "places")
     assert not imports.may_import(users.admin, "no-such-kind")

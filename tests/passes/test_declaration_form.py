@@ -38,3 +38,16 @@ def test_my_passages_say_why_a_passage_was_a_warning_or_a_denial(district, clien
 
     assert "提醒" in html and "⚠" in html
     assert all(reason in html for reason in warned.reasons)
+
+
+def test_every_resident_page_behind_a_suspended_or_unknown_code_says_the_code_is_invalid(district, client):
+    from fangkong.passes.models import PlaceState, RejectedScan
+
+    gate = make_place(district.community_a, "幸福里小区北门", state=PlaceState.SUSPENDED)
+    pages = [("get", ""), ("post", "/declare"), ("post", "/pass"), ("get", "/mine"), ("post", "/forget")]
+    for code in (gate.code, "no-such-code"):
+        for method, path in pages:
+            response = getattr(client, method)(f"/c/{code}{path}")
+            assert response.status_code == 404 and "二维码无效" in response.content.decode(), (code, path)
+    assert RejectedScan.objects.count() == 2 * len(pages)
+    assert client.get(f"/c/{gate.code}/declare").status_code == 405  # a GET of a POST-only page: refused first

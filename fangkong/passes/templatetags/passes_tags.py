@@ -6,8 +6,6 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
-VERDICT_ICONS = {"allow": "✓", "warn": "⚠", "deny": "✕"}
-
 
 @register.filter
 def spoken(moment):
@@ -25,11 +23,6 @@ def spoken(moment):
     if local.year == today.year:
         return _("%(m)d月%(d)d日 %(t)s") % {"m": local.month, "d": local.day, "t": clock}
     return _("%(y)d年%(m)d月%(d)d日") % {"y": local.year, "m": local.month, "d": local.day}
-
-
-@register.filter
-def verdict_icon(verdict):
-    return VERDICT_ICONS.get(str(verdict), "")
 
 
 @register.filter
