@@ -6,13 +6,8 @@ objects, and inherits the tests that every list, detail page, form and endpoint 
         viewer = "worker_a"                      # a user of the `users` fixture (tests/conftest.py)
         outside_requests = ["/places/{pk}/", ("POST", "/places/{pk}/suspend/", {"reason": "x"})]
 
-        @pytest.fixture
-        def inside(self, places):                # what the viewer may reach
-            return places.gate
-
-        @pytest.fixture
-        def outside(self, places):               # what lies outside the viewer's scope
-            return places.village
+        inside = viewtests.pick("places", "gate")         # what the viewer may reach
+        outside = viewtests.pick("places", "village")     # what lies outside the viewer's scope
 
 A request is a path (a GET) or (method, path, data); `{pk}` in the path is the object's key. Each request
 of `outside_requests` and `refused_requests` is a test of its own, named by its method and path. A class
@@ -36,6 +31,19 @@ def _name(spec):
 def audit_rows(obj, action, actor):
     """The audit rows that say `actor` did `action` to `obj`."""
     return AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk), action=action, actor=actor)
+
+
+def pick(fixture, key=None):
+    """A class fixture: another fixture, or its attribute (item) `key`: `inside = pick("district", "person_a")`."""
+
+    @pytest.fixture
+    def picked(self, request):
+        value = request.getfixturevalue(fixture)
+        if key is None:
+            return value
+        return value[key] if isinstance(value, dict) else getattr(value, key)
+
+    return picked
 
 
 class ViewTests:

@@ -50,9 +50,7 @@ class TestAccountPages(viewtests.OutsideScopeTests, viewtests.PermissionTests):
     refused = ("worker_a", "grid_worker", "leader")  # only account managers see the pages
     refused_requests = ["/accounts/users/", "/accounts/users/locked/"]
 
-    @pytest.fixture
-    def outside(self, users):
-        return users.worker_b  # of 文化路街道
+    outside = viewtests.pick("users", "worker_b")  # of 文化路街道
 
 
 def test_the_district_admin_creates_a_grid_worker_who_then_logs_in(district, users, client_for):

@@ -30,13 +30,8 @@ class TestPlaceEndpoints(viewtests.DetailTests, viewtests.OutsideScopeTests, vie
     refused = "leader"  # reads but cannot create
     refused_requests = [("POST", "/api/places/", {"name": "x"})]
 
-    @pytest.fixture
-    def inside(self, places):
-        return places.gate
-
-    @pytest.fixture
-    def outside(self, places):
-        return places.village
+    inside = viewtests.pick("places", "gate")
+    outside = viewtests.pick("places", "village")
 
     @pytest.fixture
     def create_data(self, district):

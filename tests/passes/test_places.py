@@ -65,13 +65,8 @@ class TestPlacePages(viewtests.ListTests, viewtests.DetailTests, viewtests.Outsi
     refused_requests = [("POST", "/places/new/", {"name": "东风路卡点"}),
                         ("POST", "/places/{pk}/decide/", {"decision": "approve"})]
 
-    @pytest.fixture
-    def inside(self, places):
-        return places.pending
-
-    @pytest.fixture
-    def outside(self, places):
-        return places.village
+    inside = viewtests.pick("places", "pending")
+    outside = viewtests.pick("places", "village")
 
     @pytest.fixture
     def create_data(self, district):

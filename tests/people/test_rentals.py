@@ -45,13 +45,8 @@ class TestRentalPages(viewtests.ListTests, viewtests.DetailTests, viewtests.Outs
     outside_requests = ["/rentals/{pk}/", "/rentals/{pk}/letter/", "/rentals/{pk}/letter.pdf", "/api/rentals/{pk}/",
                         ("POST", "/rentals/{pk}/state/", {"state": "rented"})]
 
-    @pytest.fixture
-    def inside(self, rental_a):
-        return rental_a
-
-    @pytest.fixture
-    def outside(self, rental_b):
-        return rental_b
+    inside = viewtests.pick("rental_a")
+    outside = viewtests.pick("rental_b")
 
     def shown(self, rental):
         return rental.landlord_name

@@ -29,9 +29,7 @@ class TestCategoryEndpoints(viewtests.PermissionTests):
     refused = "worker_a"  # staff read the categories; district admins configure them
     refused_requests = [("POST", "/api/categories/", {"code": "x", "name": "x"}), ("DELETE", "/api/categories/{pk}/")]
 
-    @pytest.fixture
-    def inside(self, returnee):
-        return returnee
+    inside = viewtests.pick("returnee")
 
 
 class TestScreeningEndpoints(viewtests.OutsideScopeTests, viewtests.PermissionTests):
@@ -45,13 +43,8 @@ class TestScreeningEndpoints(viewtests.OutsideScopeTests, viewtests.PermissionTe
                         ("POST", "/api/screenings/{pk}/state/", {"to_state": "under_control", "reason": "x"}),
                         ("POST", "/api/screenings/", {"person": 1, "category": 1})]
 
-    @pytest.fixture
-    def inside(self, screening_a):
-        return screening_a
-
-    @pytest.fixture
-    def outside(self, screening_b):
-        return screening_b
+    inside = viewtests.pick("screening_a")
+    outside = viewtests.pick("screening_b")
 
 
 def test_categories_are_read_by_staff_and_configured_by_district_admins(users, client_for, returnee, screening_a):

@@ -47,9 +47,7 @@ class TestKeyPersonPages(viewtests.ListTests, viewtests.DetailTests, viewtests.O
     refused_requests = ["/key-persons/{pk}/follow-up/",
                         ("POST", "/key-persons/{pk}/state/", {"to_state": "verified", "reason": "x"})]
 
-    @pytest.fixture
-    def inside(self, key_persons):
-        return key_persons["a"]
+    inside = viewtests.pick("key_persons", "a")
 
     @pytest.fixture(params=["a_other_grid", "b", "c"])
     def outside(self, key_persons, request):
@@ -77,9 +75,7 @@ class TestCategoryPages(viewtests.CreateTests, viewtests.EditTests, viewtests.Pe
     refused_requests = ["/key-persons/categories/new/", ("POST", "/key-persons/categories/{pk}/edit/", {"name": "x"}),
                         ("POST", "/key-persons/categories/{pk}/delete/")]
 
-    @pytest.fixture
-    def inside(self, returnee):
-        return returnee
+    inside = viewtests.pick("returnee")
 
     @pytest.fixture
     def create_data(self):

@@ -16,13 +16,8 @@ class TestHouseholdPages(viewtests.ListTests, viewtests.DetailTests, viewtests.O
     outside_requests = ["/territory/households/{pk}/", "/territory/household/{pk}/edit/",
                         ("POST", "/territory/household/{pk}/edit/", {"address": "越界1号"})]
 
-    @pytest.fixture
-    def inside(self, district):
-        return district.household_a102
-
-    @pytest.fixture
-    def outside(self, district):
-        return district.household_b
+    inside = viewtests.pick("district", "household_a102")
+    outside = viewtests.pick("district", "household_b")
 
     @pytest.fixture
     def create_data(self, district):
@@ -50,9 +45,7 @@ class TestAreaPages(viewtests.OutsideScopeTests):
     viewer = "worker_a"
     outside_requests = ["/territory/areas/new/?parent={pk}"]  # below an area above their community
 
-    @pytest.fixture
-    def outside(self, district):
-        return district.subdistrict
+    outside = viewtests.pick("district", "subdistrict")
 
 
 def tree(response):

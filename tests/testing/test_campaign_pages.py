@@ -1,6 +1,5 @@
 """The pages: officers set up a campaign; sampling staff fill a tube on the site page."""
 
-import pytest
 
 from fangkong.testing.models import Campaign, Sample, Tube
 from tests import viewtests
@@ -11,13 +10,8 @@ class TestSitePages(viewtests.OutsideScopeTests):
 
     outside_requests = ["/testing/sites/{pk}/", ("POST", "/testing/sites/{pk}/tubes/", {"barcode": "W-0002"})]
 
-    @pytest.fixture
-    def viewer_user(self, setup):
-        return setup.other_sampler
-
-    @pytest.fixture
-    def outside(self, setup):
-        return setup.site
+    viewer_user = viewtests.pick("setup", "other_sampler")
+    outside = viewtests.pick("setup", "site")
 
 
 def test_an_officer_creates_a_campaign_with_a_site_and_a_team(district, users, client_for, setup):
