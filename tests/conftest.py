@@ -234,6 +234,39 @@ def client_for(db):
     return make
 
 
+def declare(person, at=None, **answers):
+    """A health declaration as a resident's phone sends it: every answer "no" unless given."""
+    from django.utils import timezone
+
+    from fangkong.passes.models import Declaration
+
+    fields = {"visited_risk_area": False, "has_symptoms": False, "had_contact": False, **answers}
+    return Declaration.objects.create(person=person, consent_version="test", at=at or timezone.now(), **fields)
+
+
+@pytest.fixture
+def gate(district, request):
+    """幸福里小区北门: an approved compound gate of community A that records exits and takes temperatures.
+
+    A module or test marked `without_thermometer` gets it without the thermometer, so that a verdict
+    there depends on the person's health facts alone (no "未测体温" warning).
+    """
+    from tests.passes.office_helpers import make_place
+
+    measures = request.node.get_closest_marker("without_thermometer") is None
+    return make_place(district.community_a, "幸福里小区北门", measures_temperature=measures)
+
+
+@pytest.fixture
+def guard(district, gate):
+    """guard_a (卡点值守甲), checkpoint staff of community A posted at the gate."""
+    from fangkong.accounts.roles import Role
+
+    user = make_user("guard_a", Role.CHECKPOINT_STAFF, district.community_a, full_name="卡点值守甲")
+    gate.staff.add(user)
+    return user
+
+
 def numbered_name(prefix: str, n: int) -> str:
     """The n-th of many test persons' names; names hold no digits, so 居民一, 居民丁, 居民丂, …"""
     return prefix + chr(0x4E00 + n)

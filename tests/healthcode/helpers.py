@@ -5,7 +5,6 @@ import datetime
 from django.utils import timezone
 
 from fangkong.healthcode.facts import SOURCES, Fact, fact_source
-from fangkong.passes.models import Declaration
 from fangkong.screening import services as screening
 from fangkong.screening.models import Category
 
@@ -34,8 +33,3 @@ def negative_test(person, hours_ago, now=None):
 def screen(person, code, user, days_ago=0):
     return screening.open_screening(person, Category.objects.get(code=code), user=user,
                                     reported_on=screening.today() - datetime.timedelta(days=days_ago))
-
-
-def declare(person, at=None, **answers):
-    fields = {"visited_risk_area": False, "has_symptoms": False, "had_contact": False, **answers}
-    return Declaration.objects.create(person=person, consent_version="test", at=at or timezone.now(), **fields)

@@ -10,7 +10,8 @@ from fangkong.healthcode import services
 from fangkong.healthcode.models import Colour, HealthStatus, Rule
 from fangkong.screening import services as screening
 from fangkong.screening.models import State
-from tests.healthcode.helpers import EXTRA_FACTS, add_fact, declare, screen
+from tests.conftest import declare
+from tests.healthcode.helpers import EXTRA_FACTS, add_fact, screen
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,10 @@ from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import Colour, HealthStatus, PassCard
-from fangkong.passes.models import Channel, Declaration, Passage, Place, PlaceKind, PlaceState, RejectedScan, Verdict
+from fangkong.passes.models import Channel, Passage, Place, PlaceKind, PlaceState, RejectedScan, Verdict
+from tests.conftest import declare
+
+pytestmark = pytest.mark.without_thermometer
 
 
 def make_user(username, role, area, full_name=""):
@@ -38,27 +41,10 @@ def make_gate(area, name="幸福里小区北门", **extra):
     return Place.objects.create(area=area, name=name, **fields)
 
 
-def declare(person, **answers):
-    return Declaration.objects.create(person=person, consent_version="test", **{
-        "visited_risk_area": False, "has_symptoms": False, "had_contact": False, **answers})
-
-
 def status(person, colour, reasons=(), **extra):
     """The person's health-code row as healthcode.services.recompute leaves it."""
     return HealthStatus.objects.update_or_create(person=person, defaults={
         "colour": colour, "computed_colour": colour, "reasons": list(reasons), **extra})[0]
-
-
-@pytest.fixture
-def gate(district):
-    return make_gate(district.community_a)
-
-
-@pytest.fixture
-def guard(district, gate):
-    user = make_user("guard_a", Role.CHECKPOINT_STAFF, district.community_a, full_name="卡点值守甲")
-    gate.staff.add(user)
-    return user
 
 
 @pytest.fixture

@@ -13,19 +13,10 @@ from fangkong.healthcode import passcode
 from fangkong.healthcode.models import Colour, HealthStatus
 from fangkong.passes import services as passes
 from fangkong.passes.models import Channel, Passage, RejectedScan, Verdict
-from tests.healthcode.test_pass_code import declare, make_gate, make_user
+from tests.conftest import declare
+from tests.healthcode.test_pass_code import make_gate, make_user
 
-
-@pytest.fixture
-def gate(district):
-    return make_gate(district.community_a)
-
-
-@pytest.fixture
-def guard(district, gate):
-    user = make_user("guard_a", Role.CHECKPOINT_STAFF, district.community_a, full_name="卡点值守甲")
-    gate.staff.add(user)
-    return user
+pytestmark = pytest.mark.without_thermometer
 
 
 @pytest.fixture

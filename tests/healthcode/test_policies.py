@@ -11,8 +11,11 @@ from fangkong.healthcode import services
 from fangkong.healthcode.models import ColourRequirement, PlacePolicy
 from fangkong.passes.models import PlaceKind, Verdict
 from fangkong.passes.verdict import gate_verdict
-from tests.healthcode.helpers import EXTRA_FACTS, add_fact, declare, negative_test, screen
+from tests.conftest import declare
+from tests.healthcode.helpers import EXTRA_FACTS, add_fact, negative_test, screen
 from tests.passes.office_helpers import make_place
+
+pytestmark = pytest.mark.without_thermometer
 
 
 @pytest.fixture(autouse=True)
@@ -20,11 +23,6 @@ def _no_extra_facts():
     EXTRA_FACTS.clear()
     yield
     EXTRA_FACTS.clear()
-
-
-@pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门", measures_temperature=False)
 
 
 def policy(users, area, *, place=None, kind="", days=(0, None), **fields):

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from fangkong.core.models import ExportJob, ExportStatus
-from fangkong.passes.models import Channel, Declaration, Direction, Passage, Place, PlaceKind, PlaceState, Verdict
+from fangkong.passes.models import Channel, Direction, Passage, Place, PlaceKind, PlaceState, Verdict
 
 _names = itertools.count(1)
 
@@ -52,11 +52,6 @@ def checkpoint_user(username, area, place=None):
     if place is not None:
         place.staff.add(user)
     return user
-
-
-def declare(person, **answers):
-    return Declaration.objects.create(person=person, consent_version="test", visited_risk_area=False,
-                                      has_symptoms=False, had_contact=False, **answers)
 
 
 def passage(person, place, *, at=None, verdict=Verdict.ALLOW, temperature=Decimal("36.5"), direction=Direction.IN,

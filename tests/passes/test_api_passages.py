@@ -3,12 +3,13 @@
 import uuid
 from decimal import Decimal
 
-from office_helpers import checkpoint_user, declare, make_place, passage
+from office_helpers import checkpoint_user, make_place, passage
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.models import ExportJob
 from fangkong.passes.models import Channel, Passage, Verdict
 from fangkong.people.models import Person
+from tests.conftest import declare
 
 
 def post(client, body, key="key-1"):

@@ -6,12 +6,13 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
-from office_helpers import checkpoint_user, declare, make_place
+from office_helpers import checkpoint_user, make_place
 
 from fangkong.accounts import tokens
 from fangkong.healthcode import passcode
 from fangkong.passes import services
 from fangkong.passes.models import Channel, DutyShift, Passage
+from tests.conftest import declare
 
 
 def verify(api, person, place):

@@ -127,16 +127,6 @@ def test_a_one_tap_check_in_reads_the_phone_once_and_inserts_once(gate, declared
     assert Passage.objects.filter(person=declared).count() == 2
 
 
-@pytest.fixture
-def guard(district, gate):
-    from fangkong.accounts.roles import Role
-    from tests.conftest import make_user
-
-    user = make_user("guard_pins", Role.CHECKPOINT_STAFF, district.community_a)
-    gate.staff.add(user)
-    return user
-
-
 def test_a_pass_code_verify_reads_the_person_once_and_inserts_once(gate, declared, guard,
                                                                     django_assert_num_queries):
     api = Client(headers={"Authorization": f"Token {tokens.issue(guard, verified=False)[1]}"})

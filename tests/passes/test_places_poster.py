@@ -26,11 +26,6 @@ def place_in(area, name, state=PlaceState.APPROVED):
     return place
 
 
-@pytest.fixture
-def gate(district):
-    return place_in(district.community_a, "幸福里小区北门")
-
-
 def decoded_qr_codes(pdf: bytes, tmp_path, page=1) -> list[str]:
     path = tmp_path / "poster.pdf"
     path.write_bytes(pdf)

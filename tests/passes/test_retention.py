@@ -5,9 +5,10 @@ from io import StringIO
 
 from django.core.management import call_command
 from django.utils import timezone
-from office_helpers import declare, make_place, passage
+from office_helpers import make_place, passage
 
 from fangkong.passes.models import Declaration, Passage, PassageAck
+from tests.conftest import declare
 
 
 def test_old_passages_declarations_corrections_and_acks_go_and_recent_ones_stay(district, users):

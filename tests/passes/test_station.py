@@ -8,12 +8,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
-from office_helpers import checkpoint_user, declare, make_place, passage
+from office_helpers import checkpoint_user, make_place, passage
 
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.passes import services
 from fangkong.passes.models import Channel, Declaration, DutyShift, Passage, PassageAck, Verdict
 from fangkong.people.models import Person
+from tests.conftest import declare
 
 TOKEN = "a" * 32
 

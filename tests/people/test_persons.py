@@ -6,11 +6,44 @@ from django.core.exceptions import ValidationError
 from fangkong.core.identity import DocumentType, mask_document, mask_phone
 from fangkong.people import services
 from fangkong.people.models import Person
+from tests import viewtests
 
 
 def form_data(area, number, name="刘德明", phone="", household=None):
     return {"name": name, "id_type": "resident_id", "id_number": number, "sex": "U", "phone": phone,
             "area": area.pk, "household": household.pk if household else ""}
+
+
+class TestPersonPages(viewtests.ListTests, viewtests.DetailTests, viewtests.OutsideScopeTests,
+                      viewtests.CreateTests, viewtests.EditTests):
+    viewer = creator = editor = "worker_a"
+    list_url = "/people/"
+    detail_url = "/people/{pk}/"
+    create_url = "/people/new/"
+    edit_url = "/people/{pk}/edit/"
+    outside_requests = ["/people/{pk}/", "/people/{pk}/edit/", ("POST", "/people/{pk}/edit/", {"name": "改名"}),
+                        ("POST", "/people/{pk}/reveal/"), "/api/persons/{pk}/",
+                        ("POST", "/api/persons/{pk}/reveal/")]
+
+    inside = viewtests.pick("district", "person_a")
+    outside = viewtests.pick("district", "person_b")
+
+    def shown(self, person):
+        return person.name
+
+    @pytest.fixture
+    def create_data(self, district, new_resident_id):
+        return form_data(district.community_a, new_resident_id("1979-02-14"), household=district.household_a102)
+
+    def created(self, data):
+        return Person.objects.get(name=data["name"])
+
+    @pytest.fixture
+    def edit_data(self, inside):
+        return {**form_data(inside.area, "", name=inside.name, household=inside.household), "phone": "13700002222"}
+
+    def edited(self, person, data):
+        assert person.phone == data["phone"]
 
 
 def test_the_service_derives_birth_date_and_sex_and_stores_only_ciphertext(district, make_person, new_resident_id):

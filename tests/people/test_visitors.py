@@ -3,7 +3,6 @@ listed under 来访人员 for the community's workers, and a declaration never t
 
 import re
 
-import pytest
 from django.core.cache import cache
 from django.test import Client
 
@@ -20,11 +19,6 @@ from tests.people.test_ledger_import import row
 
 ADDRESS = "郑州市金水区花园路8号"
 upload = ledger_import.upload  # the ledger import tests' fixture: rows uploaded through /people/import/
-
-
-@pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门")
 
 
 def declaration(name, number, **extra):

@@ -11,18 +11,16 @@ from fangkong.passes.models import Channel, Passage, Verdict
 from fangkong.passes.verdict import gate_verdict
 from fangkong.screening import services
 from fangkong.screening.models import Category, State
-from tests.passes.office_helpers import checkpoint_user, declare, make_place
+from tests.conftest import declare
+from tests.passes.office_helpers import checkpoint_user
+
+pytestmark = pytest.mark.without_thermometer
 
 
 def names(reasons, category):
     """The reasons that name the category: the screening provider's, or the health code's where a rule
     turns the category into a colour (e.g. 红码：重点人员：密切接触者)."""
     return [reason for reason in reasons if category in reason]
-
-
-@pytest.fixture
-def gate(district):
-    return make_place(district.community_a, "幸福里小区北门", measures_temperature=False)
 
 
 def verdict_of(person, gate):

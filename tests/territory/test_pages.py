@@ -1,6 +1,51 @@
 """Territory pages: the tree with counts, records edited within scope only."""
 
-from fangkong.territory.models import Area, Compound, Household
+import pytest
+
+from fangkong.territory.models import Area, Household
+from tests import viewtests
+
+
+class TestHouseholdPages(viewtests.ListTests, viewtests.DetailTests, viewtests.OutsideScopeTests,
+                         viewtests.CreateTests, viewtests.EditTests):
+    viewer = creator = editor = "worker_a"
+    list_url = "/territory/households/"
+    detail_url = "/territory/households/{pk}/"
+    create_url = "/territory/household/new/"
+    edit_url = "/territory/household/{pk}/edit/"
+    outside_requests = ["/territory/households/{pk}/", "/territory/household/{pk}/edit/",
+                        ("POST", "/territory/household/{pk}/edit/", {"address": "越界1号"})]
+
+    inside = viewtests.pick("district", "household_a102")
+    outside = viewtests.pick("district", "household_b")
+
+    @pytest.fixture
+    def create_data(self, district):
+        return {"area": district.community_a.pk, "grid": district.grid_a2.pk, "address": "幸福里平房3号"}
+
+    def created(self, data):
+        return Household.objects.get(address=data["address"])
+
+    @pytest.fixture
+    def edit_data(self, inside):
+        return {"area": inside.area_id, "grid": inside.grid_id, "unit": inside.unit_id, "floor": "1", "room": "102",
+                "address": "幸福里小区1号楼1单元102室"}
+
+    def edited(self, household, data):
+        assert household.address == data["address"]
+
+
+class TestTerritoryPermissions(viewtests.PermissionTests):
+    refused = "leader"  # reads everything, changes nothing
+    refused_requests = [("POST", "/territory/compound/new/", {"name": "新小区"}),
+                        ("POST", "/territory/household/new/", {"address": "越权1号"})]
+
+
+class TestAreaPages(viewtests.OutsideScopeTests):
+    viewer = "worker_a"
+    outside_requests = ["/territory/areas/new/?parent={pk}"]  # below an area above their community
+
+    outside = viewtests.pick("district", "subdistrict")
 
 
 def tree(response):
@@ -34,16 +79,11 @@ def test_a_household_is_created_only_in_the_workers_community(district, users, c
                                                          "address": "幸福里平房3号"})
     household = Household.objects.get(address="幸福里平房3号")
     assert response.status_code == 302 and response["Location"] == f"/territory/households/{household.pk}/"
-    assert client.get(f"/territory/household/{district.household_b.pk}/edit/").status_code == 404
 
 
-def test_compounds_and_areas_need_their_permissions(district, users, client_for):
-    assert client_for(users.leader).post("/territory/compound/new/", {
-        "area": district.community_a.pk, "name": "新小区"}).status_code == 403
-    assert not Compound.objects.filter(name="新小区").exists()
-    # Creating an area below one: subdistrict officers may, community workers may not.
+def test_a_subdistrict_officer_creates_a_community_below_their_subdistrict_and_nothing_below_it(
+        district, users, client_for):
     url = f"/territory/areas/new/?parent={district.subdistrict.pk}"
-    assert client_for(users.worker_a).get(url).status_code == 404  # the subdistrict is not in their scope
     response = client_for(users.officer).post(url, {"name": "锦绣社区", "code": ""})
     area = Area.objects.get(name="锦绣社区")
     assert response.status_code == 302 and (area.level, area.parent) == ("community", district.subdistrict)

@@ -1,6 +1,17 @@
 """The pages: officers set up a campaign; sampling staff fill a tube on the site page."""
 
+
 from fangkong.testing.models import Campaign, Sample, Tube
+from tests import viewtests
+
+
+class TestSitePages(viewtests.OutsideScopeTests):
+    """A sampler of another campaign does not find the site, nor can they fill its tubes."""
+
+    outside_requests = ["/testing/sites/{pk}/", ("POST", "/testing/sites/{pk}/tubes/", {"barcode": "W-0002"})]
+
+    viewer_user = viewtests.pick("setup", "other_sampler")
+    outside = viewtests.pick("setup", "site")
 
 
 def test_an_officer_creates_a_campaign_with_a_site_and_a_team(district, users, client_for, setup):
@@ -41,5 +52,3 @@ def test_sampling_staff_fill_a_tube_on_the_site_page(setup, district, client_for
     sealed = client.post(url + f"tubes/{tube.pk}/seal/")
     assert sealed.status_code == 302 and Tube.objects.get(pk=tube.pk).is_sealed
     assert Sample.objects.filter(tube=tube).count() == 1
-    # A sampler of another campaign does not find the site.
-    assert client_for(setup.other_sampler).get(url).status_code == 404
