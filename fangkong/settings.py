@@ -260,10 +260,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# The cache holds what every process must agree on at once: revocations (place codes, recorder access, API
+# tokens), rate limits, pass codes' short numbers. Production refuses to start without Redis (core/checks.py);
+# the demo and the tests, one process each, keep it in memory. FANGKONG_CACHE_PREFIX separates deployments
+# (or test runs) that share one Redis database.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if not os.getenv("FANGKONG_REDIS_URL")
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.getenv("FANGKONG_REDIS_URL")}
+    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.getenv("FANGKONG_REDIS_URL"),
+          "KEY_PREFIX": os.getenv("FANGKONG_CACHE_PREFIX", "fangkong")}
 }
 
 # 一区一码 posters: the hotline printed on every poster, and a TrueType CJK font (.ttf/.ttc) to embed
