@@ -225,6 +225,11 @@ MEDIA_URL = "media/"
 
 # Uploads: spreadsheets are read in full, so cap them (bytes).
 FANGKONG_MAX_UPLOAD_BYTES = envint("FANGKONG_MAX_UPLOAD_MB", "50") * 1024 * 1024
+# An .xlsx is a zip: what it unpacks to (all its parts), and the rows and cells its sheets span, are checked
+# before any reader sees it (core/xlsx.py check_archive), since readers hold a sheet and its strings in memory.
+FANGKONG_IMPORT_MAX_UNPACKED_MB = envint("FANGKONG_IMPORT_MAX_UNPACKED_MB", "256")
+FANGKONG_IMPORT_MAX_ROWS = envint("FANGKONG_IMPORT_MAX_ROWS", "300000")
+FANGKONG_IMPORT_MAX_CELLS = envint("FANGKONG_IMPORT_MAX_CELLS", "10000000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
