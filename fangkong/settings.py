@@ -264,6 +264,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Jobs (imports, exports) write a heartbeat this often while they run; one silent this long has lost its worker
+# and is marked failed (core/jobs.py), by Celery beat every minute and whenever its page is polled.
+FANGKONG_JOB_HEARTBEAT_SECONDS = float(os.getenv("FANGKONG_JOB_HEARTBEAT_SECONDS", "15"))
+FANGKONG_JOB_STALE_SECONDS = envint("FANGKONG_JOB_STALE_SECONDS", "300")
+# A job still queued after this many hours was lost by the broker: marked failed, never run later.
+FANGKONG_JOB_QUEUE_HOURS = envint("FANGKONG_JOB_QUEUE_HOURS", "6")
+CELERY_BEAT_SCHEDULE = {
+    "fail-stale-jobs": {"task": "fangkong.core.tasks.fail_stale_jobs", "schedule": 60.0},
+}
 
 # The cache holds what every process must agree on at once: revocations (place codes, recorder access, API
 # tokens), rate limits, pass codes' short numbers. Production refuses to start without Redis (core/checks.py);
