@@ -5,6 +5,7 @@ Nothing here needs to be edited for a deployment; set environment variables inst
 """
 
 import ipaddress
+import json
 import os
 import warnings
 from datetime import timedelta
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fangkong.core.limits.LimitedMiddleware",
 ]
 
 ROOT_URLCONF = "fangkong.urls"
@@ -192,6 +194,29 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# Rate limits of what anyone may ask without an account (core/limits.py), counted in the shared cache: "N/period"
+# (30/10m, 20/h) per client address (client_ip) and per target. Change any in JSON, e.g.
+# FANGKONG_LIMITS='{"declare": {"address": "100/10m"}}'. A mobile carrier puts many phones behind one address, so
+# the per-address rates of the resident pages are generous; the targets are what one attacker aims at.
+FANGKONG_LIMITS = {
+    # the resident pages behind a place code (/c/...): scans, taps, declarations, own records
+    "scan": {"address": "300/1m"},
+    # codes that are unknown, suspended or rotated: past this, 429 without a lookup or a stored rejected scan
+    "unknown_code": {"address": "20/10m"},
+    # health declarations; target: the identity number declared
+    "declare": {"address": "60/10m", "target": "5/10m"},
+    # places' self-registration (/register/); target: the community applied to
+    "register": {"address": "20/h", "target": "60/h"},
+    # the resident's pass code pages (/my/pass/), refreshed every few seconds per person
+    "my_pass": {"address": "300/1m"},
+    # verifying pass codes (station page and API); target: the staff member
+    "pass_verify": {"address": "600/1m", "target": "120/1m"},
+    # POST /api/auth/token/; target: the username (django-axes locks it after 10 wrong passwords)
+    "token": {"address": "20/1m", "target": "30/10m"},
+}
+for _name, _rules in json.loads(os.getenv("FANGKONG_LIMITS", "{}")).items():
+    FANGKONG_LIMITS[_name] = {**FANGKONG_LIMITS.get(_name, {}), **_rules}
+
 # Second factor (TOTP) is required for district admins when this is on (always in production).
 FANGKONG_REQUIRE_ADMIN_OTP = envbool("FANGKONG_REQUIRE_ADMIN_OTP", "true" if PRODUCTION else "false")
 OTP_TOTP_ISSUER = "fangkong"
@@ -243,7 +268,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fangkong API",

@@ -131,17 +131,19 @@ def app_servers(transactional_db, tmp_path):
 
     servers = []
 
-    def start(n: int) -> list[Server]:
+    def start(n: int, **extra_env) -> list[Server]:
+        """n more servers; `extra_env` adds to their environment (e.g. FANGKONG_LIMITS)."""
         for _ in range(n):
             port = _free_port()
             log = (tmp_path / f"server-{port}.log").open("w")
-            process = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=settings.BASE_DIR, env=env,
+            process = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=settings.BASE_DIR,
+                                       env={**env, **extra_env},
                                        stdout=log, stderr=subprocess.STDOUT)
             servers.append(Server(f"http://127.0.0.1:{port}", process))
         deadline = time.monotonic() + 60  # a safety stop while the processes start, not a speed check
         for server in servers:
             while True:
-                assert server.process.poll() is None, (tmp_path / "server.log").read_text(errors="replace")
+                assert server.process.poll() is None, "a server process stopped (its log is in tmp_path)"
                 try:
                     socket.create_connection(("127.0.0.1", int(server.base.rsplit(":", 1)[1])), timeout=1).close()
                     break

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.context import client_ip
+from fangkong.core import limits
 from fangkong.people import services as people
 from fangkong.territory.models import Area, AreaLevel
 
@@ -33,8 +34,20 @@ VERDICT_SCREEN = {
 
 
 def _place_or_notice(request, code):
-    place = services.place_for_code(code, client_ip(request))
+    """The approved place behind the code, or the invalid-code page. Past FANGKONG_LIMITS["unknown_code"] codes
+    that do not work from one address, the answer is 429 and nothing is stored: a flood of made-up codes costs
+    no write each. A working code works whatever the address tried before."""
+    address = client_ip(request)
+    try:
+        limits.check("unknown_code", address=address)
+        over = None
+    except limits.Limited as exc:
+        over = exc
+    place = services.place_for_code(code, address, record=over is None)
     if place is None:
+        if over:
+            raise over
+        limits.count("unknown_code", address=address)
         return None, render(request, "passes/resident/invalid.html", status=404)
     return place, None
 
@@ -58,6 +71,7 @@ def _with_cookie(request, response, device):
 
 
 @never_cache
+@limits.limited("scan")
 def scan(request, code):
     """First visit: the declaration. Later: who is passing, one tap."""
     place, notice = _place_or_notice(request, code)
@@ -75,6 +89,7 @@ def scan(request, code):
 
 @never_cache
 @require_POST
+@limits.limited("scan")
 def declare(request, code):
     place, notice = _place_or_notice(request, code)
     if notice:
@@ -88,6 +103,7 @@ def declare(request, code):
         label = data["label"] or _("本人")
         # A new declarant is a visitor filed under the community they named, else where they were first seen.
         area = next((c for c in communities if c.pk == data.get("community")), None) or services.home_area(place)
+        limits.hit("declare", request, target=f"{data['id_type']}:{data['id_number']}")
         try:
             with transaction.atomic():
                 declarant = people.declare_identity(name=data["name"], id_type=data["id_type"],
@@ -129,6 +145,7 @@ def _declared(declarant, place, device, label, address, answers):
 
 @never_cache
 @require_POST
+@limits.limited("scan")
 def tap(request, code):
     """One tap: the chosen people pass; the result screen shows each verdict live."""
     place, notice = _place_or_notice(request, code)
@@ -170,6 +187,7 @@ def _pass_and_show(request, place, device, persons, labels, renew_cookie=True):
 
 
 @never_cache
+@limits.limited("scan")
 def mine(request, code):
     """The resident's own passages of the last 14 days, for the people on this phone only."""
     place, notice = _place_or_notice(request, code)
@@ -183,6 +201,7 @@ def mine(request, code):
 
 
 @require_POST
+@limits.limited("scan")
 def forget(request, code):
     """Remove this phone's registrations (a shared or sold phone)."""
     place, notice = _place_or_notice(request, code)

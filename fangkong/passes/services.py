@@ -67,13 +67,17 @@ def _cached_place(key, **lookup) -> Place | None:
     return place
 
 
-def place_for_code(code: str, ip: str = "") -> Place | None:
-    """The approved place behind a scanned code, or None (the failed attempt is recorded)."""
+def place_for_code(code: str, ip: str = "", *, record=True) -> Place | None:
+    """The approved place behind a scanned code, or None (the failed attempt is recorded, unless not `record`:
+    an address past its limit of failures, whose flood must not cost a write each)."""
     if not code or len(code) > 64:
-        RejectedScan.objects.create(code=(code or "")[:64], reason="malformed", ip=ip)
+        if record:
+            RejectedScan.objects.create(code=(code or "")[:64], reason="malformed", ip=ip)
         return None
     place = _cached_place(_code_key(code), code=code)
     if place is None or place.state != PlaceState.APPROVED:
+        if not record:
+            return None
         RejectedScan.objects.create(code=code[:64], reason="unknown" if place is None else place.state,
                                     place=place, ip=ip)
         return None
