@@ -148,3 +148,37 @@ def test_a_csv_of_too_many_rows_is_refused(settings):
     read_rows(io.BytesIO("姓名\n".encode() + "王秀英\n".encode() * 9), csv=True)
     with pytest.raises(ValidationError, match="文件行数太多（11 行），一次最多导入 10 行"):
         read_rows(io.BytesIO("姓名\n".encode() + "王秀英\n".encode() * 10), csv=True)
+
+
+MEASURE = """
+import resource, sys
+import django
+django.setup()
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from fangkong.core.xlsx import check_upload
+content = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    check_upload(SimpleUploadedFile("台账.xlsx", content))
+except ValidationError as exc:
+    print(exc.messages[0])
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_checking_a_gigabyte_bomb_takes_a_few_megabytes_of_memory(xlsx, tmp_path):
+    """Peak memory of a real process checking the bomb: unpacked a megabyte at a time, never held whole."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(bomb(xlsx))
+    result = subprocess.run([sys.executable, "-c", MEASURE, str(path)], cwd=settings.BASE_DIR, env=os.environ,
+                            capture_output=True, text=True, timeout=300)
+    message, grown_mb = result.stdout.split("\n")[:2]
+    assert message.startswith("文件解压后过大"), result.stderr
+    assert int(grown_mb) < 64  # the bomb unpacks to 1024 MB
