@@ -45,3 +45,23 @@ def test_a_place_suspended_in_one_process_is_refused_at_once_by_another(app_serv
 
     assert b.get(f"/c/{gate.code}").status == 404
     assert RejectedScan.objects.filter(code=gate.code, reason=PlaceState.SUSPENDED).exists()
+
+
+def test_an_api_token_revoked_in_one_process_is_refused_at_once_by_another(app_servers, users):  # noqa: F811
+    from fangkong.accounts import tokens
+
+    token, key = tokens.issue(users.worker_a, verified=False)
+    a, b = app_servers(2)
+
+    def places(server):
+        import urllib.request
+
+        request = urllib.request.Request(server.base + "/api/places/", headers={"Authorization": f"Token {key}"})
+        return server.browser()._open(request).status
+
+    assert places(b) == 200  # b holds the token in the shared cache now
+    owner = a.browser()
+    password_for_servers(users.worker_a, PASSWORD)
+    owner.login(users.worker_a.username, PASSWORD)
+    assert owner.post(f"/accounts/tokens/{token.pk}/revoke/", {}).status == 302
+    assert places(b) == 401
