@@ -5,6 +5,7 @@ Nothing here needs to be edited for a deployment; set environment variables inst
 """
 
 import ipaddress
+import json
 import os
 import warnings
 from datetime import timedelta
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fangkong.core.limits.LimitedMiddleware",
 ]
 
 ROOT_URLCONF = "fangkong.urls"
@@ -193,6 +195,29 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
+# Rate limits of what anyone may ask without an account (core/limits.py), counted in the shared cache: "N/period"
+# (30/10m, 20/h) per client address (client_ip) and per target. Change any in JSON, e.g.
+# FANGKONG_LIMITS='{"declare": {"address": "100/10m"}}'. A mobile carrier puts many phones behind one address, so
+# the per-address rates of the resident pages are generous; the targets are what one attacker aims at.
+FANGKONG_LIMITS = {
+    # the resident pages behind a place code (/c/...): scans, taps, declarations, own records
+    "scan": {"address": "300/1m"},
+    # codes that are unknown, suspended or rotated: past this, 429 without a lookup or a stored rejected scan
+    "unknown_code": {"address": "20/10m"},
+    # health declarations; target: the identity number declared
+    "declare": {"address": "60/10m", "target": "5/10m"},
+    # places' self-registration (/register/); target: the community applied to
+    "register": {"address": "20/h", "target": "60/h"},
+    # the resident's pass code pages (/my/pass/), refreshed every few seconds per person
+    "my_pass": {"address": "300/1m"},
+    # verifying pass codes (station page and API); target: the staff member
+    "pass_verify": {"address": "600/1m", "target": "120/1m"},
+    # POST /api/auth/token/; target: the username (django-axes locks it after 10 wrong passwords)
+    "token": {"address": "20/1m", "target": "30/10m"},
+}
+for _name, _rules in json.loads(os.getenv("FANGKONG_LIMITS", "{}")).items():
+    FANGKONG_LIMITS[_name] = {**FANGKONG_LIMITS.get(_name, {}), **_rules}
+
 # Second factor (TOTP) is required for district admins when this is on (always in production).
 FANGKONG_REQUIRE_ADMIN_OTP = envbool("FANGKONG_REQUIRE_ADMIN_OTP", "true" if PRODUCTION else "false")
 OTP_TOTP_ISSUER = "fangkong"
@@ -226,6 +251,11 @@ MEDIA_URL = "media/"
 
 # Uploads: spreadsheets are read in full, so cap them (bytes).
 FANGKONG_MAX_UPLOAD_BYTES = envint("FANGKONG_MAX_UPLOAD_MB", "50") * 1024 * 1024
+# An .xlsx is a zip: what it unpacks to (all its parts), and the rows and cells its sheets span, are checked
+# before any reader sees it (core/xlsx.py check_archive), since readers hold a sheet and its strings in memory.
+FANGKONG_IMPORT_MAX_UNPACKED_MB = envint("FANGKONG_IMPORT_MAX_UNPACKED_MB", "256")
+FANGKONG_IMPORT_MAX_ROWS = envint("FANGKONG_IMPORT_MAX_ROWS", "300000")
+FANGKONG_IMPORT_MAX_CELLS = envint("FANGKONG_IMPORT_MAX_CELLS", "10000000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -239,7 +269,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fangkong API",
@@ -260,11 +289,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Jobs (imports, exports) write a heartbeat this often while they run; one silent this long has lost its worker
+# and is marked failed (core/jobs.py), by Celery beat every minute and whenever its page is polled.
+FANGKONG_JOB_HEARTBEAT_SECONDS = float(os.getenv("FANGKONG_JOB_HEARTBEAT_SECONDS", "15"))
+FANGKONG_JOB_STALE_SECONDS = envint("FANGKONG_JOB_STALE_SECONDS", "300")
+# A job still queued after this many hours was lost by the broker: marked failed, never run later.
+FANGKONG_JOB_QUEUE_HOURS = envint("FANGKONG_JOB_QUEUE_HOURS", "6")
+CELERY_BEAT_SCHEDULE = {
+    "fail-stale-jobs": {"task": "fangkong.core.tasks.fail_stale_jobs", "schedule": 60.0},
+}
 
+# The cache holds what every process must agree on at once: revocations (place codes, recorder access, API
+# tokens), rate limits, pass codes' short numbers. Production refuses to start without Redis (core/checks.py);
+# the demo and the tests, one process each, keep it in memory. FANGKONG_CACHE_PREFIX separates deployments
+# (or test runs) that share one Redis database.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if not os.getenv("FANGKONG_REDIS_URL")
-    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.getenv("FANGKONG_REDIS_URL")}
+    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.getenv("FANGKONG_REDIS_URL"),
+          "KEY_PREFIX": os.getenv("FANGKONG_CACHE_PREFIX", "fangkong")}
 }
 
 # 一区一码 posters: the hotline printed on every poster, and a TrueType CJK font (.ttf/.ttc) to embed

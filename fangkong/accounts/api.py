@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fangkong.core.api import api_errors
-from fangkong.core.throttling import ScopedRateThrottle
+from fangkong.core.throttling import SharedLimitThrottle
 
 from . import tokens
 
@@ -31,13 +31,22 @@ class TokenSerializer(serializers.Serializer):
     expires = serializers.DateTimeField()
 
 
+class TokenThrottle(SharedLimitThrottle):
+    """FANGKONG_LIMITS["token"]: by client address, and by the username asked for."""
+
+    limit_name = "token"
+
+    def target(self, request, view):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        return str(username)[:150] if username else None
+
+
 class TokenView(APIView):
     """Failures count towards the login lockout; the key is answered once and stored only hashed."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_scope = "token"
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [TokenThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):

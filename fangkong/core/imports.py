@@ -19,6 +19,7 @@ from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 
+from .jobs import heartbeat
 from .models import ImportJob, JobStatus
 from .xlsx import cell_text, check_upload, read_rows, safe_cell
 
@@ -211,8 +212,19 @@ def start_import(kind, upload, user) -> ImportJob:
 
 
 def run(job: ImportJob):
-    job.status = JobStatus.RUNNING
-    job.save(update_fields=["status"])
+    """The task's body. Only a queued job is run (a message delivered twice, or for a job given up on, is not),
+    with a heartbeat while it runs (core/jobs.py)."""
+    now = timezone.now()
+    if not ImportJob.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(status=JobStatus.RUNNING,
+                                                                                  heartbeat_at=now):
+        job.refresh_from_db()
+        return job
+    job.status, job.heartbeat_at = JobStatus.RUNNING, now
+    with heartbeat(ImportJob, job.pk):
+        return _run(job)
+
+
+def _run(job: ImportJob):
     handler = IMPORTERS[job.kind](job.created_by)
     try:
         with job.file.open("rb") as fh:
@@ -240,19 +252,23 @@ def run(job: ImportJob):
         job.summary = notes
         return _finish(job, JobStatus.FAILED, errors.items)
     with transaction.atomic(), acting_as(job.created_by):
+        # Locked while saving, so that fail_stale_jobs leaves it alone; given up on already: nothing is saved.
+        if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).exists():
+            job.refresh_from_db()
+            return job
         summary = handler.save(valid)
         audit.record(AuditAction.IMPORT, job, actor=job.created_by, object_repr=job.file_name,
                      changes={"kind": job.kind, "rows": len(body), **summary, **notes})
-    job.summary = {**summary, **notes}
-    # Valid rows an importer chose not to import (e.g. persons not found) are listed on the finished job's
-    # page and downloadable, in `errors`: [[row number, what, why]], under the importer's skipped_header.
-    skipped = [[number, str(what), str(why)] for number, what, why in getattr(handler, "skipped", [])]
-    return _finish(job, JobStatus.DONE, skipped)
+        job.summary = {**summary, **notes}
+        # Valid rows an importer chose not to import (e.g. persons not found) are listed on the finished job's
+        # page and downloadable, in `errors`: [[row number, what, why]], under the importer's skipped_header.
+        skipped = [[number, str(what), str(why)] for number, what, why in getattr(handler, "skipped", [])]
+        return _finish(job, JobStatus.DONE, skipped)
 
 
 def _progress(job, done):
     if done % PROGRESS_EVERY == 0 or done == job.total_rows:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, heartbeat_at=timezone.now())
 
 
 def _finish(job, status, errors):

@@ -19,6 +19,8 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds while a worker runs the job (core/jobs.py); a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to="imports/%Y/%m/")
     file_name = models.CharField(max_length=255)
     total_rows = models.PositiveIntegerField(default=0)
@@ -76,6 +78,7 @@ class ExportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # as ImportJob's
     # The search as the task replays it; numbers searched for are stored as person ids, never in clear.
     params = models.JSONField(default=dict, blank=True)
     # What the page shows of the search ("证件号 4101**********1234, 今天").

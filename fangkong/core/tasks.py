@@ -8,3 +8,11 @@ def run_import(job_id: int):
     from . import imports
 
     imports.run(ImportJob.objects.get(pk=job_id))
+
+
+@shared_task
+def fail_stale_jobs():
+    """Celery beat, every minute (settings.CELERY_BEAT_SCHEDULE): jobs whose worker died are marked failed."""
+    from . import jobs
+
+    return jobs.fail_stale_jobs()

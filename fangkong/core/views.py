@@ -3,8 +3,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import imports
-from .models import ExportJob, ImportJob
+from . import imports, jobs
+from .models import ExportJob, ExportStatus, ImportJob, JobStatus
 
 
 def _own_job(request, pk):
@@ -16,6 +16,8 @@ def _own_job(request, pk):
 def import_job(request, pk):
     """Progress of an import; htmx polls the status block until the job has finished."""
     job = _own_job(request, pk)
+    if job.status == JobStatus.RUNNING and jobs.fail_stale_jobs():  # its worker died: say so, and stop polling
+        job.refresh_from_db()
     template = "import_status.html" if request.headers.get("HX-Request") else "import_job.html"
     title, header = imports.skipped_labels(job)
     return render(request, template, {"job": job, "errors": job.errors[:500], "skipped_title": title,
@@ -38,6 +40,8 @@ def _own_export(request, pk) -> ExportJob:
 def export_job(request, pk):
     """Progress of an export; htmx polls the status block until the file is ready."""
     job = _own_export(request, pk)
+    if job.status == ExportStatus.RUNNING and jobs.fail_stale_jobs():
+        job.refresh_from_db()
     template = "export_status.html" if request.headers.get("HX-Request") else "export_job.html"
     return render(request, template, {"job": job})
 

@@ -1,11 +1,14 @@
 """Spreadsheets in and out: uploads checked before reading, cells safe against formula injection."""
 
+import collections
 import datetime
 import io
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -166,7 +169,8 @@ class StreamingSheet:
 
 
 def check_upload(upload, allow_csv=False):
-    """Refuse what is not an .xlsx file (or, where `allow_csv`, a .csv file) or is too large, before reading it."""
+    """Refuse what is not an .xlsx file (or, where `allow_csv`, a .csv file), is too large, or would grow too
+    large when unpacked (check_archive), before reading it."""
     if upload is None:
         raise ValidationError(_("请选择要导入的文件"))
     if upload.size > settings.FANGKONG_MAX_UPLOAD_BYTES:
@@ -183,20 +187,158 @@ def check_upload(upload, allow_csv=False):
     if not zipfile.is_zipfile(upload):
         raise ValidationError(_("文件不是有效的 Excel（.xlsx）文件，可能已损坏"))
     upload.seek(0)
+    check_archive(upload)
+    upload.seek(0)
+
+
+# --- Unpacked size: an .xlsx is a zip, and 1 MB of it can unpack to gigabytes -----------------------------
+
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d{1,7})\"")
+_ROW_REF = re.compile(rb"\br=\"(\d{1,7})\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"[A-Z]{0,3}\d{0,7}:?([A-Z]{1,3})(\d{1,7})\"")
+_CHUNK = 1 << 20
+MAX_PARTS = 1000  # a workbook of a few sheets has some twenty
+_LONGEST_TAG = 1 << 20  # text between two ">" longer than this is no spreadsheet's (a cell holds 32,767 characters)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+class _Budget:
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def spend(self, data: bytes) -> bytes:
+        self.left -= len(data)
+        if self.left < 0:
+            raise _TooBig
+        return data
+
+
+def _unpacked_chunks(info, file, budget: _Budget):
+    """The member's bytes as they really unpack, chunk by chunk, whatever its header declares; _TooBig once
+    the archive's members together pass the budget. Read from the raw deflate stream, since zipfile stops at
+    the declared size (a lie a bomb may tell) while other readers do not."""
+    file.seek(info.header_offset)
+    header = file.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(info.filename)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    file.seek(info.header_offset + 30 + name_length + extra_length)
+    if info.compress_type == zipfile.ZIP_STORED:
+        inflate = None
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    else:
+        raise zipfile.BadZipFile(info.filename)  # Excel writes deflate or stored, nothing else
+    left = info.compress_size
+    while left > 0 and not (inflate and inflate.eof):
+        raw = file.read(min(_CHUNK, left))
+        if not raw:
+            break
+        left -= len(raw)
+        if inflate is None:
+            yield budget.spend(raw)
+            continue
+        while raw and not inflate.eof:  # at most one chunk unpacked at a time, however far it expands
+            data = inflate.decompress(raw, _CHUNK)
+            raw = inflate.unconsumed_tail
+            yield budget.spend(data)
+
+
+def _sheet_extent(chunks) -> tuple[int, int]:
+    """(rows, columns) that a sheet's XML spans: its largest row and column references, its row count, and the
+    dimension it declares (which readers may allocate at once)."""
+    rows = columns = count = 0
+    carry = b""
+    for chunk in chunks:
+        text = carry + chunk
+        cut = text.rfind(b">") + 1
+        text, carry = text[:cut], text[cut:]
+        if len(carry) > _LONGEST_TAG:
+            raise _TooBig
+        for match in _ROW.finditer(text):
+            count += 1
+            ref = _ROW_REF.search(match[1])
+            if ref:
+                rows = max(rows, int(ref[1]))
+        for letters, number in _CELL_REF.findall(text):
+            rows, columns = max(rows, int(number)), max(columns, _column_number(letters))
+        for letters, number in _DIMENSION.findall(text):
+            rows, columns = max(rows, int(number)), max(columns, _column_number(letters))
+    return max(rows, count), columns
+
+
+def check_archive(file):
+    """Refuse an .xlsx whose parts would unpack past FANGKONG_IMPORT_MAX_UNPACKED_MB in all (each part's
+    declared size, then its real size while unpacking in bounded chunks), or whose sheets span more than
+    FANGKONG_IMPORT_MAX_ROWS rows or FANGKONG_IMPORT_MAX_CELLS cells, before any reader sees it: readers keep a
+    sheet and its shared strings in memory, so the file's own size says nothing of what reading it costs."""
+    limit = settings.FANGKONG_IMPORT_MAX_UNPACKED_MB * 1024 * 1024
+    too_big = ValidationError(
+        _("文件解压后过大（超过 %(max)d MB），不像是要导入的表格，请只保留需要导入的工作表和数据后重试")
+        % {"max": settings.FANGKONG_IMPORT_MAX_UNPACKED_MB})
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+        if len(members) > MAX_PARTS or sum(info.file_size for info in members) > limit:
+            raise too_big
+        budget = _Budget(limit)
+        for info in members:
+            chunks = _unpacked_chunks(info, file, budget)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                check_extent(*_sheet_extent(chunks))
+            else:
+                collections.deque(chunks, maxlen=0)  # unpacked only to be measured
+    except _TooBig:
+        raise too_big from None
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError):
+        raise ValidationError(_("文件不是有效的 Excel（.xlsx）文件，可能已损坏")) from None
+
+
+def check_extent(rows: int, columns: int):
+    """Refuse a table of more rows, or more cells (the rectangle up to its last row and column), than an
+    import reads."""
+    if rows > settings.FANGKONG_IMPORT_MAX_ROWS:
+        raise ValidationError(_("文件行数太多（%(rows)d 行），一次最多导入 %(max)d 行，请分成几个文件导入") % {
+            "rows": rows, "max": settings.FANGKONG_IMPORT_MAX_ROWS})
+    if rows * columns > settings.FANGKONG_IMPORT_MAX_CELLS:
+        raise ValidationError(_("表格范围太大（%(rows)d 行 × %(columns)d 列），请删除表格右侧和下方多余的列和行后重试")
+                              % {"rows": rows, "columns": columns})
 
 
 def read_rows(path_or_file, csv=False) -> list[list]:
-    """All rows of the first sheet as lists of cell values (python-calamine: fast, read-only).
+    """All rows of the first sheet as lists of cell values (python-calamine: fast, read-only), once the file
+    has been found to unpack to a bounded size and span bounded rows and cells (check_archive, check_extent).
 
     With `csv`, the file is CSV text instead: UTF-8 (with or without the BOM Excel writes) or, failing
     that, GBK (what Excel on a Chinese Windows saves); every cell is text.
     """
     if csv:
-        return _read_csv(path_or_file)
+        rows = _read_csv(path_or_file)
+        check_extent(len(rows), max(map(len, rows), default=0))
+        return rows
     try:
-        workbook = CalamineWorkbook.from_filelike(path_or_file) if hasattr(path_or_file, "read") \
-            else CalamineWorkbook.from_path(str(path_or_file))
+        if hasattr(path_or_file, "read"):
+            check_archive(path_or_file)  # before calamine holds the sheet and its strings in memory
+            path_or_file.seek(0)
+            workbook = CalamineWorkbook.from_filelike(path_or_file)
+        else:
+            with open(path_or_file, "rb") as file:
+                check_archive(file)
+            workbook = CalamineWorkbook.from_path(str(path_or_file))
         return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except ValidationError:
+        raise
     except Exception as exc:  # calamine raises its own error types for unreadable files
         raise ValidationError(_("无法读取 Excel 文件：%(error)s") % {"error": str(exc)[:200]}) from exc
 

@@ -27,6 +27,8 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from fangkong.audit.context import client_ip
+from fangkong.core import limits
+from fangkong.core.throttling import SharedLimitThrottle
 from fangkong.passes import services as passes
 from fangkong.passes.models import Direction
 from fangkong.passes.openings import station_place, this_phone
@@ -50,6 +52,7 @@ def qr_svg(text: str) -> str:
 # The resident's 我的通行码 -------------------------------------------------------------------------
 
 @never_cache
+@limits.limited("my_pass")
 def my_pass(request):
     """Every person on this phone: colour, masked name, latest test, a ticking clock and a rotating code."""
     _device, members = this_phone(request)
@@ -68,6 +71,7 @@ def _back(request) -> str:
 
 
 @never_cache
+@limits.limited("my_pass")
 def my_pass_code(request, person_id):
     """A fresh code for one person on this phone (htmx asks every REFRESH_SECONDS); others' are a 404."""
     member = next((m for m in this_phone(request)[1] if m.person_id == person_id), None)
@@ -93,6 +97,7 @@ class VerifyForm(forms.Form):
 @require_POST
 def station_verify(request, pk):
     """The camera's decoded text (or the typed short number / card code) → the verdict, big, in colour."""
+    limits.hit("pass_verify", request, target=request.user.pk)
     place = station_place(request, pk)
     form = VerifyForm(request.POST)
     context = {"place": place}
@@ -206,8 +211,19 @@ class VerifyOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class VerifyThrottle(SharedLimitThrottle):
+    """FANGKONG_LIMITS["pass_verify"], as on the station page: by client address and by the staff member."""
+
+    limit_name = "pass_verify"
+
+    def target(self, request, view):
+        return request.user.pk
+
+
 class PassCodeViewSet(viewsets.ViewSet):
     """通行码核验: staff of a place verify a scanned pass code (or card) and get the gate verdict."""
+
+    throttle_classes = [VerifyThrottle]
 
     @extend_schema(request=VerifyInput, responses={200: VerifyOutput})
     @action(detail=False, methods=["post"])

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.models import User
 from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
+from fangkong.core.jobs import heartbeat
 from fangkong.core.models import ExportJob, ExportStatus
 from fangkong.core.xlsx import StreamingSheet, moment_cell, number_cell, text_cell
 from fangkong.people.models import Person
@@ -53,12 +54,15 @@ def start_export(user, params: dict) -> ExportJob:
 
 def run(job: ExportJob) -> ExportJob:
     """The task's body: write the file, or mark the job failed with the reason."""
-    if job.finished:  # a message delivered twice (the broker redelivers after a lost ack)
+    # Only a queued job: a message delivered twice (the broker redelivers after a lost ack), or one for a job
+    # given up on (core/jobs.py), is not run.
+    if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(
+            status=ExportStatus.RUNNING, heartbeat_at=timezone.now()):
+        job.refresh_from_db()
         return job
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
     user = job.created_by
     try:
-        with acting_as(user):
+        with acting_as(user), heartbeat(ExportJob, job.pk):
             count, full = _write(job, user)
             audit.log_export(user, Passage._meta.label, count, {
                 **{k: v for k, v in job.params.items() if k not in ("persons",)}, "full_numbers": full,

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from fangkong.audit.context import client_ip
+from fangkong.core import limits
 
 from . import services
 from .models import Place
@@ -30,12 +31,26 @@ def resident_context(request, place, **extra) -> dict:
 
 def resident_page(view):
     """For the views of /c/<code>/...: `view(request, place, context)` with the place behind the code and
-    `resident_context`, or the invalid-code page (404) for a code that is unknown, revoked or not approved."""
+    `resident_context`, or the invalid-code page (404) for a code that is unknown, revoked or not approved.
+
+    Every page counts against FANGKONG_LIMITS["scan"] by address. Past FANGKONG_LIMITS["unknown_code"] codes that
+    do not work from one address, the answer is 429 and nothing is stored: a flood of made-up codes costs no
+    write each. A working code works whatever the address tried before."""
 
     @wraps(view)
     def opened(request, code, *args, **kwargs):
-        place = services.place_for_code(code, client_ip(request))
+        limits.hit("scan", request)
+        address = client_ip(request)
+        try:
+            limits.check("unknown_code", address=address)
+            over = None
+        except limits.Limited as exc:
+            over = exc
+        place = services.place_for_code(code, address, record=over is None)
         if place is None:
+            if over:
+                raise over
+            limits.count("unknown_code", address=address)
             return render(request, "passes/resident/invalid.html", status=404)
         return view(request, place, resident_context(request, place), *args, **kwargs)
 

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
@@ -23,9 +22,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.audit.context import client_ip
 from fangkong.audit.models import AuditEvent
-from fangkong.core import imports
+from fangkong.core import imports, limits
 from fangkong.core.forms import add_service_errors
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel
@@ -35,8 +33,6 @@ from .forms import ManagerForm, PlaceForm, PlaceImportForm, ReasonForm, Registra
 from .importer import PlaceImporter
 from .models import DutyShift, Place, PlaceKind, PlaceState
 
-# Light protection of the public form against a script filling the review queue.
-REGISTRATIONS_PER_HOUR = 20
 REGISTRATION_SALT = "fangkong.passes.registration"
 REGISTRATION_LINK_DAYS = 180
 # A batch PDF is made in the request (about 15 ms a page); larger areas are printed part by part.
@@ -400,27 +396,29 @@ def _registered_place(token):
 
 def register(request):
     """A unit applies for its place code; no login. It gets a private link to follow the review."""
-    key = f"place-register:{client_ip(request)}"
-    if request.method == "POST" and cache.get(key, 0) >= REGISTRATIONS_PER_HOUR:
-        return render(request, "passes/places/register_limited.html", status=429)
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        community = Area.objects.get(pk=data["community"], level=AreaLevel.COMMUNITY)
-        try:
-            place = services.create_place(
-                name=data["name"], kind=data["kind"], area=community, address=data["address"],
-                contact_name=data["contact_name"], contact_phone=data["contact_phone"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            cache.add(key, 0, 3600)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, 3600)
-            return redirect("places:registered", token=_registration_token(place))
+    try:
+        if request.method == "POST":  # only applications count (FANGKONG_LIMITS["register"]), not failed forms
+            limits.check("register", request, target=request.POST.get("community"))
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            community = Area.objects.get(pk=data["community"], level=AreaLevel.COMMUNITY)
+            return _register(request, form, data, community)
+    except limits.Limited as exc:
+        return limits.too_many(request, exc, "passes/places/register_limited.html")
     return render(request, "passes/places/register.html", {"form": form, "hotline": settings.FANGKONG_HOTLINE})
+
+
+def _register(request, form, data, community):
+    try:
+        place = services.create_place(
+            name=data["name"], kind=data["kind"], area=community, address=data["address"],
+            contact_name=data["contact_name"], contact_phone=data["contact_phone"])
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return render(request, "passes/places/register.html", {"form": form, "hotline": settings.FANGKONG_HOTLINE})
+    limits.count("register", request, target=str(community.pk))
+    return redirect("places:registered", token=_registration_token(place))
 
 
 def registered(request, token):

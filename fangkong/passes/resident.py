@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fangkong.core import limits
 from fangkong.core.forms import add_service_errors
 from fangkong.people import services as people
 from fangkong.territory.models import Area, AreaLevel
@@ -64,6 +65,7 @@ def declare(request, place, context):
         label = data["label"] or _("本人")
         # A new declarant is a visitor filed under the community they named, else where they were first seen.
         area = next((c for c in communities if c.pk == data.get("community")), None) or services.home_area(place)
+        limits.hit("declare", request, target=f"{data['id_type']}:{data['id_number']}")
         try:
             with transaction.atomic():
                 declarant = people.declare_identity(name=data["name"], id_type=data["id_type"],

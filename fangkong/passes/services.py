@@ -44,12 +44,19 @@ MIN_TEMPERATURE, MAX_TEMPERATURE = Decimal("34.0"), Decimal("43.0")
 
 # Places -------------------------------------------------------------------------------------------
 
+# Every cached place is keyed on one version that any change of any place bumps (forget_place). A reader takes
+# the version before it reads the row, so a copy it read before a suspension or a rotation was committed is
+# stored under the old version, which nobody reads again: a revoked code is refused on the next request in every
+# process (the cache is shared in production, core/checks.py), never after an expiry.
+PLACES_VERSION_KEY = "passes:places-version"
+
+
 def _code_key(code):
-    return f"place-code:{code}"
+    return f"place-code:{versions.version(PLACES_VERSION_KEY)}:{code}"
 
 
 def _pk_key(pk):
-    return f"place-pk:{pk}"
+    return f"place-pk:{versions.version(PLACES_VERSION_KEY)}:{pk}"
 
 
 def _place_recorders_key(pk):
@@ -57,7 +64,7 @@ def _place_recorders_key(pk):
 
 
 def _cached_place(key, **lookup) -> Place | None:
-    """A place with its area, kept CODE_CACHE_SECONDS; forget_place drops it when the place changes."""
+    """A place with its area, kept CODE_CACHE_SECONDS or until any place changes (forget_place)."""
     place = cache.get(key)
     if place is None:
         place = Place.objects.select_related("area").filter(**lookup).first()
@@ -66,13 +73,17 @@ def _cached_place(key, **lookup) -> Place | None:
     return place
 
 
-def place_for_code(code: str, ip: str = "") -> Place | None:
-    """The approved place behind a scanned code, or None (the failed attempt is recorded)."""
+def place_for_code(code: str, ip: str = "", *, record=True) -> Place | None:
+    """The approved place behind a scanned code, or None (the failed attempt is recorded, unless not `record`:
+    an address past its limit of failures, whose flood must not cost a write each)."""
     if not code or len(code) > 64:
-        RejectedScan.objects.create(code=(code or "")[:64], reason="malformed", ip=ip)
+        if record:
+            RejectedScan.objects.create(code=(code or "")[:64], reason="malformed", ip=ip)
         return None
     place = _cached_place(_code_key(code), code=code)
     if place is None or place.state != PlaceState.APPROVED:
+        if not record:
+            return None
         RejectedScan.objects.create(code=code[:64], reason="unknown" if place is None else place.state,
                                     place=place, ip=ip)
         return None
@@ -85,13 +96,12 @@ def place_by_pk(pk: int) -> Place | None:
 
 
 def forget_place(sender=None, instance=None, **kwargs):
-    """Signal receiver (apps.py): the next scan reads the place afresh, and who may record there is asked again.
-    Now, and again at commit, so that a copy another request cached from the old row before the commit is not
-    kept."""
-    keys = [_code_key(instance.code), _pk_key(instance.pk)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
-    versions.changed(_place_recorders_key(instance.pk))
+    """Signal receiver (apps.py), also for writes that send no signal (bulk imports): every cached place is
+    stale now, and again at commit, so that a copy another request read from the old rows before the commit
+    is not kept."""
+    versions.changed(PLACES_VERSION_KEY)
+    if instance is not None:  # who may record at this place is asked again
+        versions.changed(_place_recorders_key(instance.pk))
 
 
 @transaction.atomic
@@ -132,12 +142,10 @@ def resume_place(place: Place, *, user) -> Place:
 @transaction.atomic
 def rotate_code(place: Place, *, user) -> Place:
     """A new code for a lost or misused poster; the old poster stops working at once."""
-    old = place.code
     from .models import new_place_code
 
     place.code, place.code_issued_at = new_place_code(), timezone.now()
-    place.save()
-    transaction.on_commit(lambda: cache.delete(_code_key(old)))  # forget_place (the signal) knows only the new code
+    place.save()  # forget_place: the old code's cached copy is stale in every process
     return place
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
 from fangkong.core.identity import mask_search
+from fangkong.core.jobs import heartbeat
 from fangkong.core.models import ExportJob, ExportStatus
 from fangkong.core.xlsx import safe_cell
 
@@ -42,12 +43,15 @@ def start_export(user, filters: dict) -> ExportJob:
 
 
 def run(job: ExportJob) -> ExportJob:
-    if job.finished:  # delivered twice
+    # Only a queued job: a message delivered twice (the broker redelivers after a lost ack), or one for a job
+    # given up on (core/jobs.py), is not run.
+    if not ExportJob.objects.filter(pk=job.pk, status=ExportStatus.PENDING).update(
+            status=ExportStatus.RUNNING, heartbeat_at=timezone.now()):
+        job.refresh_from_db()
         return job
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING)
     user = job.created_by
     try:
-        with acting_as(user):
+        with acting_as(user), heartbeat(ExportJob, job.pk):
             count, full = _write(job, user)
             filters = {k: v for k, v in job.params.items() if k != "ids"}
             audit.log_export(user, Person._meta.label, count, {**_loggable(filters), "full_numbers": full})

@@ -3,9 +3,9 @@
 import pytest
 from django.core import signing
 
-from fangkong.core import crypto
+from fangkong.core import crypto, limits
 from fangkong.passes.models import Place, PlaceKind, PlaceState
-from fangkong.passes.places import REGISTRATION_SALT, REGISTRATIONS_PER_HOUR
+from fangkong.passes.places import REGISTRATION_SALT
 
 
 def application(district, **changes):
@@ -67,12 +67,14 @@ def test_a_second_application_of_the_same_unit_is_refused(district, client):
 
 
 def test_applications_are_limited_per_address_and_hour(district, client):
-    for n in range(REGISTRATIONS_PER_HOUR):
+    per_hour = limits.rate("register", "address")
+    assert (per_hour.count, per_hour.seconds) == (20, 3600)
+    for n in range(per_hour.count):
         assert client.post("/register/", application(district, name=f"商店{n}")).status_code == 302
     response = client.post("/register/", application(district, name="再来一个"))
     assert response.status_code == 429
-    assert "提交太频繁" in response.content.decode()
-    assert Place.objects.count() == REGISTRATIONS_PER_HOUR
+    assert "提交太频繁" in response.content.decode() and int(response["Retry-After"]) <= 3600
+    assert Place.objects.count() == per_hour.count
 
 
 def test_the_unit_follows_the_review_and_gets_its_poster(district, users, client, client_for):
