@@ -11,6 +11,8 @@ class CoreConfig(AppConfig):
         from django.contrib import admin
         from django.core import validators
 
+        from . import sms  # noqa: F401  (its system check)
+
         # Django's zh-hans catalogue says "确保该变量包含不超过 50 字符": people read it next to a field,
         # so the field's limit is said plainly, in the project's words (and catalogue, for English).
         validators.MaxLengthValidator.message = ngettext_lazy(

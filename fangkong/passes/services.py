@@ -290,7 +290,7 @@ LEFT JOIN territory_household hh ON hh.id = p.household_id
 LEFT JOIN territory_unit u ON u.id = hh.unit_id
 LEFT JOIN territory_building b ON b.id = u.building_id
 LEFT JOIN passes_declaration d ON d.id = (
-    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id ORDER BY d2.at DESC LIMIT 1)
+    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id AND d2.proven ORDER BY d2.at DESC LIMIT 1)
 """
 
 
@@ -321,7 +321,7 @@ def gate_person(values):
 
 # The device's people, each read as gate_person() needs them, in one query.
 DEVICE_MEMBERS_SQL = """
-SELECT m.id, m.label, {columns}
+SELECT m.id, m.label, m.verified_at, {columns}
 FROM passes_devicemember m
 JOIN passes_device v ON v.id = m.device_id AND v.revoked_at IS NULL
 JOIN people_person p ON p.id = m.person_id
@@ -353,7 +353,8 @@ def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember
     rows = fetch_prepared(_device_members_sql(), [Device._meta.pk.get_db_prep_value(device_id, connection)])
     if not rows:
         return None, []
-    members = [DeviceMember(pk=row[0], device_id=device_id, person=gate_person(row[2:]), label=row[1])
+    members = [DeviceMember(pk=row[0], device_id=device_id, person=gate_person(row[3:]), label=row[1],
+                            verified_at=row[2])
                for row in rows]
     return Device(pk=device_id), members
 
@@ -362,9 +363,17 @@ def device_cookie(device: Device) -> str:
     return signing.dumps(str(device.pk), salt=DEVICE_SALT)
 
 
-def add_to_device(device: Device | None, person, label: str) -> Device:
+def add_to_device(device: Device | None, person, label: str, *, proof: str | None, by=None) -> Device:
+    """Register `person` on the phone (a new device when None). `proof` says how the phone has proven that the
+    person is theirs (a Proof value), or None: the phone then records passages for them and sees nothing of
+    theirs until it proves it (passes.binding). A link proven once stays proven; every proof is audited."""
     device = device or Device.objects.create()
-    DeviceMember.objects.update_or_create(device=device, person=person, defaults={"label": label[:20] or _("本人")})
+    member, _created = DeviceMember.objects.update_or_create(
+        device=device, person=person, defaults={"label": label[:20] or _("本人")})
+    if proof and member.verified_at is None:
+        from .binding import mark_proven
+
+        mark_proven(member, proof, by=by)
     return device
 
 
@@ -376,7 +385,7 @@ LATEST = object()  # record_passage reads the latest declaration itself
 
 
 def latest_declaration(person) -> Declaration | None:
-    return Declaration.objects.filter(person=person).order_by("-at").first()
+    return Declaration.objects.filter(person=person, proven=True).order_by("-at").first()
 
 
 # Passages -----------------------------------------------------------------------------------------
