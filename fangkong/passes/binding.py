@@ -83,25 +83,27 @@ def send_sms_code(member: DeviceMember) -> bool:
     return True
 
 
-@transaction.atomic
 def check_sms_code(member: DeviceMember, code: str, *, request=None) -> DeviceMember:
-    """The code typed on the phone: proves the link, or ValidationError (each wrong try counts)."""
+    """The code typed on the phone: proves the link, or ValidationError. A wrong try is counted (and kept: the
+    refusal is raised after the transaction that counts it has committed)."""
     code = (code or "").strip()
-    challenge = (Challenge.objects.select_for_update()
-                 .filter(member=member, kind=Proof.SMS, used_at=None, expires_at__gt=timezone.now())
-                 .order_by("-created_at").first())
-    if challenge is None or challenge.attempts >= MAX_ATTEMPTS:
-        raise ValidationError(_("验证码已失效，请重新获取"), code="expired")
-    if not (code.isdigit() and constant_time_compare(challenge.code_digest, digest(code, member.pk))):
-        challenge.attempts += 1
-        challenge.save(update_fields=["attempts"])
-        left = MAX_ATTEMPTS - challenge.attempts
-        if left <= 0:
-            raise ValidationError(_("验证码错误次数过多，已失效，请重新获取"), code="expired")
-        raise ValidationError(_("验证码不正确，还可以再试 %(n)d 次") % {"n": left}, code="wrong")
-    challenge.used_at = timezone.now()
-    challenge.save(update_fields=["used_at"])
-    return mark_proven(member, Proof.SMS, request=request)
+    with transaction.atomic():
+        challenge = (Challenge.objects.select_for_update()
+                     .filter(member=member, kind=Proof.SMS, used_at=None, expires_at__gt=timezone.now())
+                     .order_by("-created_at").first())
+        if challenge is None or challenge.attempts >= MAX_ATTEMPTS:
+            refusal = ValidationError(_("验证码已失效，请重新获取"), code="expired")
+        elif not (code.isdigit() and constant_time_compare(challenge.code_digest, digest(code, member.pk))):
+            challenge.attempts += 1
+            challenge.save(update_fields=["attempts"])
+            left = MAX_ATTEMPTS - challenge.attempts
+            refusal = (ValidationError(_("验证码错误次数过多，已失效，请重新获取"), code="expired") if left <= 0 else
+                       ValidationError(_("验证码不正确，还可以再试 %(n)d 次") % {"n": left}, code="wrong"))
+        else:
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+            return mark_proven(member, Proof.SMS, request=request)
+    raise refusal
 
 
 @transaction.atomic
@@ -124,31 +126,32 @@ def station_challenge(code: str) -> Challenge | None:
         member__device__revoked_at=None).first())
 
 
-@transaction.atomic
 def confirm_at_station(place, user, *, code: str, id_number: str, request=None) -> DeviceMember:
     """A worker who runs the station has checked the ID card: the number typed from the card must be the
-    person's whom the phone asks for. Proves the link, recording the worker."""
+    person's whom the phone asks for. Proves the link, recording the worker. A wrong number counts as a try
+    of the code (kept, as in check_sms_code)."""
     from fangkong.core.identity import normalize_document
 
     from .services import may_run_station
 
     if not may_run_station(user, place):
         raise PermissionDenied(_("您不能在该场所核验"))
-    challenge = station_challenge(code)
-    if challenge is None:
-        raise ValidationError({"code": _("核验码不正确或已过期，请让居民刷新手机上的核验码")})
-    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
-    person = challenge.member.person
-    try:
-        typed = normalize_document(person.id_type, id_number)
-    except ValidationError as exc:
-        raise ValidationError({"id_number": exc.messages}) from None
-    if typed != person.id_number:
+    with transaction.atomic():
+        challenge = station_challenge(code)
+        if challenge is None:
+            raise ValidationError({"code": _("核验码不正确或已过期，请让居民刷新手机上的核验码")})
+        challenge = Challenge.objects.select_for_update().select_related("member__person").get(pk=challenge.pk)
+        person = challenge.member.person
+        try:
+            typed = normalize_document(person.id_type, id_number)
+        except ValidationError as exc:
+            raise ValidationError({"id_number": exc.messages}) from None
+        if typed == person.id_number and challenge.used_at is None:
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+            return mark_proven(challenge.member, Proof.STATION, by=user, request=request)
         challenge.attempts += 1
         if challenge.attempts >= MAX_ATTEMPTS:
             challenge.expires_at = timezone.now()
         challenge.save(update_fields=["attempts", "expires_at"])
-        raise ValidationError({"id_number": _("证件号码与该手机申请验证的人员不一致，请核对身份证")})
-    challenge.used_at = timezone.now()
-    challenge.save(update_fields=["used_at"])
-    return mark_proven(challenge.member, Proof.STATION, by=user, request=request)
+    raise ValidationError({"id_number": _("证件号码与该手机申请验证的人员不一致，请核对身份证")})
