@@ -4,6 +4,7 @@ import functools
 import hashlib
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core import signing
@@ -436,6 +437,25 @@ def recorders_changed(**kwargs):
 
 def may_record_at(user, place: Place) -> bool:
     return recorder_access(user, place) == RECORDER_OK
+
+
+RECENT_HOURS = 12  # the station's "seen here lately": its live list and the vehicle form's picks
+
+
+def persons_recordable_by(user, place: Place):
+    """The persons `user` may name by id when recording a passage at `place` (the API's `person`).
+
+    Staff who follow people up (people.view_person) name anyone in their scope. Others who record at a gate
+    (checkpoint staff) see no person list: only the people their station shows, those who passed this place
+    in the last RECENT_HOURS hours; anyone else they register by name and document, as at the station.
+    Naming an id is never a way to read a person a recorder could not otherwise see.
+    """
+    from fangkong.people.models import Person
+
+    if user.has_perm("people.view_person"):
+        return Person.objects.visible_to(user)
+    since = timezone.now() - timedelta(hours=RECENT_HOURS)
+    return Person.objects.filter(pk__in=Passage.objects.filter(place=place, at__gte=since).values("person_id"))
 
 
 def record_passage(person, place, *, channel, idempotency_key, direction=Direction.IN, temperature=None,
