@@ -750,7 +750,20 @@ def purge_passages(cutoff) -> tuple[int, int]:
         cursor.execute(f"DELETE FROM {passage} WHERE at < %s", [cutoff])
         passages = cursor.rowcount
         cursor.execute(f"DELETE FROM {declaration} WHERE at < %s", [cutoff])
-        return passages, cursor.rowcount
+        declarations = cursor.rowcount
+    _purge_proofs(cutoff)
+    return passages, declarations
+
+
+def _purge_proofs(cutoff):
+    """One-time codes (only their digests; kept a while for the sending limits) and the local SMS outbox (phone
+    numbers, encrypted) go with the passages: nothing about a resident's phone outlives their records."""
+    from fangkong.core.models import SmsMessage
+
+    from .models import Challenge
+
+    Challenge.objects.filter(created_at__lt=cutoff).delete()
+    SmsMessage.objects.filter(sent_at__lt=cutoff).delete()
 
 
 # Home page ----------------------------------------------------------------------------------------

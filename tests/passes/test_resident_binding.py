@@ -205,3 +205,19 @@ def test_production_refuses_the_local_outbox(settings):
     assert [error.id for error in check_sms_backend()] == ["fangkong.E101"]
     settings.FANGKONG_SMS_BACKEND = "fangkong.core.sms.DisabledBackend"
     assert check_sms_backend() == []
+
+
+def test_codes_and_the_outbox_go_with_the_passages(district, gate, victim, ask_code):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from fangkong.passes.services import purge_passages
+
+    phone = Client()
+    declare_on(phone, gate, "王秀英", district.numbers["a"])
+    ask_code(phone, victim)
+    purge_passages(timezone.now() - timedelta(days=28))
+    assert (Challenge.objects.count(), SmsMessage.objects.count()) == (1, 1)
+    purge_passages(timezone.now() + timedelta(minutes=1))
+    assert (Challenge.objects.count(), SmsMessage.objects.count()) == (0, 0)
