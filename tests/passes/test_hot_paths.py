@@ -24,7 +24,7 @@ from fangkong.screening import services as screening
 from fangkong.screening.models import Category
 from fangkong.territory.models import Building, Compound, Household, Unit
 from tests.conftest import _person, resident_id
-from tests.passes.office_helpers import make_place
+from tests.passes.office_helpers import make_place, passage
 
 
 def _orm_reading(pk):
@@ -155,6 +155,7 @@ def test_a_pass_code_verify_reads_the_person_once_and_inserts_once(gate, declare
 def test_an_api_passage_for_a_known_person_stays_within_its_queries(gate, declared, guard,
                                                                      django_assert_num_queries):
     api = Client(headers={"Authorization": f"Token {tokens.issue(guard, verified=False)[1]}"})
+    passage(declared, gate, at=timezone.now() - datetime.timedelta(hours=1))  # on the guard's station: nameable
 
     def record():
         return api.post("/api/passages/", {"person": declared.pk, "place": gate.pk}, content_type="application/json",
