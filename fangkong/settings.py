@@ -223,6 +223,9 @@ FANGKONG_REQUIRE_ADMIN_OTP = envbool("FANGKONG_REQUIRE_ADMIN_OTP", "true" if PRO
 OTP_TOTP_ISSUER = "fangkong"
 # API tokens (POST /api/auth/token/) expire this many hours after they are issued.
 FANGKONG_API_TOKEN_HOURS = envint("FANGKONG_API_TOKEN_HOURS", "12")
+# The SMS gateway that sends residents' one-time codes (fangkong/core/sms.py); the local outbox outside production.
+FANGKONG_SMS_BACKEND = os.getenv("FANGKONG_SMS_BACKEND", "" if PRODUCTION else "fangkong.core.sms.OutboxBackend") \
+    or "fangkong.core.sms.DisabledBackend"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

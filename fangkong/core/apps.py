@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
         from django.contrib import admin
         from django.core import validators
 
-        from . import checks  # noqa: F401  (registers the production checks)
+        from . import checks, sms  # noqa: F401  (they register their system checks)
 
         # Django's zh-hans catalogue says "确保该变量包含不超过 50 字符": people read it next to a field,
         # so the field's limit is said plainly, in the project's words (and catalogue, for English).

@@ -126,3 +126,32 @@ class ExportJob(models.Model):
         from django.utils import timezone
 
         return self.status == ExportStatus.DONE and bool(self.file) and timezone.now() < self.expires_at
+
+
+class SmsMessage(models.Model):
+    """The local SMS gateway's outbox (fangkong.core.sms.OutboxBackend): what would have been sent, for tests and
+    the demo. A real gateway keeps nothing here. The number is encrypted like every stored phone number."""
+
+    phone_encrypted = models.TextField(editable=False)
+    text = models.CharField(max_length=300)
+    sent_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("短信（本地模拟）")
+        verbose_name_plural = _("短信（本地模拟）")
+
+    def __str__(self):
+        return f"{self.sent_at:%Y-%m-%d %H:%M} {self.phone_masked}"
+
+    @property
+    def phone(self) -> str:
+        from fangkong.core import crypto
+
+        return crypto.decrypt(self.phone_encrypted)
+
+    @property
+    def phone_masked(self) -> str:
+        from fangkong.core.identity import mask_phone
+
+        return mask_phone(self.phone)

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -102,24 +102,36 @@ def open_screenings(person_ids):
     return found
 
 
+# A declared answer and the fact it raises.
+DECLARED = (("has_symptoms", "declared:symptoms"), ("visited_risk_area", "declared:risk_area"),
+            ("had_contact", "declared:contact"))
+
+
 @fact_source
 def latest_declarations(person_ids):
-    """One query: each person's latest declaration (by the person-and-time index), if it answers yes to anything."""
+    """One query: for each answer, the person's latest declaration that said yes to it.
+
+    A yes holds for its rule's days however the person answers later: a "no" declared a minute later (from any
+    phone) must not clear a colour the "yes" raised; lowering it is a worker's override. Only proven
+    declarations count (Declaration.proven): a phone that has not proven whose number it typed changes nothing.
+    """
     from fangkong.passes.models import Declaration
 
-    latest = Declaration.objects.filter(person_id=OuterRef("person_id")).order_by("-at", "-pk").values("pk")[:1]
-    rows = (Declaration.objects.filter(person_id__in=id_array(person_ids), pk=Subquery(latest))
+    rows = (Declaration.objects.filter(person_id__in=id_array(person_ids), proven=True)
             .filter(Q(has_symptoms=True) | Q(visited_risk_area=True) | Q(had_contact=True))
-            .values_list("person_id", "at", "has_symptoms", "visited_risk_area", "had_contact").order_by())
+            .values_list("person_id", "at", "has_symptoms", "visited_risk_area", "had_contact")
+            .order_by("person_id", "-at", "-pk"))
+    latest = defaultdict(dict)  # person → {answer: at}
+    for person_id, at, *answers in rows:
+        for (answer, _kind), said in zip(DECLARED, answers, strict=True):
+            if said and answer not in latest[person_id]:
+                latest[person_id][answer] = at
+    texts = {"has_symptoms": lambda day: _("%(day)s 申报有发热、咳嗽等症状") % {"day": day},
+             "visited_risk_area": lambda day: _("%(day)s 申报14天内去过中高风险地区") % {"day": day},
+             "had_contact": lambda day: _("%(day)s 申报接触过确诊或疑似人员") % {"day": day}}
     found = {}
-    for person_id, at, symptoms, risk_area, contact in rows:
-        day = timezone.localtime(at).strftime("%Y-%m-%d")
-        facts = []
-        if symptoms:
-            facts.append(Fact("declared:symptoms", at, _("%(day)s 申报有发热、咳嗽等症状") % {"day": day}))
-        if risk_area:
-            facts.append(Fact("declared:risk_area", at, _("%(day)s 申报14天内去过中高风险地区") % {"day": day}))
-        if contact:
-            facts.append(Fact("declared:contact", at, _("%(day)s 申报接触过确诊或疑似人员") % {"day": day}))
-        found[person_id] = facts
+    for person_id, answers in latest.items():
+        found[person_id] = [Fact(kind, answers[answer], texts[answer](timezone.localtime(answers[answer])
+                                                                       .strftime("%Y-%m-%d")))
+                            for answer, kind in DECLARED if answer in answers]
     return found

@@ -56,12 +56,13 @@ def qr_svg(text: str) -> str:
 def my_pass(request):
     """Every person on this phone: colour, masked name, latest test, a ticking clock and a rotating code."""
     _device, members = this_phone(request)
-    screens = passcode.screens_for(members)
+    # A code and a colour only for the people this phone has proven are its own (passes.binding).
+    screens = passcode.screens_for([m for m in members if m.proven])
     for screen in screens:
         screen.qr = qr_svg(screen.issued.token)
     return render(request, "healthcode/pass_resident.html", {
         "screens": screens, "refresh_seconds": passcode.REFRESH_SECONDS, "valid_seconds": passcode.TOKEN_SECONDS,
-        "back": _back(request)})
+        "back": _back(request), "members": members})
 
 
 def _back(request) -> str:
@@ -74,7 +75,7 @@ def _back(request) -> str:
 @limits.limited("my_pass")
 def my_pass_code(request, person_id):
     """A fresh code for one person on this phone (htmx asks every REFRESH_SECONDS); others' are a 404."""
-    member = next((m for m in this_phone(request)[1] if m.person_id == person_id), None)
+    member = next((m for m in this_phone(request)[1] if m.person_id == person_id and m.proven), None)
     if member is None:
         # 286 stops htmx polling: the phone was cleared or the person removed from it.
         return HttpResponse(_("本机已不再保存此人，请重新扫描场所码登记"), status=286)

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from fangkong.core.identity import DocumentType
 from fangkong.core.models import ExportJob
-from fangkong.people.models import Person
 
 from . import exports, search, services
 from .models import Channel, Direction, Passage, Place, PlaceState
@@ -25,7 +24,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class PassageSerializer(serializers.ModelSerializer):
-    person_name = serializers.CharField(source="person.name", read_only=True)
+    """A passage as the viewer's pages show it: the name in full only for those who may view persons (workers
+    who follow people up); checkpoint staff and enterprise admins get it masked, as on their station pages."""
+
+    person_name = serializers.SerializerMethodField(help_text="姓名；无人员查看权限的用户（卡点、企业）为脱敏姓名")
     person_id_number = serializers.CharField(source="person.id_number_masked", read_only=True)
     place_name = serializers.CharField(source="place.name", read_only=True)
 
@@ -34,6 +36,12 @@ class PassageSerializer(serializers.ModelSerializer):
         fields = ["id", "person", "person_name", "person_id_number", "place", "place_name", "area", "direction",
                   "at", "temperature", "verdict", "reasons", "channel", "vehicle_plate", "recorder", "corrects"]
         read_only_fields = fields
+
+    def get_person_name(self, passage) -> str:
+        request = self.context.get("request")
+        if request is not None and request.user.has_perm("people.view_person"):
+            return passage.person.name
+        return passage.person.name_masked
 
 
 class PassageCreateSerializer(serializers.Serializer):
@@ -136,13 +144,13 @@ class PassageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if passage.replayed and (passage.place_id != place.pk or
                                  (data.get("person") is not None and passage.person_id != data["person"])):
             return Response({"detail": _("该 Idempotency-Key 已用于另一条登记")}, status=status.HTTP_409_CONFLICT)
-        return Response(PassageSerializer(passage).data,
+        return Response(PassageSerializer(passage, context={"request": request}).data,
                         status=status.HTTP_200_OK if passage.replayed else status.HTTP_201_CREATED)
 
     def _record(self, user, place, data, key):
         person = None
         if data.get("person") is not None:
-            person = Person.objects.visible_to(user).filter(pk=data["person"]).first()
+            person = services.persons_recordable_by(user, place).filter(pk=data["person"]).first()
             if person is None:
                 raise DjangoValidationError({"person": _("人员不存在或不在您的管辖范围内")})
         return services.register_and_pass(

@@ -140,11 +140,27 @@ class Device(models.Model):
         return str(self.pk)
 
 
+class Proof(models.TextChoices):
+    """How a phone proved that it belongs to (or looks after) the person registered on it."""
+
+    NEW = "new", _("本人首次申报登记")
+    SMS = "sms", _("短信验证码")
+    STATION = "station", _("卡点工作人员核验证件")
+
+
 class DeviceMember(models.Model):
+    """A person registered on a phone. The phone may record passages for them at once; it sees anything of
+    theirs (passages, pass code, colour) only once the link is proven (verified_at): a declaration that
+    created the person, a code sent to the phone number on record, or a worker who checked the ID card."""
+
     device = models.ForeignKey(Device, models.CASCADE, related_name="members")
     person = models.ForeignKey("people.Person", models.CASCADE, related_name="device_memberships")
     label = models.CharField(_("称呼"), max_length=20, help_text=_("如：本人、母亲、儿子"))
     added_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(_("验证时间"), null=True, blank=True)
+    verified_via = models.CharField(_("验证方式"), max_length=10, choices=Proof.choices, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("核验人"))
 
     class Meta:
         ordering = ["added_at"]
@@ -152,6 +168,10 @@ class DeviceMember(models.Model):
 
     def __str__(self):
         return self.label
+
+    @property
+    def proven(self) -> bool:
+        return self.verified_at is not None
 
 
 class Declaration(models.Model):
@@ -168,6 +188,9 @@ class Declaration(models.Model):
     name = models.CharField(_("申报姓名"), max_length=50, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     consent_version = models.CharField(_("同意书版本"), max_length=20)
+    # False when made on a phone that has not proven whose number it typed: kept as said, but it is no fact
+    # of the person's (their colour and later passages read proven declarations only).
+    proven = models.BooleanField(_("已验证身份"), default=True)
 
     class Meta:
         verbose_name = _("健康申报")
@@ -179,6 +202,31 @@ class Declaration(models.Model):
 
     def __str__(self):
         return f"{self.person} {self.at:%Y-%m-%d}"
+
+
+class Challenge(models.Model):
+    """A one-time code that proves a phone's link to a person (DeviceMember): sent by SMS to the phone number
+    on record and typed on the phone (kind sms), or shown on the phone and typed by a worker at a station who
+    has checked the ID card (kind station). Only a keyed digest of the code is stored; tries are counted."""
+
+    member = models.ForeignKey(DeviceMember, models.CASCADE, related_name="challenges")
+    kind = models.CharField(max_length=10, choices=[(Proof.SMS, Proof.SMS.label), (Proof.STATION, Proof.STATION.label)])
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # a station worker's typed code: the live challenge with that digest
+            models.Index(fields=["code_digest"], name="challenge_digest"),
+            # limits: the codes sent for one link lately
+            models.Index(fields=["member", "-created_at"], name="challenge_member_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Direction(models.TextChoices):

@@ -4,6 +4,7 @@ import functools
 import hashlib
 import re
 import uuid
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core import signing
@@ -305,7 +306,7 @@ LEFT JOIN territory_household hh ON hh.id = p.household_id
 LEFT JOIN territory_unit u ON u.id = hh.unit_id
 LEFT JOIN territory_building b ON b.id = u.building_id
 LEFT JOIN passes_declaration d ON d.id = (
-    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id ORDER BY d2.at DESC LIMIT 1)
+    SELECT d2.id FROM passes_declaration d2 WHERE d2.person_id = p.id AND d2.proven ORDER BY d2.at DESC LIMIT 1)
 """
 
 
@@ -338,7 +339,7 @@ def gate_person(values):
 
 # The device's people, each read as gate_person() needs them, in one query.
 DEVICE_MEMBERS_SQL = """
-SELECT m.id, m.label, {columns}
+SELECT m.id, m.label, m.verified_at, {columns}
 FROM passes_devicemember m
 JOIN passes_device v ON v.id = m.device_id AND v.revoked_at IS NULL
 JOIN people_person p ON p.id = m.person_id
@@ -370,7 +371,8 @@ def device_members(cookie: str | None) -> tuple[Device | None, list[DeviceMember
     rows = fetch_prepared(_device_members_sql(), [Device._meta.pk.get_db_prep_value(device_id, connection)])
     if not rows:
         return None, []
-    members = [DeviceMember(pk=row[0], device_id=device_id, person=gate_person(row[2:]), label=row[1])
+    members = [DeviceMember(pk=row[0], device_id=device_id, person=gate_person(row[3:]), label=row[1],
+                            verified_at=row[2])
                for row in rows]
     return Device(pk=device_id), members
 
@@ -379,9 +381,17 @@ def device_cookie(device: Device) -> str:
     return signing.dumps(str(device.pk), salt=DEVICE_SALT)
 
 
-def add_to_device(device: Device | None, person, label: str) -> Device:
+def add_to_device(device: Device | None, person, label: str, *, proof: str | None, by=None) -> Device:
+    """Register `person` on the phone (a new device when None). `proof` says how the phone has proven that the
+    person is theirs (a Proof value), or None: the phone then records passages for them and sees nothing of
+    theirs until it proves it (passes.binding). A link proven once stays proven; every proof is audited."""
     device = device or Device.objects.create()
-    DeviceMember.objects.update_or_create(device=device, person=person, defaults={"label": label[:20] or _("本人")})
+    member, _created = DeviceMember.objects.update_or_create(
+        device=device, person=person, defaults={"label": label[:20] or _("本人")})
+    if proof and member.verified_at is None:
+        from .binding import mark_proven
+
+        mark_proven(member, proof, by=by)
     return device
 
 
@@ -393,7 +403,7 @@ LATEST = object()  # record_passage reads the latest declaration itself
 
 
 def latest_declaration(person) -> Declaration | None:
-    return Declaration.objects.filter(person=person).order_by("-at").first()
+    return Declaration.objects.filter(person=person, proven=True).order_by("-at").first()
 
 
 # Passages -----------------------------------------------------------------------------------------
@@ -455,6 +465,25 @@ def place_members_changed(sender=None, instance=None, action="", reverse=False, 
 
 def may_record_at(user, place: Place) -> bool:
     return recorder_access(user, place) == RECORDER_OK
+
+
+RECENT_HOURS = 12  # the station's "seen here lately": its live list and the vehicle form's picks
+
+
+def persons_recordable_by(user, place: Place):
+    """The persons `user` may name by id when recording a passage at `place` (the API's `person`).
+
+    Staff who follow people up (people.view_person) name anyone in their scope. Others who record at a gate
+    (checkpoint staff) see no person list: only the people their station shows, those who passed this place
+    in the last RECENT_HOURS hours; anyone else they register by name and document, as at the station.
+    Naming an id is never a way to read a person a recorder could not otherwise see.
+    """
+    from fangkong.people.models import Person
+
+    if user.has_perm("people.view_person"):
+        return Person.objects.visible_to(user)
+    since = timezone.now() - timedelta(hours=RECENT_HOURS)
+    return Person.objects.filter(pk__in=Passage.objects.filter(place=place, at__gte=since).values("person_id"))
 
 
 def record_passage(person, place, *, channel, idempotency_key, direction=Direction.IN, temperature=None,
@@ -749,7 +778,20 @@ def purge_passages(cutoff) -> tuple[int, int]:
         cursor.execute(f"DELETE FROM {passage} WHERE at < %s", [cutoff])
         passages = cursor.rowcount
         cursor.execute(f"DELETE FROM {declaration} WHERE at < %s", [cutoff])
-        return passages, cursor.rowcount
+        declarations = cursor.rowcount
+    _purge_proofs(cutoff)
+    return passages, declarations
+
+
+def _purge_proofs(cutoff):
+    """One-time codes (only their digests; kept a while for the sending limits) and the local SMS outbox (phone
+    numbers, encrypted) go with the passages: nothing about a resident's phone outlives their records."""
+    from fangkong.core.models import SmsMessage
+
+    from .models import Challenge
+
+    Challenge.objects.filter(created_at__lt=cutoff).delete()
+    SmsMessage.objects.filter(sent_at__lt=cutoff).delete()
 
 
 # Home page ----------------------------------------------------------------------------------------

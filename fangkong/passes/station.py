@@ -34,7 +34,7 @@ QUESTIONS = [("visited_risk_area", gettext_lazy("14天内去过中高风险地�
              ("has_symptoms", gettext_lazy("有发热、咳嗽等症状")),
              ("had_contact", gettext_lazy("接触过确诊或疑似人员"))]
 OCCUPANT_ROWS = 5
-RECENT_HOURS = 12
+RECENT_HOURS = services.RECENT_HOURS
 TOKEN = re.compile(r"[0-9a-f]{32}")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import resident
+from . import resident, verify
 
 app_name = "passes"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("c/<str:code>/pass", resident.tap, name="tap"),
     path("c/<str:code>/mine", resident.mine, name="mine"),
     path("c/<str:code>/forget", resident.forget, name="forget"),
+    path("my/verify/<int:person_id>/", verify.resident_verify, name="verify"),
 ]

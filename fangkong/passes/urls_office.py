@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backoffice, station
+from . import backoffice, station, verify
 
 app_name = "office"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("station/<int:pk>/vehicle/", station.vehicle, name="station_vehicle"),
     path("station/<int:pk>/passages/<int:passage_pk>/temperature/", station.temperature, name="station_temperature"),
     path("station/<int:pk>/passages/<int:passage_pk>/ack/", station.acknowledge, name="station_ack"),
+    path("station/<int:pk>/confirm/", verify.station_confirm, name="station_confirm"),
+    path("dev/sms/", verify.dev_sms, name="dev_sms"),
     path("passages/", backoffice.overview, name="passages"),
     path("passages/records/", backoffice.records, name="records"),
     path("passages/export/", backoffice.export_create, name="export_create"),

@@ -58,7 +58,10 @@ class PersonSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(exc.message_dict) from exc
 
     def create(self, validated_data):
-        return services.create_person(validated_data, user=self.context["request"].user)
+        try:
+            return services.create_person(validated_data, user=self.context["request"].user)
+        except DjangoValidationError as exc:  # what another request saved meanwhile (services._save)
+            raise serializers.ValidationError(exc.message_dict) from exc
 
 
 class PersonFilter(ScopedFilterSet):

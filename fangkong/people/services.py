@@ -55,11 +55,7 @@ def clean_person(data: dict, *, user, instance: Person | None = None) -> dict:
         if duplicate is not None and duplicate.is_visitor and instance is None:
             cleaned["visitor"] = duplicate
         elif duplicate is not None:
-            if Person.objects.visible_to(user).filter(pk=duplicate.pk).exists():
-                errors["id_number"] = _("该证件号码已登记：%(name)s（%(area)s），请勿重复登记") % {
-                    "name": duplicate.name_masked, "area": duplicate.area.name}
-            else:
-                errors["id_number"] = outside_scope_duplicate()
+            errors["id_number"] = duplicate_message(duplicate, user)
     if data.get("phone"):
         try:
             cleaned["phone"] = normalize_phone(data["phone"])
@@ -105,6 +101,14 @@ def clean_name(name) -> tuple[str, str]:
         return normalize_person_name(name), ""
     except ValidationError as exc:
         return (name or "").strip(), exc.messages[0]
+
+
+def duplicate_message(duplicate: Person | None, user) -> str:
+    """What a worker registering a document someone already holds is told: who and where, if in their scope."""
+    if duplicate is not None and Person.objects.visible_to(user).filter(pk=duplicate.pk).exists():
+        return _("该证件号码已登记：%(name)s（%(area)s），请勿重复登记") % {
+            "name": duplicate.name_masked, "area": duplicate.area.name}
+    return outside_scope_duplicate()
 
 
 def outside_scope_duplicate() -> str:
@@ -188,11 +192,16 @@ def _apply(person: Person, cleaned: dict):
 
 
 def _save(person: Person, user):
-    """Save; a second head saved meanwhile by someone else is stopped by household_one_head."""
+    """Save; what someone else saved meanwhile is stopped by the unique indexes and told like the checks before:
+    a second head of the household (household_one_head), the same document (person_unique_document: two
+    workers registering one new person at once)."""
     try:
         with transaction.atomic(), acting_as(user):
             person.save()
     except IntegrityError as exc:
+        if "person_unique_document" in str(exc):
+            duplicate = find_duplicate(person.id_type, person.id_number, exclude=person)
+            raise ValidationError({"id_number": duplicate_message(duplicate, user)}) from exc
         if "household_one_head" not in str(exc):
             raise
         head = Person.objects.filter(household=person.household_id, household_role=HouseholdRole.HEAD).first()
@@ -252,6 +261,7 @@ class Declarant:
     person: Person
     name: str
     bound: bool = True
+    created: bool = False  # this declaration made the person: the declaring phone is theirs (passes.binding)
 
 
 def _clean_declared(name, id_type, id_number, phone) -> tuple[str, str, str]:
@@ -273,7 +283,12 @@ def _clean_declared(name, id_type, id_number, phone) -> tuple[str, str, str]:
     return name, number, phone
 
 
-def _new_visitor(name, id_type, number, phone, area) -> Person:
+def _new_visitor(name, id_type, number, phone, area) -> tuple[Person, bool]:
+    """(the visitor, True) when saved now; (the person who holds the number, False) when the same number was
+    registered at the same moment by another request (a second phone, a guard, the API): that one stands.
+
+    The savepoint keeps the caller's transaction usable after the unique index refuses the row; the lookup
+    after it sees the other transaction's row, since PostgreSQL reports the conflict once that one commits."""
     person = Person(name=name, area=area, residency=Residency.VISITOR)
     if id_type == DocumentType.RESIDENT_ID:
         person.birth_date, person.sex = resident_id_facts(number)
@@ -282,25 +297,35 @@ def _new_visitor(name, id_type, number, phone, area) -> Person:
     try:
         with transaction.atomic():
             person.save()
-    except IntegrityError:  # the same number declared at the same moment elsewhere: that one stands
-        return find_duplicate(id_type, number)
-    return person
+    except IntegrityError:
+        existing = find_duplicate(id_type, number)
+        if existing is None:
+            raise
+        return existing, False
+    return person, True
 
 
-def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Declarant:
+def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, area: Area,
+                     proven_ids=None) -> Declarant:
     """A declaration with a name and a document, by a resident at a place code or by a guard.
 
     Nobody new becomes a resident here: an unknown document becomes a visitor (来访人员) filed under
     `area` (where they were first seen, so that its workers can confirm them), with no household.
     A visitor is known only from declarations, so a declaration under another name is accepted and the
-    visitor's name and phone follow the latest one (each declaration keeps its own name). A ledger
-    person's record never changes here; under another name they are recorded but not bound (Declarant).
+    visitor's name and phone follow the latest one (each declaration keeps its own name) when it comes
+    from whoever may speak for them: `proven_ids` are the persons the declaring phone has proven to be its
+    own (None: a guard with the card in hand). The phone number on record is what a one-time code is sent
+    to, so a phone that has not proven the link changes nothing of the record. A ledger person's record never
+    changes here; under another name they are recorded but not bound (Declarant).
     """
     name, number, phone = _clean_declared(name, id_type, id_number, phone)
     existing = find_duplicate(id_type, number)
     if existing is None:
-        return Declarant(_new_visitor(name, id_type, number, phone, area), name)
-    if existing.is_visitor:
+        person, created = _new_visitor(name, id_type, number, phone, area)
+        if created:
+            return Declarant(person, name, created=True)
+        existing = person
+    if existing.is_visitor and (proven_ids is None or existing.pk in proven_ids):
         changed = [field for field, value in (("name", name), ("phone", phone))
                    if value and value != getattr(existing, field)]
         if changed:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from fangkong.accounts.roles import Role
 from fangkong.passes import services as passes
-from fangkong.passes.models import Channel, Declaration, Passage, Place, PlaceKind, PlaceState, Verdict
+from fangkong.passes.models import Channel, Declaration, Passage, Place, PlaceKind, PlaceState, Proof, Verdict
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, _Tab, _user, _watch, assert_clean, login, no_horizontal_scroll
 
@@ -47,7 +47,7 @@ def test_the_guard_scans_a_residents_pass_code_with_the_phone_camera(live_server
     resident = small_district.person_a
     Declaration.objects.create(person=resident, consent_version="test", at=timezone.now(), visited_risk_area=False,
                                has_symptoms=False, had_contact=False)
-    device = passes.add_to_device(None, resident, "本人")
+    device = passes.add_to_device(None, resident, "本人", proof=Proof.SMS)
 
     # The resident opens 我的通行码 on her phone (registered there earlier by scanning a place code).
     page = phone.page

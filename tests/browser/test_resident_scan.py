@@ -145,3 +145,45 @@ def test_an_outside_visitor_declares_with_a_free_address_and_no_community(live_s
     assert Declaration.objects.get(person=visitor).address == "河南省洛阳市西工区中州路9号"
     no_horizontal_scroll(page)
     assert_clean(phone)
+
+
+def test_her_new_phone_records_her_passage_and_shows_her_records_once_the_sms_code_proves_it(
+        live_server, phone, small_district):
+    """王秀英 declares on a new phone: she passes, the phone tells her plainly how to verify, she asks for a code,
+    reads it from her SMS (the local outbox here) and types it; then her records and her pass code show."""
+    import re
+
+    from fangkong.core.models import SmsMessage
+
+    gate = Place.objects.create(area=small_district.community_a, name="幸福里小区南门", kind=PlaceKind.COMPOUND_GATE,
+                                address="文化路14号", contact_name="李四", state=PlaceState.APPROVED,
+                                measures_temperature=False)
+    her = small_district.person_a
+    page = phone.page
+    scan = f"{live_server.url}/c/{gate.code}"
+    page.goto(scan)
+    declare(page, "王秀英", her.id_number)
+    page.get_by_role("button", name="提交并通行").click()
+    expect(page.locator(".verdict")).to_contain_text("可以通行")
+
+    page.get_by_role("link", name="我的出入记录").click()
+    expect(page.locator(".unproven")).to_contain_text("本机尚未验证身份")
+    expect(page.locator("tbody tr")).to_have_count(1)  # "没有记录": nothing of hers yet
+    page.get_by_role("link", name="验证身份（短信验证码或到卡点核验）").click()
+    page.get_by_role("button", name="发送验证码").click()
+    expect(page.locator("body")).to_contain_text("验证码已发送到该手机号")
+    assert her.phone not in page.content()
+    code = re.search(r"验证码是(\d{6})", SmsMessage.objects.get().text).group(1)
+    assert SmsMessage.objects.get().phone == her.phone
+    page.fill("#code", code)
+    page.get_by_role("button", name="验证", exact=True).click()
+    expect(page.locator(".messages .success")).to_contain_text("已验证")
+    no_horizontal_scroll(page)
+
+    page.goto(f"{scan}/mine")
+    expect(page.locator(".unproven")).to_have_count(0)
+    expect(page.locator("tbody tr")).to_contain_text("幸福里小区南门")
+    page.goto(f"{live_server.url}/my/pass/")
+    expect(page.locator(f'[data-person="{her.pk}"]')).to_be_visible()
+    assert DeviceMember.objects.get(person=her).verified_via == "sms"
+    assert_clean(phone)

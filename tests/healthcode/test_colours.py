@@ -53,11 +53,31 @@ def test_declared_symptoms_are_yellow_for_14_days_then_green(district):
     assert colour_of(person, now=declared + datetime.timedelta(days=14, minutes=1)).colour == Colour.GREEN
 
 
-def test_only_the_latest_declaration_counts(district):
+def test_a_later_no_does_not_clear_the_colour_a_yes_raised_only_a_workers_override_does(district, users):
     person = district.person_a
-    declare(person, at=timezone.now() - datetime.timedelta(days=2), had_contact=True)
+    said = timezone.now() - datetime.timedelta(days=2)
+    declare(person, at=said, had_contact=True)
     declare(person, at=timezone.now() - datetime.timedelta(days=1))
+    declare(person)  # "no" to everything, twice since
+    status = colour_of(person)
+    assert status.colour == Colour.YELLOW
+    assert status.reasons == [f"{timezone.localtime(said):%Y-%m-%d} 申报接触过确诊或疑似人员"]
+    # The yes holds for the rule's days, counted from when it was said.
+    assert colour_of(person, now=said + datetime.timedelta(days=14, minutes=1)).colour == Colour.GREEN
+
+    override = services.request_override(person, colour=Colour.GREEN, reason="data_error", note="电话核实，误填",
+                                         days=3, user=users.worker_a)
+    services.approve(override, users.admin, "同意")
     assert colour_of(person).colour == Colour.GREEN
+
+
+def test_an_unproven_phones_declaration_neither_raises_nor_lowers_the_colour(district):
+    person = district.person_a
+    declare(person, has_symptoms=True, proven=False)
+    assert colour_of(person).colour == Colour.GREEN
+    declare(person, at=timezone.now() - datetime.timedelta(hours=1), has_symptoms=True)
+    declare(person, proven=False)
+    assert colour_of(person).colour == Colour.YELLOW
 
 
 def test_worst_colour_wins_and_reasons_come_worst_first(district, users):

@@ -12,7 +12,7 @@ from fangkong.accounts.roles import Role
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import Colour, HealthStatus
 from fangkong.passes import services as passes
-from fangkong.passes.models import Channel, Passage, RejectedScan, Verdict
+from fangkong.passes.models import Channel, Passage, Proof, RejectedScan, Verdict
 from tests.conftest import declare
 from tests.healthcode.test_pass_code import make_gate, make_user
 
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.without_thermometer
 @pytest.fixture
 def phone(district):
     """A resident's phone with 王秀英 (本人) and her son 王志强 registered on it."""
-    device = passes.add_to_device(None, district.person_a, "本人")
-    passes.add_to_device(device, district.person_a_neighbour, "儿子")
+    device = passes.add_to_device(None, district.person_a, "本人", proof=Proof.SMS)
+    passes.add_to_device(device, district.person_a_neighbour, "儿子", proof=Proof.SMS)
     for person in (district.person_a, district.person_a_neighbour):
         declare(person)
     client = Client()

@@ -1,8 +1,10 @@
 """/api/passages/ and /api/exports/: scoped lists, idempotent recording, Chinese errors, export jobs."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from office_helpers import checkpoint_user, make_place, passage
 
 from fangkong.audit.models import AuditEvent
@@ -17,8 +19,19 @@ def post(client, body, key="key-1"):
     return client.post("/api/passages/", body, content_type="application/json", **headers)
 
 
+def seen_at(gate, *persons):
+    """The persons passed the gate an hour ago (scanned in): the station lists them, so its guard may name them."""
+    for person in persons:
+        passage(person, gate, at=timezone.now() - timedelta(hours=1))
+
+
+def api_passages():
+    return Passage.objects.filter(channel=Channel.API)
+
+
 def test_recording_a_known_person_is_idempotent(district, client_for, guard, gate):
     declare(district.person_a)
+    seen_at(gate, district.person_a)
     client = client_for(guard)
     body = {"person": district.person_a.pk, "place": gate.pk, "direction": "in", "temperature": "36.6"}
     first = post(client, body)
@@ -28,21 +41,22 @@ def test_recording_a_known_person_is_idempotent(district, client_for, guard, gat
     assert data["person_id_number"] == district.numbers["a"][:4] + "*" * 10 + district.numbers["a"][-4:]
     again = post(client, body)
     assert again.status_code == 200 and again.json()["id"] == data["id"]
-    assert Passage.objects.count() == 1
-    passage = Passage.objects.get()
-    assert passage.recorder == guard and passage.channel == Channel.API
-    assert AuditEvent.objects.filter(object_type="passes.Passage", object_id=str(passage.pk)).count() == 1
+    assert api_passages().count() == 1
+    written = api_passages().get()
+    assert written.recorder == guard and written.channel == Channel.API
+    assert AuditEvent.objects.filter(object_type="passes.Passage", object_id=str(written.pk)).count() == 1
     # Another key is another passage; the same key from another user is theirs, not this one.
     assert post(client, body, key="key-2").status_code == 201
-    assert Passage.objects.count() == 2
+    assert api_passages().count() == 2
 
 
 def test_the_same_key_for_a_different_passage_is_a_conflict(district, client_for, guard, gate):
+    seen_at(gate, district.person_a, district.person_a_neighbour)
     client = client_for(guard)
     assert post(client, {"person": district.person_a.pk, "place": gate.pk}).status_code == 201
     response = post(client, {"person": district.person_a_neighbour.pk, "place": gate.pk})
     assert response.status_code == 409 and "Idempotency-Key" in response.json()["detail"]
-    assert Passage.objects.count() == 1
+    assert api_passages().count() == 1
 
 
 def test_recording_a_new_person_registers_them(district, client_for, guard, gate, new_resident_id):
@@ -143,9 +157,33 @@ def test_the_schema_documents_passages_and_exports(users, client_for):
 
 def test_keys_are_per_user(district, client_for, gate):
     declare(district.person_a)
+    seen_at(gate, district.person_a)
     first = checkpoint_user("api_guard_1", district.community_a, gate)
     second = checkpoint_user("api_guard_2", district.community_a, gate)
     key = uuid.uuid4().hex
     a = post(client_for(first), {"person": district.person_a.pk, "place": gate.pk}, key=key)
     b = post(client_for(second), {"person": district.person_a.pk, "place": gate.pk}, key=key)
     assert (a.status_code, b.status_code) == (201, 201) and a.json()["id"] != b.json()["id"]
+
+
+def test_checkpoint_staff_name_by_id_only_the_people_their_station_shows(district, client_for, guard, gate):
+    """A guard sees no person list: an id of someone who has not passed their gate lately reads and writes
+    nothing, however many ids are tried."""
+    client = client_for(guard)
+    for n, person in enumerate([district.person_a, district.person_b, district.person_c]):
+        response = post(client, {"person": person.pk, "place": gate.pk}, key=f"probe-{n}")
+        assert response.status_code == 400 and response.json() == {"person": ["人员不存在或不在您的管辖范围内"]}
+    passage(district.person_a, gate, at=timezone.now() - timedelta(hours=13))  # before the station's window
+    assert post(client, {"person": district.person_a.pk, "place": gate.pk}, key="old").status_code == 400
+    assert not api_passages().exists()
+
+
+def test_answers_to_checkpoint_staff_are_masked_like_their_station_and_workers_see_names(
+        district, users, client_for, guard, gate):
+    seen_at(gate, district.person_a)
+    response = post(client_for(guard), {"person": district.person_a.pk, "place": gate.pk})
+    assert response.status_code == 201
+    assert response.json()["person_name"] == district.person_a.name_masked != "王秀英"
+    assert "王秀英" not in response.content.decode()
+    worker = post(client_for(users.worker_a), {"person": district.person_a.pk, "place": gate.pk}, key="w-1")
+    assert worker.status_code == 201 and worker.json()["person_name"] == "王秀英"

@@ -2,7 +2,7 @@
 
 from office_helpers import make_place
 
-from fangkong.passes.models import Declaration, Device
+from fangkong.passes.models import Declaration, Device, Proof
 from fangkong.people.models import Person
 
 
@@ -31,7 +31,7 @@ def test_my_passages_say_why_a_passage_was_a_warning_or_a_denial(district, clien
                                had_contact=False)
     warned = services.record_passage(person, gate, channel=Channel.SCAN, idempotency_key="mine-1")
     assert warned.verdict == Verdict.WARN and warned.reasons
-    device = services.add_to_device(None, person, "本人")
+    device = services.add_to_device(None, person, "本人", proof=Proof.SMS)
     client.cookies[services.DEVICE_COOKIE] = services.device_cookie(device)
 
     html = client.get(f"/c/{gate.code}/mine").content.decode()

@@ -18,13 +18,13 @@ from fangkong.healthcode import passcode
 from fangkong.healthcode.models import HealthStatus
 from fangkong.healthcode.services import STATUS_COLUMNS, recompute
 from fangkong.passes import services
-from fangkong.passes.models import Declaration, Passage
+from fangkong.passes.models import Declaration, Passage, Proof
 from fangkong.people.models import Person
 from fangkong.screening import services as screening
 from fangkong.screening.models import Category
 from fangkong.territory.models import Building, Compound, Household, Unit
 from tests.conftest import _person, resident_id
-from tests.passes.office_helpers import make_place
+from tests.passes.office_helpers import make_place, passage
 
 
 def _orm_reading(pk):
@@ -90,7 +90,7 @@ def test_the_pass_code_path_reads_every_person_as_the_orm_does(generated_persons
 def test_the_one_tap_path_reads_every_person_on_a_phone_as_the_orm_does(generated_persons):
     device = None
     for person in generated_persons:
-        device = services.add_to_device(device, person, "家人")
+        device = services.add_to_device(device, person, "家人", proof=Proof.SMS)
     _device, members = services.device_members(services.device_cookie(device))
     assert [m.person_id for m in members] == [p.pk for p in generated_persons]
     for member in members:
@@ -115,7 +115,8 @@ def declared(district):
 
 def test_a_one_tap_check_in_reads_the_phone_once_and_inserts_once(gate, declared, django_assert_num_queries):
     phone = Client()
-    phone.cookies[services.DEVICE_COOKIE] = services.device_cookie(services.add_to_device(None, declared, "本人"))
+    device = services.add_to_device(None, declared, "本人", proof=Proof.SMS)
+    phone.cookies[services.DEVICE_COOKIE] = services.device_cookie(device)
 
     def tap():
         return phone.post(f"/c/{gate.code}/pass", {"person": [declared.pk], "direction": "in",
@@ -144,6 +145,7 @@ def test_a_pass_code_verify_reads_the_person_once_and_inserts_once(gate, declare
 def test_an_api_passage_for_a_known_person_stays_within_its_queries(gate, declared, guard,
                                                                      django_assert_num_queries):
     api = Client(headers={"Authorization": f"Token {tokens.issue(guard, verified=False)[1]}"})
+    passage(declared, gate, at=timezone.now() - datetime.timedelta(hours=1))  # on the guard's station: nameable
 
     def record():
         return api.post("/api/passages/", {"person": declared.pk, "place": gate.pk}, content_type="application/json",

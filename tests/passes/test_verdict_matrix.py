@@ -28,7 +28,7 @@ from fangkong.healthcode import passcode
 from fangkong.healthcode.models import PlacePolicy
 from fangkong.healthcode.services import recompute
 from fangkong.passes import services
-from fangkong.passes.models import Channel, Declaration, Passage, PassPolicy, Place, PlaceState, Verdict
+from fangkong.passes.models import Channel, Declaration, Passage, PassPolicy, Place, PlaceState, Proof, Verdict
 from fangkong.passes.verdict import gate_verdict
 from fangkong.people.models import Person, Residency
 from fangkong.screening import services as screening
@@ -85,7 +85,7 @@ def first_scan(world, case):
 def _phone_with(*persons):
     device = None
     for index, person in enumerate(persons):
-        device = services.add_to_device(device, person, "本人" if index == 0 else "母亲")
+        device = services.add_to_device(device, person, "本人" if index == 0 else "母亲", proof=Proof.SMS)
     client = Client()
     client.cookies[services.DEVICE_COOKIE] = services.device_cookie(device)
     return client

@@ -27,10 +27,10 @@ def declaration(name, number, **extra):
             "consent": "on", **extra}
 
 
-def scan(gate, name, number, phone=None, **extra):
-    """A phone (a fresh client unless given) declares at the gate; the response."""
+def scan(gate, name, number, phone=None, phone_number="", **extra):
+    """A phone (a fresh client unless given) declares at the gate, giving `phone_number`; the response."""
     phone = phone or Client()
-    return phone.post(f"/c/{gate.code}/declare", declaration(name, number, **extra))
+    return phone.post(f"/c/{gate.code}/declare", declaration(name, number, phone=phone_number, **extra))
 
 
 def person_count_on_pages(client, area):
@@ -119,12 +119,26 @@ def test_a_junk_declaration_does_not_block_the_real_holder_and_answers_like_an_u
 
 def test_a_visitor_declared_again_under_another_name_is_accepted_and_follows_the_latest(gate, new_resident_id):
     number = new_resident_id("1975-09-09")
-    scan(gate, "张三", number)
-    response = scan(gate, "张叁", number)
-    assert response.status_code == 200 and "可以通行" in response.content.decode()
+    their_phone = Client()
+    scan(gate, "张三", number, phone=their_phone)
+    response = scan(gate, "张叁", number, phone=their_phone)
+    assert response.status_code == 200 and "已申报" in response.content.decode()
     visitor = Person.objects.with_document("resident_id", number).get()
     assert visitor.name == "张叁" and visitor.residency == Residency.VISITOR
     assert sorted(Declaration.objects.filter(person=visitor).values_list("name", flat=True)) == ["张三", "张叁"]
+    assert Passage.objects.filter(person=visitor).count() == 1  # the second declaration added a name, no passage
+
+
+def test_another_phone_declaring_a_visitors_number_changes_neither_their_name_nor_their_phone(
+        gate, new_resident_id):
+    """The phone number on record is where a one-time code goes: a phone that has not proven the visitor is
+    theirs must not put its own number (or name) there."""
+    number = new_resident_id("1975-09-09")
+    scan(gate, "张三", number, phone_number="13903710001")
+    response = scan(gate, "张叁", number, phone_number="13903719999")
+    assert response.status_code == 200 and "可以通行" in response.content.decode()
+    visitor = Person.objects.with_document("resident_id", number).get()
+    assert (visitor.name, visitor.phone) == ("张三", "13903710001")
     assert Passage.objects.filter(person=visitor).count() == 2
 
 
@@ -181,8 +195,9 @@ def test_a_ledger_import_confirms_a_visitor_first_seen_in_another_community(
         district, users, client_for, new_resident_id, upload):
     elsewhere = make_place(district.community_b, "李庄村口")
     number = new_resident_id("1983-12-12")
-    scan(elsewhere, "马云霞", number)  # first seen in B, under a slip of the finger; lives in A
-    scan(elsewhere, "马云", number)
+    their_phone = Client()
+    scan(elsewhere, "马云霞", number, phone=their_phone)  # first seen in B, under a slip of the finger; lives in A
+    scan(elsewhere, "马云", number, phone=their_phone)
     visitor = Person.objects.get(name="马云")
     job = upload(users.worker_a, [row("马云霞", number, building="1号楼", room="102", role="配偶")])
     assert job.status == JobStatus.DONE, job.errors
