@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.audit.admin import AuditedAdmin
+
 from .models import User
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Admin lists obey the same area scope as every other page."""
+class ScopedAdmin(AuditedAdmin):
+    """Admin lists obey the same area scope as every other page; changes are audited."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from fangkong.audit import services as audit
-from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 
 from .models import ImportJob, JobStatus
@@ -221,7 +220,7 @@ def run(job: ImportJob):
     if errors:
         job.summary = notes
         return _finish(job, JobStatus.FAILED, errors.items)
-    with transaction.atomic(), acting_as(job.created_by):
+    with transaction.atomic():
         summary = handler.save(valid)
         audit.record(AuditAction.IMPORT, job, actor=job.created_by, object_repr=job.file_name,
                      changes={"kind": job.kind, "rows": len(body), **summary, **notes})

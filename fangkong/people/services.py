@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
-from fangkong.audit.context import acting_as
 from fangkong.core.identity import (
     DocumentType,
     mask_name,
@@ -188,10 +187,11 @@ def _apply(person: Person, cleaned: dict):
 
 
 def _save(person: Person, user):
-    """Save; a second head saved meanwhile by someone else is stopped by household_one_head."""
+    """Save and audit; a second head saved meanwhile by someone else is stopped by household_one_head."""
     try:
-        with transaction.atomic(), acting_as(user):
+        with transaction.atomic():
             person.save()
+            audit.record_change(person, user)
     except IntegrityError as exc:
         if "household_one_head" not in str(exc):
             raise
@@ -273,7 +273,7 @@ def _clean_declared(name, id_type, id_number, phone) -> tuple[str, str, str]:
     return name, number, phone
 
 
-def _new_visitor(name, id_type, number, phone, area) -> Person:
+def _new_visitor(name, id_type, number, phone, area, user) -> Person:
     person = Person(name=name, area=area, residency=Residency.VISITOR)
     if id_type == DocumentType.RESIDENT_ID:
         person.birth_date, person.sex = resident_id_facts(number)
@@ -282,12 +282,14 @@ def _new_visitor(name, id_type, number, phone, area) -> Person:
     try:
         with transaction.atomic():
             person.save()
+            audit.record_change(person, user)
     except IntegrityError:  # the same number declared at the same moment elsewhere: that one stands
         return find_duplicate(id_type, number)
     return person
 
 
-def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Declarant:
+def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, area: Area,
+                     user=None) -> Declarant:
     """A declaration with a name and a document, by a resident at a place code or by a guard.
 
     Nobody new becomes a resident here: an unknown document becomes a visitor (来访人员) filed under
@@ -295,11 +297,12 @@ def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, are
     A visitor is known only from declarations, so a declaration under another name is accepted and the
     visitor's name and phone follow the latest one (each declaration keeps its own name). A ledger
     person's record never changes here; under another name they are recorded but not bound (Declarant).
+    `user` is the guard who registers them; none when residents declare themselves (the audit row says 系统).
     """
     name, number, phone = _clean_declared(name, id_type, id_number, phone)
     existing = find_duplicate(id_type, number)
     if existing is None:
-        return Declarant(_new_visitor(name, id_type, number, phone, area), name)
+        return Declarant(_new_visitor(name, id_type, number, phone, area, user), name)
     if existing.is_visitor:
         changed = [field for field, value in (("name", name), ("phone", phone))
                    if value and value != getattr(existing, field)]
@@ -308,18 +311,19 @@ def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, are
             if "phone" in changed:
                 existing.set_phone(phone)
             existing.save()
+            audit.record_change(existing, user)
         return Declarant(existing, name)
     return Declarant(existing, name, bound=existing.name == name)
 
 
 @transaction.atomic
-def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Person:
+def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area, user) -> Person:
     """A person registered by a guard (assisted registration, a vehicle's occupants), who holds their card.
 
     As declare_identity; a ledger person's document under another name is a typing mistake or a card
     that is not theirs, which the guard is told, since the guard has the card in hand.
     """
-    declarant = declare_identity(name=name, id_type=id_type, id_number=id_number, phone=phone, area=area)
+    declarant = declare_identity(name=name, id_type=id_type, id_number=id_number, phone=phone, area=area, user=user)
     if not declarant.bound:
         raise ValidationError({"id_number": _("证件号码与姓名不一致，请核对")})
     return declarant.person
