@@ -137,3 +137,38 @@ def test_the_safety_net_catches_a_page_that_changes_a_record_without_its_row(
     net = _every_change_made_through_a_page_is_audited
     assert net.unaudited == [f"update passes.Place #{gate.pk}"]
     net.unaudited.clear()
+
+
+# Outside any request (a task, a command, the demo): the user given is the one on the row ------------------
+
+def test_each_service_that_takes_the_acting_user_writes_it_on_its_row(district, users, gate, client_for):
+    """These eight took `user` and ignored it: their rows said 系统 unless a page's request said who it was."""
+    from fangkong.healthcode import passcode
+    from fangkong.passes import services as places
+    from fangkong.testing import services as testing
+
+    admin = users.admin
+    now = timezone.now()
+    shift = DutyShift.objects.create(place=gate, user=users.worker_a, starts_at=now,
+                                     ends_at=now + datetime.timedelta(hours=1))
+    campaign = testing.create_campaign(name="东风街道全员核酸", area=district.subdistrict, starts_on=now.date(),
+                                       ends_on=now.date(), user=admin)
+    site = testing.create_site(campaign, name="幸福里采样点", area=district.community_a, user=admin)
+    tube = testing.register_tube(site, "W-0001", admin)
+    testing.add_to_tube(tube, district.person_a, admin)
+    card = passcode.issue_card(district.person_a, user=admin)
+    actions = [
+        (lambda: places.suspend_place(gate, reason="门岗撤销", user=admin), gate, "update"),
+        (lambda: places.resume_place(gate, user=admin), gate, "update"),
+        (lambda: places.rotate_code(gate, user=admin), gate, "update"),
+        (lambda: places.delete_shift(shift, user=admin), shift, "delete"),
+        (lambda: testing.close_campaign(campaign, admin), campaign, "update"),
+        (lambda: None, site, "create"),  # create_site, above
+        (lambda: testing.seal_tube(tube, admin), tube, "update"),
+        (lambda: passcode.revoke_card(card, user=admin), card, "update"),
+    ]
+    for act, obj, action in actions:
+        label, pk = obj._meta.label, str(obj.pk)
+        act()
+        row = AuditEvent.objects.filter(object_type=label, object_id=pk, action=action).first()
+        assert row is not None and (row.actor, row.actor_name) == (admin, "district_admin"), (label, action)
