@@ -73,11 +73,11 @@ class AuditNet:
     def saved(self, sender, instance, created=False, raw=False, **kwargs):
         if self._watched(instance, raw) and (created or instance.field_changes(created=False)):
             # (a save that changed nothing needs no row)
-            self.written.append((instance._meta.label, str(instance.pk), "create" if created else "update"))
+            self.written.append((type(instance), instance.pk, "create" if created else "update"))
 
     def deleted(self, sender, instance, **kwargs):
         if self._watched(instance):
-            self.written.append((instance._meta.label, str(instance.pk), "delete"))
+            self.written.append((type(instance), instance.pk, "delete"))
 
     @staticmethod
     def _watched(instance, raw=False):
@@ -90,8 +90,11 @@ class AuditNet:
     def check(self, **kwargs):
         from fangkong.audit.models import AuditEvent
 
-        for label, pk, action in self.written:
-            if not AuditEvent.objects.filter(object_type=label, object_id=pk, action=action).exists():
+        for model, pk, action in self.written:
+            if model.objects.filter(pk=pk).exists() == (action == "delete"):
+                continue  # the change was rolled back (a refusal), and its row with it
+            label = model._meta.label
+            if not AuditEvent.objects.filter(object_type=label, object_id=str(pk), action=action).exists():
                 self.unaudited.append(f"{action} {label} #{pk}")
         self.written = []
 

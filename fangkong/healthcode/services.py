@@ -266,8 +266,9 @@ def refresh(now=None) -> tuple[int, int]:
     expired = 0
     for override in Override.objects.filter(state=OverrideState.APPROVED, expires_at__lte=now):
         override.state = OverrideState.EXPIRED
-        override.save(update_fields=["state"])
-        audit.record_change(override, None)  # by the scheduled job itself
+        with transaction.atomic():
+            override.save(update_fields=["state"])
+            audit.record_change(override, None)  # by the scheduled job itself
         expired += 1
     ids = list(stale_person_ids())
     return expired, recompute(ids, now=now)

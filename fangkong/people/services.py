@@ -310,8 +310,9 @@ def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, are
             existing.name = name
             if "phone" in changed:
                 existing.set_phone(phone)
-            existing.save()
-            audit.record_change(existing, user)
+            with transaction.atomic():
+                existing.save()
+                audit.record_change(existing, user)
         return Declarant(existing, name)
     return Declarant(existing, name, bound=existing.name == name)
 
