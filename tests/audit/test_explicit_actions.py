@@ -172,3 +172,16 @@ def test_each_service_that_takes_the_acting_user_writes_it_on_its_row(district, 
         act()
         row = AuditEvent.objects.filter(object_type=label, object_id=pk, action=action).first()
         assert row is not None and (row.actor, row.actor_name) == (admin, "district_admin"), (label, action)
+
+
+def test_a_change_in_the_django_admin_is_on_the_admins_account(district, client_for):
+    from fangkong.accounts.models import User
+    from fangkong.screening.models import Category
+
+    root = User.objects.create_superuser("root", password="x-Very-long-pass-1")
+    client = client_for(root)
+    unused = Category.objects.get(code="cold_chain")
+    response = client.post(f"/admin/screening/category/{unused.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Category.objects.filter(pk=unused.pk).exists()
+    row = only_row(unused, AuditAction.DELETE)
+    assert (row.actor, row.changes["code"]) == (root, "cold_chain")
