@@ -63,6 +63,61 @@ def _quick_and_isolated(settings, tmp_path):
     cache.clear()
 
 
+class AuditNet:
+    """Every Audited record written while a page or API request is served, checked when the request ends
+    against the audit log: each must have the row its service wrote (create, update or delete)."""
+
+    def __init__(self):
+        self.written, self.unaudited = [], []
+
+    def saved(self, sender, instance, created=False, raw=False, **kwargs):
+        if self._watched(instance, raw) and (created or instance.field_changes(created=False)):
+            # (a save that changed nothing needs no row)
+            self.written.append((type(instance), instance.pk, "create" if created else "update"))
+
+    def deleted(self, sender, instance, **kwargs):
+        if self._watched(instance):
+            self.written.append((type(instance), instance.pk, "delete"))
+
+    @staticmethod
+    def _watched(instance, raw=False):
+        from fangkong.audit.context import current_request
+        from fangkong.audit.models import Audited
+
+        # Not a domain record, or written outside a request (fixtures, the demo): not watched.
+        return not raw and isinstance(instance, Audited) and current_request().ip != ""
+
+    def check(self, **kwargs):
+        from fangkong.audit.models import AuditEvent
+
+        for model, pk, action in self.written:
+            if model.objects.filter(pk=pk).exists() == (action == "delete"):
+                continue  # the change was rolled back (a refusal), and its row with it
+            label = model._meta.label
+            if not AuditEvent.objects.filter(object_type=label, object_id=str(pk), action=action).exists():
+                self.unaudited.append(f"{action} {label} #{pk}")
+        self.written = []
+
+
+@pytest.fixture(autouse=True)
+def _every_change_made_through_a_page_is_audited():
+    """The audit log's safety net is this test: no signal writes rows, each service writes its own (with the
+    acting user, in its transaction), and any page or API request of any test that changes an Audited
+    record without its service's row fails the test."""
+    from django.core.signals import request_finished
+    from django.db.models.signals import post_delete, post_save
+
+    net = AuditNet()
+    post_save.connect(net.saved, weak=False, dispatch_uid="audit-net-save")
+    post_delete.connect(net.deleted, weak=False, dispatch_uid="audit-net-delete")
+    request_finished.connect(net.check, weak=False, dispatch_uid="audit-net-check")
+    yield net
+    post_save.disconnect(dispatch_uid="audit-net-save")
+    post_delete.disconnect(dispatch_uid="audit-net-delete")
+    request_finished.disconnect(dispatch_uid="audit-net-check")
+    assert not net.unaudited, f"changed through a page without an audit row: {net.unaudited}"
+
+
 @pytest.fixture
 def password():
     """The password of every user of the `users` fixture, for tests that log in through the form."""

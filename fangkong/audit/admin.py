@@ -1,6 +1,29 @@
 from django.contrib import admin
+from django.db import transaction
 
-from .models import AuditEvent
+from . import services
+from .models import AuditAction, AuditEvent
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Changes made in the Django admin are audited like the pages' own: by the admin user, in the same
+    transaction as the change."""
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            services.record_change(obj, request.user)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            services.record_change(obj, request.user, action=AuditAction.DELETE)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                services.record_change(obj, request.user, action=AuditAction.DELETE)
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEvent)

@@ -1,8 +1,8 @@
-"""Who is acting right now: set per request by the middleware, read by audit rows."""
+"""Where the current request comes from (address, browser), set by the middleware for the audit rows written
+in it. Who acted is never read from here: each service is given the acting user and passes it on."""
 
 import contextvars
 import ipaddress
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -10,40 +10,25 @@ from django.conf import settings
 
 
 @dataclass(frozen=True)
-class Actor:
-    user: object = None
+class RequestSource:
     ip: str = ""
     user_agent: str = ""
 
 
-_NOBODY = Actor()
-_current = contextvars.ContextVar("fangkong_actor", default=_NOBODY)  # noqa: B039 (frozen dataclass)
+_NOWHERE = RequestSource()
+_current = contextvars.ContextVar("fangkong_request_source", default=_NOWHERE)  # noqa: B039 (frozen dataclass)
 
 
-def current_actor() -> Actor:
+def current_request() -> RequestSource:
     return _current.get()
 
 
-def set_actor(actor: Actor):
-    return _current.set(actor)
+def set_request(source: RequestSource):
+    return _current.set(source)
 
 
-def reset_actor(token):
+def reset_request(token):
     _current.reset(token)
-
-
-@contextmanager
-def acting_as(user):
-    """Audit rows written inside are by `user` when no request says who is acting (tasks, commands)."""
-    actor = current_actor()
-    if user is None or actor.user is not None:
-        yield
-        return
-    token = set_actor(Actor(user, actor.ip, actor.user_agent))
-    try:
-        yield
-    finally:
-        reset_actor(token)
 
 
 @lru_cache(maxsize=8)

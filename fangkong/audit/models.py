@@ -121,17 +121,58 @@ class AuditEvent(models.Model):
         return _("系统") if self.actor_name in ("", "system") else self.actor_name
 
 
-class Audited(models.Model):
-    """Base for domain records: every create, update and delete writes an AuditEvent (see signals)."""
+# Fields whose values never go into the audit log, only the fact that they changed.
+SECRET_FIELD_SUFFIXES = ("_encrypted", "_index", "password")
 
-    # Field values as loaded, to write only what changed into the audit row.
+
+class Audited(models.Model):
+    """Base for domain records whose services write an audit row for every create, update and delete.
+
+    Nothing is written here: each service calls `audit.services.record_change` inside its transaction with
+    the acting user. A save only remembers what it changed (against the values as loaded) for that row.
+    """
+
+    # Field values as loaded (or as last saved), to write only what changed into the audit row.
     _loaded_values: dict
+    # (created, {field: change}) of the last save, read by record_change.
+    _saved_changes: tuple[bool, dict]
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        created = self._state.adding
+        super().save(*args, **kwargs)
+        self._saved_changes = (created, self.field_changes(created))
+        # The next save of the same instance compares against what is stored now.
+        self._loaded_values = {f.attname: f.value_from_object(self) for f in self._meta.concrete_fields}
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._loaded_values = dict(zip(field_names, values, strict=True))
         return instance
+
+    def field_changes(self, created: bool) -> dict:
+        """{field: [old, new]} since loaded, or {field: value} for a new row; secrets show as "(已加密)"."""
+        loaded = getattr(self, "_loaded_values", {})
+        changes = {}
+        for field in self._meta.concrete_fields:
+            if field.primary_key or field.name == "path":
+                continue
+            new = field.value_from_object(self)
+            old = loaded.get(field.attname)
+            if not created and old == new:
+                continue
+            if field.name.endswith(SECRET_FIELD_SUFFIXES):
+                changes[field.name] = "(已加密)"
+            elif created:
+                if new not in (None, ""):
+                    changes[field.name] = _jsonable(new)
+            else:
+                changes[field.name] = [_jsonable(old), _jsonable(new)]
+        return changes
+
+
+def _jsonable(value):
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

@@ -1,21 +1,21 @@
-from .context import client_ip, current_actor
-from .models import AuditAction, AuditEvent
+"""Writing the audit log. Every service that changes data calls `record_change` (or `record`) itself, with the
+acting user, inside its own transaction: there is no signal that writes rows behind its back."""
 
-# Fields whose values never go into the audit log, only the fact that they changed.
-SECRET_FIELD_SUFFIXES = ("_encrypted", "_index", "password")
+from .context import client_ip, current_request
+from .models import AuditAction, Audited, AuditEvent
 
 
 def record(action: str, obj=None, *, changes=None, actor=None, object_type="", object_repr="", request=None):
-    """Append one row to the audit log. `actor` defaults to whoever is acting in this request."""
-    context = current_actor()
-    user = actor if actor is not None else context.user
+    """Append one row to the audit log, by `actor` (none: the system itself). The address and browser are
+    the current request's (see the middleware), or `request`'s when given."""
+    context = current_request()
     ip, agent = context.ip, context.user_agent
     if request is not None:
         ip = client_ip(request) or ip
         agent = request.META.get("HTTP_USER_AGENT", agent)[:255]
     return AuditEvent.objects.create(
-        actor=user if getattr(user, "pk", None) else None,
-        actor_name=getattr(user, "username", "") or "system",
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
         action=action,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
@@ -26,29 +26,20 @@ def record(action: str, obj=None, *, changes=None, actor=None, object_type="", o
     )
 
 
-def field_changes(instance, created: bool) -> dict:
-    """{field: [old, new]} for an update, {field: new} for a create; secrets show as "(已加密)"."""
-    loaded = getattr(instance, "_loaded_values", {})
-    changes = {}
-    for field in instance._meta.concrete_fields:
-        if field.primary_key or field.name == "path":
-            continue
-        new = field.value_from_object(instance)
-        old = loaded.get(field.attname)
-        if not created and old == new:
-            continue
-        if field.name.endswith(SECRET_FIELD_SUFFIXES):
-            changes[field.name] = "(已加密)"
-        elif created:
-            if new not in (None, ""):
-                changes[field.name] = _jsonable(new)
-        else:
-            changes[field.name] = [_jsonable(old), _jsonable(new)]
-    return changes
-
-
-def _jsonable(value):
-    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+def record_change(obj, acting_user, *, action=None, changes=None):
+    """The audit row of a change a service has just made to `obj`: who acted, what was done, to which record
+    and which fields changed. Call it inside the service's transaction, so a change that rolls back leaves
+    no row. For an Audited record the action (新建/修改) and the fields come from its last save; `changes`
+    adds what the fields do not show (a reason, a member added). An update that changed nothing writes
+    nothing. For a delete, call it before deleting with action=DELETE: the row keeps the record's fields."""
+    created, fields = obj.__dict__.pop("_saved_changes", (False, {}))  # one save, one row
+    if action == AuditAction.DELETE and isinstance(obj, Audited):
+        fields = obj.field_changes(created=True)
+    action = action or (AuditAction.CREATE if created else AuditAction.UPDATE)
+    fields = {**fields, **(changes or {})}
+    if action == AuditAction.UPDATE and not fields:
+        return None
+    return record(action, obj, actor=acting_user, changes=fields)
 
 
 def log_unmask(obj, field_label: str, user):

@@ -1,8 +1,8 @@
-from django.contrib import admin
+from fangkong.audit.admin import AuditedAdmin
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Admin lists obey the same area scope as every other page."""
+class ScopedAdmin(AuditedAdmin):
+    """Admin lists obey the same area scope as every other page; changes are audited."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

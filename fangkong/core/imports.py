@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from fangkong.audit import services as audit
-from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 
 from .jobs import heartbeat
@@ -251,7 +250,7 @@ def _run(job: ImportJob):
     if errors:
         job.summary = notes
         return _finish(job, JobStatus.FAILED, errors.items)
-    with transaction.atomic(), acting_as(job.created_by):
+    with transaction.atomic():
         # Locked while saving, so that fail_stale_jobs leaves it alone; given up on already: nothing is saved.
         if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).exists():
             job.refresh_from_db()

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from fangkong.audit import services as audit
 from fangkong.core import status as marks
 from fangkong.core.db import fetch_prepared
 from fangkong.passes import services as passes
@@ -326,17 +327,20 @@ def issue_card(person, *, user) -> PassCard:
         digest = number_digest(number_for_card_id(card_id))
         if not PassCard.objects.filter(number_digest=digest).exists():
             break
-    return PassCard.objects.create(person=person, issued_by=user, code=card_id, number_digest=digest)
+    card = PassCard.objects.create(person=person, issued_by=user, code=card_id, number_digest=digest)
+    audit.record_change(card, user)
+    return card
 
 
 @transaction.atomic
 def revoke_card(card: PassCard, *, user) -> PassCard:
-    """A lost or misused card stops working at the next scan (audited: the save records revoked_at)."""
+    """A lost or misused card stops working at the next scan (audited with the acting user)."""
     card = PassCard.objects.select_for_update().get(pk=card.pk)
     if card.revoked_at is not None:
         raise ValidationError(_("该通行卡已作废"))
     card.revoked_at = timezone.now()
     card.save(update_fields=["revoked_at"])
+    audit.record_change(card, user)
     return card
 
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
-from fangkong.audit.models import AuditAction
 from fangkong.core import cache as versions
 from fangkong.core.db import id_array
 
@@ -267,7 +266,9 @@ def refresh(now=None) -> tuple[int, int]:
     expired = 0
     for override in Override.objects.filter(state=OverrideState.APPROVED, expires_at__lte=now):
         override.state = OverrideState.EXPIRED
-        override.save(update_fields=["state"])
+        with transaction.atomic():
+            override.save(update_fields=["state"])
+            audit.record_change(override, None)  # by the scheduled job itself
         expired += 1
     ids = list(stale_person_ids())
     return expired, recompute(ids, now=now)
@@ -336,6 +337,7 @@ def save_rule(rule: Rule, *, user, colour: str, days, active: bool, description:
     if description is not None and description.strip():
         rule.description = description.strip()[:200]
     rule.save()
+    audit.record_change(rule, user)
     from .tasks import recompute_rule
 
     fact = rule.fact
@@ -401,8 +403,10 @@ def request_override(person, *, colour: str, reason: str, note: str, user, expir
             errors["expires_at"] = _("人工赋码最长有效 %(days)d 天") % {"days": MAX_OVERRIDE_DAYS}
     if errors:
         raise ValidationError(errors)
-    return Override.objects.create(person=person, colour=colour, reason=reason, note=note, expires_at=expires_at,
-                                   requested_by=user)
+    override = Override.objects.create(person=person, colour=colour, reason=reason, note=note,
+                                       expires_at=expires_at, requested_by=user)
+    audit.record_change(override, user)
+    return override
 
 
 def _decide(override: Override, user, note: str, approve: bool, now=None) -> Override:
@@ -423,7 +427,7 @@ def _decide(override: Override, user, note: str, approve: bool, now=None) -> Ove
     override.state = OverrideState.APPROVED if approve else OverrideState.REJECTED
     override.decided_by, override.decided_at, override.decision_note = user, now, note[:300]
     override.save()
-    audit.record(AuditAction.UPDATE, override, actor=user, changes={
+    audit.record_change(override, user, changes={
         "decision": "approve" if approve else "reject", "colour": override.colour, "reason": override.reason,
         "requested_by": override.requested_by_id, "note": override.decision_note})
     return override
@@ -522,6 +526,7 @@ def save_policy(policy: PlacePolicy | None, *, user, **fields) -> PlacePolicy:
     policy.name = (policy.name or "").strip()
     check_policy(policy, user)
     policy.save()
+    audit.record_change(policy, user)
     return policy
 
 
@@ -533,6 +538,7 @@ def end_policy(policy: PlacePolicy, *, user, day=None) -> PlacePolicy:
     day = day or timezone.localdate()
     policy.ends_on = max(day, policy.starts_on)
     policy.save()
+    audit.record_change(policy, user)
     return policy
 
 

@@ -139,7 +139,8 @@ class PlaceForm(forms.ModelForm):
 
         fields = {name: self.cleaned_data[name] for name in self._meta.fields if name != "contact_phone"}
         if self.instance.pk:
-            return services.update_place(self.instance, contact_phone=self.cleaned_data["contact_phone"], **fields)
+            return services.update_place(self.instance, user=self.user,
+                                         contact_phone=self.cleaned_data["contact_phone"], **fields)
         return services.create_place(user=self.user, contact_phone=self.cleaned_data["contact_phone"], **fields)
 
 

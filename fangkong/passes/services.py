@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.accounts import user_cache
 from fangkong.accounts.roles import Role
+from fangkong.audit import services as audit
+from fangkong.audit.models import AuditAction
 from fangkong.core import cache as versions
 from fangkong.core.db import fetch_prepared
 
@@ -116,6 +118,7 @@ def decide_place(place: Place, *, approve: bool, reason: str, user) -> Place:
     place.state_reason = reason.strip()[:200]
     place.decided_by, place.decided_at = user, timezone.now()
     place.save()  # a scan while pending cached it as pending: forget_place drops that
+    audit.record_change(place, user)
     return place
 
 
@@ -128,6 +131,7 @@ def suspend_place(place: Place, *, reason: str, user) -> Place:
         raise ValidationError({"reason": _("暂停时必须填写原因")})
     place.state, place.state_reason = PlaceState.SUSPENDED, reason.strip()[:200]
     place.save()
+    audit.record_change(place, user)
     return place
 
 
@@ -137,6 +141,7 @@ def resume_place(place: Place, *, user) -> Place:
         raise ValidationError(_("只有已暂停的场所可以恢复"))
     place.state, place.state_reason = PlaceState.APPROVED, ""
     place.save()
+    audit.record_change(place, user)
     return place
 
 
@@ -147,6 +152,7 @@ def rotate_code(place: Place, *, user) -> Place:
 
     place.code, place.code_issued_at = new_place_code(), timezone.now()
     place.save()  # forget_place: the old code's cached copy is stale in every process
+    audit.record_change(place, user)
     return place
 
 
@@ -181,6 +187,7 @@ def create_place(*, contact_phone: str, user=None, **fields) -> Place:
     if user is not None and user.has_perm("passes.approve_place"):
         place.state, place.decided_by, place.decided_at = PlaceState.APPROVED, user, timezone.now()
     place.save()
+    audit.record_change(place, user)
     if user is not None and user.has_role(Role.ENTERPRISE_ADMIN):
         # An enterprise registering its own gate looks after it (and waits for the community's review).
         place.managers.add(user)
@@ -188,7 +195,7 @@ def create_place(*, contact_phone: str, user=None, **fields) -> Place:
 
 
 @transaction.atomic
-def update_place(place: Place, *, contact_phone: str = "", **fields) -> Place:
+def update_place(place: Place, *, user, contact_phone: str = "", **fields) -> Place:
     """Edit a place; an empty phone keeps the stored one. Scans see the change at once."""
     from fangkong.core.identity import normalize_phone
 
@@ -201,6 +208,7 @@ def update_place(place: Place, *, contact_phone: str = "", **fields) -> Place:
             raise ValidationError({"contact_phone": exc.messages}) from None
     check_place_name(place.name, place.area, exclude=place)
     place.save()
+    audit.record_change(place, user)
     return place
 
 
@@ -249,10 +257,7 @@ def _check_member(place: Place, relation: str, member, acting_user):
 @transaction.atomic
 def set_place_member(place: Place, relation: str, member, *, assigned: bool, user):
     """Post a checkpoint staff member at the place (relation "staff") or make an enterprise admin one of its
-    managers ("managers"), or undo it; audited here, as m2m changes are not."""
-    from fangkong.audit import services as audit
-    from fangkong.audit.models import AuditAction
-
+    managers ("managers"), or undo it."""
     if assigned:
         _check_member(place, relation, member, user)
     linked = getattr(place, relation)
@@ -260,8 +265,8 @@ def set_place_member(place: Place, relation: str, member, *, assigned: bool, use
         linked.add(member)
     else:
         linked.remove(member)
-    audit.record(AuditAction.UPDATE, place, actor=user,
-                 changes={relation: {"added" if assigned else "removed": str(member)}})
+    audit.record_change(place, user, action=AuditAction.UPDATE,
+                        changes={relation: {"added" if assigned else "removed": str(member)}})
 
 
 @transaction.atomic
@@ -276,11 +281,15 @@ def add_shift(place: Place, *, member, starts_at, ends_at, duty: str = "", user)
     _check_member(place, "staff", member, user)
     if place.shifts.filter(user=member, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
         raise ValidationError({"starts_at": _("%(name)s在这段时间已有班次") % {"name": member}})
-    return DutyShift.objects.create(place=place, user=member, starts_at=starts_at, ends_at=ends_at,
-                                    duty=duty.strip()[:50])
+    shift = DutyShift.objects.create(place=place, user=member, starts_at=starts_at, ends_at=ends_at,
+                                     duty=duty.strip()[:50])
+    audit.record_change(shift, user)
+    return shift
 
 
+@transaction.atomic
 def delete_shift(shift, *, user):
+    audit.record_change(shift, user, action=AuditAction.DELETE)
     shift.delete()
 
 
@@ -585,9 +594,6 @@ def on_duty(place: Place, at=None):
 
 
 def _audit_passage(passage, user, **changes):
-    from fangkong.audit import services as audit
-    from fangkong.audit.models import AuditAction
-
     audit.record(AuditAction.CREATE, passage, actor=user, changes={
         "channel": passage.channel, "place": passage.place_id, "person": passage.person_id,
         "direction": passage.direction, "verdict": passage.verdict,
@@ -642,7 +648,7 @@ def register_and_pass(place: Place, user, *, person=None, name="", id_type="resi
     new_person = person is None
     if new_person:
         person = people.register_resident(name=name, id_type=id_type, id_number=id_number, phone=phone or "",
-                                          area=home_area(place))
+                                          area=home_area(place), user=user)
     passage = _record_with_answers(person, place, user, answers=answers, idempotency_key=idempotency_key,
                                    channel=channel, direction=direction, temperature=temperature)
     if not passage.replayed:
@@ -684,7 +690,7 @@ def record_vehicle(place: Place, user, *, plate, occupants, direction=Direction.
             try:
                 person = people.register_resident(name=row.get("name", ""), id_type=DocumentType.RESIDENT_ID,
                                                   id_number=row.get("id_number", ""), phone="",
-                                                  area=home_area(place))
+                                                  area=home_area(place), user=user)
             except ValidationError as exc:
                 errors.update({f"occupants-{index}-{field}": messages
                                for field, messages in exc.message_dict.items()})

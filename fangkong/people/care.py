@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
-from fangkong.audit.context import acting_as
+from fangkong.audit import services as audit
 
 from .models import Care, CareGroup, Person, Visit
 
@@ -75,8 +75,8 @@ def add_care(data: dict, *, user) -> Care:
     last = Visit.objects.filter(person=person).aggregate(last=models.Max("visited_on"))["last"]
     care = Care(person=person, group=cleaned["group"], worker=cleaned["worker"], note=cleaned["note"],
                 last_visited_on=last)
-    with acting_as(user):
-        care.save()
+    care.save()
+    audit.record_change(care, user)
     return care
 
 
@@ -99,11 +99,11 @@ def record_visit(person: Person, visited_on: datetime.date, note: str, *, user) 
     if errors:
         raise ValidationError(errors)
     visit = Visit.objects.create(person=person, visited_on=visited_on, by=user, note=note)
-    with acting_as(user):
-        for care in cares:
-            if care.last_visited_on is None or care.last_visited_on < visited_on:
-                care.last_visited_on = visited_on
-                care.save(update_fields=["last_visited_on"])
+    for care in cares:
+        if care.last_visited_on is None or care.last_visited_on < visited_on:
+            care.last_visited_on = visited_on
+            care.save(update_fields=["last_visited_on"])
+            audit.record_change(care, user)
     return visit
 
 

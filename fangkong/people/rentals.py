@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
-from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 from fangkong.core.identity import DocumentType, normalize_document, normalize_person_name, normalize_phone
 from fangkong.territory.models import Household
@@ -107,8 +106,8 @@ def register_rental(data: dict, *, user) -> Rental:
     rental = Rental(household=cleaned["household"], landlord_name=cleaned["landlord_name"],
                     state=cleaned["state"], note=cleaned["note"])
     rental.set_landlord_phone(cleaned["landlord_phone"])
-    with acting_as(user):
-        rental.save()
+    rental.save()
+    audit.record_change(rental, user)
     return rental
 
 
@@ -121,8 +120,8 @@ def set_state(rental: Rental, state: str, *, user) -> Rental:
         raise ValidationError({"state": _("还有租户在住，请先办理搬离再标记为空置")})
     if rental.state != state:
         rental.state = state
-        with acting_as(user):
-            rental.save()
+        rental.save()
+        audit.record_change(rental, user)
     return rental
 
 
@@ -211,18 +210,20 @@ def move_in(rental: Rental, person: Person, moved_in: datetime.date, *, user) ->
         raise ValidationError({"person": _("%(name)s 仍登记住在 %(address)s，请先在那里办理搬离") % {
             "name": person.name_masked, "address": other.household.address}})
     tenancy = Tenancy(rental=rental, person=person, moved_in=moved_in)
-    with acting_as(user):
-        tenancy.save()
-        household = rental.household
-        if person.household_id is None or person.household_id == household.pk:
-            if person.household_id is None:
-                person.residency = Residency.FLOATING
-            person.household, person.area_id = household, household.area_id
-            person.household_role = HouseholdRole.TENANT
-            person.save()
-        if rental.state != RentalState.RENTED:
-            rental.state = RentalState.RENTED
-            rental.save()
+    tenancy.save()
+    audit.record_change(tenancy, user)
+    household = rental.household
+    if person.household_id is None or person.household_id == household.pk:
+        if person.household_id is None:
+            person.residency = Residency.FLOATING
+        person.household, person.area_id = household, household.area_id
+        person.household_role = HouseholdRole.TENANT
+        person.save()
+        audit.record_change(person, user)
+    if rental.state != RentalState.RENTED:
+        rental.state = RentalState.RENTED
+        rental.save()
+        audit.record_change(rental, user)
     return tenancy
 
 
@@ -240,11 +241,12 @@ def move_out(tenancy: Tenancy, moved_out: datetime.date, *, user) -> Tenancy:
         raise ValidationError(errors)
     tenancy.moved_out = moved_out
     person = tenancy.person
-    with acting_as(user):
-        tenancy.save()
-        if person.household_id == tenancy.rental.household_id and person.household_role == HouseholdRole.TENANT:
-            person.household, person.household_role = None, ""
-            person.save()
+    tenancy.save()
+    audit.record_change(tenancy, user)
+    if person.household_id == tenancy.rental.household_id and person.household_role == HouseholdRole.TENANT:
+        person.household, person.household_role = None, ""
+        person.save()
+        audit.record_change(person, user)
     return tenancy
 
 
@@ -287,8 +289,8 @@ def attach_letter(rental: Rental, upload, signed_on: datetime.date, *, user) -> 
     # The new file goes if the transaction fails, the old one once it has committed.
     transaction.on_commit(lambda: old and storage.delete(old))
     try:
-        with acting_as(user):
-            rental.save()
+        rental.save()
+        audit.record_change(rental, user)
     except Exception:
         storage.delete(new)
         raise

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
-from fangkong.audit.context import acting_as
 from fangkong.core.identity import (
     DocumentType,
     mask_name,
@@ -192,12 +191,13 @@ def _apply(person: Person, cleaned: dict):
 
 
 def _save(person: Person, user):
-    """Save; what someone else saved meanwhile is stopped by the unique indexes and told like the checks before:
-    a second head of the household (household_one_head), the same document (person_unique_document: two
+    """Save and audit; what someone else saved meanwhile is stopped by the unique indexes and told like the checks
+    before: a second head of the household (household_one_head), the same document (person_unique_document: two
     workers registering one new person at once)."""
     try:
-        with transaction.atomic(), acting_as(user):
+        with transaction.atomic():
             person.save()
+            audit.record_change(person, user)
     except IntegrityError as exc:
         if "person_unique_document" in str(exc):
             duplicate = find_duplicate(person.id_type, person.id_number, exclude=person)
@@ -283,7 +283,7 @@ def _clean_declared(name, id_type, id_number, phone) -> tuple[str, str, str]:
     return name, number, phone
 
 
-def _new_visitor(name, id_type, number, phone, area) -> tuple[Person, bool]:
+def _new_visitor(name, id_type, number, phone, area, user) -> tuple[Person, bool]:
     """(the visitor, True) when saved now; (the person who holds the number, False) when the same number was
     registered at the same moment by another request (a second phone, a guard, the API): that one stands.
 
@@ -297,6 +297,7 @@ def _new_visitor(name, id_type, number, phone, area) -> tuple[Person, bool]:
     try:
         with transaction.atomic():
             person.save()
+            audit.record_change(person, user)
     except IntegrityError:
         existing = find_duplicate(id_type, number)
         if existing is None:
@@ -306,7 +307,7 @@ def _new_visitor(name, id_type, number, phone, area) -> tuple[Person, bool]:
 
 
 def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, area: Area,
-                     proven_ids=None) -> Declarant:
+                     proven_ids=None, user=None) -> Declarant:
     """A declaration with a name and a document, by a resident at a place code or by a guard.
 
     Nobody new becomes a resident here: an unknown document becomes a visitor (来访人员) filed under
@@ -317,11 +318,12 @@ def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, are
     own (None: a guard with the card in hand). The phone number on record is what a one-time code is sent
     to, so a phone that has not proven the link changes nothing of the record. A ledger person's record never
     changes here; under another name they are recorded but not bound (Declarant).
+    `user` is the guard who registers them; none when residents declare themselves (the audit row says 系统).
     """
     name, number, phone = _clean_declared(name, id_type, id_number, phone)
     existing = find_duplicate(id_type, number)
     if existing is None:
-        person, created = _new_visitor(name, id_type, number, phone, area)
+        person, created = _new_visitor(name, id_type, number, phone, area, user)
         if created:
             return Declarant(person, name, created=True)
         existing = person
@@ -332,19 +334,21 @@ def declare_identity(*, name: str, id_type: str, id_number: str, phone: str, are
             existing.name = name
             if "phone" in changed:
                 existing.set_phone(phone)
-            existing.save()
+            with transaction.atomic():
+                existing.save()
+                audit.record_change(existing, user)
         return Declarant(existing, name)
     return Declarant(existing, name, bound=existing.name == name)
 
 
 @transaction.atomic
-def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area) -> Person:
+def register_resident(*, name: str, id_type: str, id_number: str, phone: str, area: Area, user) -> Person:
     """A person registered by a guard (assisted registration, a vehicle's occupants), who holds their card.
 
     As declare_identity; a ledger person's document under another name is a typing mistake or a card
     that is not theirs, which the guard is told, since the guard has the card in hand.
     """
-    declarant = declare_identity(name=name, id_type=id_type, id_number=id_number, phone=phone, area=area)
+    declarant = declare_identity(name=name, id_type=id_type, id_number=id_number, phone=phone, area=area, user=user)
     if not declarant.bound:
         raise ValidationError({"id_number": _("证件号码与姓名不一致，请核对")})
     return declarant.person

@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from fangkong.audit.admin import AuditedAdmin
 from fangkong.core.admin import ScopedAdmin
 
 from .models import Category, Screening
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ["code", "name", "gate_effect", "follow_up", "follow_up_days", "active"]
 
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
 from fangkong.audit import services as audit
-from fangkong.audit.context import acting_as
 from fangkong.audit.models import AuditAction
 from fangkong.people.models import Person
 from fangkong.territory.models import Area
@@ -61,8 +60,8 @@ def open_screening(person: Person, category: Category, *, user, source=Source.GR
         source=source, origin=origin[:100], reported_on=reported_on, worker=worker or user, plan=plan[:500],
         follow_up=category.follow_up, control_until=reported_on + datetime.timedelta(days=category.follow_up_days),
         created_by=user)
-    with acting_as(user):
-        screening.save()
+    screening.save()
+    audit.record_change(screening, user)
     return screening
 
 
@@ -85,8 +84,8 @@ def change_state(screening: Screening, to_state: str, reason: str, *, user) -> S
     screening.state, screening.state_reason = to_state, reason
     screening.state_changed_at = timezone.now()
     screening.closed_on = today() if to_state in CLOSED_STATES else None
-    with acting_as(user):
-        screening.save()
+    screening.save()
+    audit.record_change(screening, user)
     return screening
 
 
@@ -127,7 +126,8 @@ def record_follow_up(screening: Screening, *, user, on=None, temperature=None, h
 def delete_category(category: Category, *, user):
     """Delete an unused category; one that screenings refer to is refused (deactivate it instead)."""
     try:
-        with acting_as(user):
+        with transaction.atomic():
+            audit.record_change(category, user, action=AuditAction.DELETE)
             category.delete()
     except ProtectedError:
         raise ValidationError(_("“%(name)s”已有 %(n)d 条排查记录，不能删除，可以停用") % {
@@ -168,8 +168,8 @@ def check_category(category: Category, *, exclude=(), **fields) -> Category:
 def save_category(category: Category | None, *, user, **fields) -> Category:
     """Create (category=None) or change a key-person category; the model's own checks give the messages."""
     category = check_category(category or Category(), **fields)
-    with acting_as(user):
-        category.save()
+    category.save()
+    audit.record_change(category, user)
     return category
 
 

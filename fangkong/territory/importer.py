@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.audit import services as audit
 from fangkong.core.imports import column_positions, importer
 from fangkong.core.xlsx import cell_text
 
@@ -112,6 +113,8 @@ class TerritoryImporter:
             key = (model, tuple(sorted((k, getattr(v, "pk", v)) for k, v in lookup.items())))
             if key not in cache:
                 obj, made = model.objects.get_or_create(**lookup, defaults=defaults or {})
+                if made:  # areas and grids are few: each new one is audited (the addresses in the import's row)
+                    audit.record_change(obj, self.user)
                 created[counter] += made
                 cache[key] = obj
             return cache[key]

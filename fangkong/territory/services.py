@@ -1,11 +1,13 @@
-"""Territory use cases: counts at every node of the tree."""
+"""Territory use cases: counts at every node of the tree, and the changes made on the territory's pages."""
 
 from collections import defaultdict
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
+from fangkong.audit import services as audit
 from fangkong.core.pages import COUNT_CACHE_SECONDS
 
 from .models import Area, Household
@@ -62,3 +64,11 @@ def _grouped_counts(key, queryset, user):
 
 def counter_labels():
     return {key: label for key, (label, _q) in COUNTERS.items()}
+
+
+@transaction.atomic
+def save_record(record, *, user):
+    """Create or change an area, grid, compound or household as a page's form left it (validated), audited."""
+    record.save()
+    audit.record_change(record, user)
+    return record

@@ -64,7 +64,7 @@ def area_edit(request, pk=None):
         return render(request, "403.html", status=403)
     form = forms.AreaForm(request.POST or None, instance=area)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_record(form.save(commit=False), user=request.user)
         messages.success(request, _("已保存"))
         return redirect(area)
     return render(request, "territory/edit.html", {"form": form, "title": _("编辑区域") if pk else _("新建区域"),
@@ -89,7 +89,7 @@ def record_edit(request, kind, pk=None):
     initial = {key: request.GET[key] for key in ("area", "grid", "unit") if request.GET.get(key, "").isdigit()}
     form = form_class(request.POST or None, instance=instance, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        saved = services.save_record(form.save(commit=False), user=request.user)
         messages.success(request, _("已保存"))
         return redirect(saved.get_absolute_url() if hasattr(saved, "get_absolute_url") else saved.area)
     title = (_("编辑%(what)s") if pk else _("新建%(what)s")) % {"what": label}

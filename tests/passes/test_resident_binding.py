@@ -18,7 +18,7 @@ from fangkong.healthcode import passcode
 from fangkong.healthcode.services import recompute
 from fangkong.passes import binding
 from fangkong.passes.models import Challenge, Declaration, DeviceMember, Passage, Proof
-from tests.healthcode.helpers import declare
+from tests.conftest import declare
 from tests.passes.office_helpers import checkpoint_user, make_place, passage
 
 ANSWERS = {"visited_risk_area": "no", "has_symptoms": "no", "had_contact": "no", "consent": "on"}

@@ -71,8 +71,9 @@ def gate(district):
 
 
 def first_registration(district, number, name="刘桂兰"):
+    """A guard at another gate registering the same number (with the card in hand)."""
     return lambda: people.register_resident(name=name, id_type="resident_id", id_number=number, phone="",
-                                            area=district.community_a)
+                                            area=district.community_a, user=None)
 
 
 def test_two_phones_declaring_one_new_number_at_once_both_pass(district, gate, new_resident_id):

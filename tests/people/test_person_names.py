@@ -39,10 +39,10 @@ def test_the_person_api_refuses_a_fifty_character_name(district, users, client_f
 def test_a_resident_declaring_at_a_place_code_is_checked_by_the_same_rule(district, new_resident_id):
     with pytest.raises(ValidationError) as refused:
         services.register_resident(name="<b>王</b>", id_type="resident_id", id_number=new_resident_id(),
-                                   phone="", area=district.community_a)
+                                   phone="", area=district.community_a, user=None)
     assert refused.value.message_dict["name"] == ['姓名不能包含 < > & " ` 等符号']
     person = services.register_resident(name="John  Smith", id_type="passport", id_number="E1234567", phone="",
-                                        area=district.community_a)
+                                        area=district.community_a, user=None)
     assert person.name == "John Smith"
 
 

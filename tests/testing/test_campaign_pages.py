@@ -1,6 +1,6 @@
 """The pages: officers set up a campaign; sampling staff fill a tube on the site page."""
 
-
+from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.testing.models import Campaign, Sample, Tube
 from tests import viewtests
 
@@ -52,3 +52,43 @@ def test_sampling_staff_fill_a_tube_on_the_site_page(setup, district, client_for
     sealed = client.post(url + f"tubes/{tube.pk}/seal/")
     assert sealed.status_code == 302 and Tube.objects.get(pk=tube.pk).is_sealed
     assert Sample.objects.filter(tube=tube).count() == 1
+
+
+# Audited with the acting user (see tests/audit/test_explicit_actions.py) --------------------------------
+
+def test_a_sampling_site_added_on_the_campaign_page_is_on_the_officers_account(district, users, client_for, setup):
+    response = client_for(users.officer).post(f"/testing/{setup.campaign.pk}/sites/new/", {
+        "name": "新华社区采样点", "area": district.community_c.pk, "opens": "07:00", "closes": "19:00"})
+    assert response.status_code == 302
+    site = setup.campaign.sites.get(name="新华社区采样点")
+    row = audit_row(site)
+    assert (row.actor, row.action) == (users.officer, AuditAction.CREATE)
+    assert (row.changes["name"], row.changes["area"], row.changes["campaign"]) == (
+        "新华社区采样点", district.community_c.pk, setup.campaign.pk)
+
+
+def test_sealing_a_tube_on_the_site_page_is_on_the_samplers_account(district, client_for, setup):
+    sampler = client_for(setup.sampler)
+    url = f"/testing/sites/{setup.site.pk}/"
+    sampler.post(url + "tubes/", {"barcode": "W-0001"})
+    tube = Tube.objects.get(barcode="W-0001")
+    sampler.post(url + f"tubes/{tube.pk}/add/", {"person": district.numbers["a"]})
+    assert sampler.post(url + f"tubes/{tube.pk}/seal/").status_code == 302
+    tube.refresh_from_db()
+    row = audit_row(tube)
+    assert (row.actor, row.action) == (setup.sampler, AuditAction.UPDATE)
+    assert row.changes == {"sealed_at": tube.sealed_at.isoformat(), "size": 1}
+
+
+def test_closing_a_campaign_is_on_the_closers_account(users, setup):
+    """No page closes a campaign yet; the service is ready for the one that will."""
+    from fangkong.testing import services
+
+    services.close_campaign(setup.campaign, users.admin)
+    row = AuditEvent.objects.filter(object_type="testing.Campaign", object_id=str(setup.campaign.pk)).first()
+    assert (row.actor, row.action, row.changes) == (users.admin, AuditAction.UPDATE, {"state": ["active", "closed"]})
+
+
+def audit_row(obj):
+    [row] = AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk))
+    return row
