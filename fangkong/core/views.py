@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -9,7 +9,7 @@ from fangkong.screening import services as screening
 from fangkong.territory import services as territory
 from fangkong.testing import services as testing
 
-from . import imports
+from . import exports, imports
 from .models import ExportJob, ImportJob
 
 # Each app's 待办 for the home page, in the order they are shown (a reminder from above goes first).
@@ -74,8 +74,4 @@ def export_job(request, pk):
 
 @login_required
 def export_download(request, pk):
-    job = _own_export(request, pk)
-    if not job.downloadable:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return exports.download(_own_export(request, pk))

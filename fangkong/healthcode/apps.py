@@ -7,7 +7,8 @@ class HealthcodeConfig(AppConfig):
     verbose_name = "健康码"
 
     def ready(self):
-        from . import signals, verdict  # noqa: F401  (the gate verdict's health-code fact registers on import)
+        from . import exports, signals, verdict  # noqa: F401  (the override export and the gate verdict's
+        # health-code fact register on import)
 
         signals.connect()
         from django.db.models.signals import post_migrate

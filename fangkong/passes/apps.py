@@ -12,10 +12,9 @@ class PassesConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from fangkong.accounts.models import User
-        from fangkong.core.models import EXPORT_KINDS
         from fangkong.territory.services import register_counter
 
-        from . import importer  # noqa: F401  (registers the "places" import for workers too)
+        from . import exports, importer  # noqa: F401  (register the passage export and the "places" import)
         from .models import DutyShift, Place
         from .services import forget_place, recorders_changed
 
@@ -29,5 +28,4 @@ class PassesConfig(AppConfig):
                         Group.permissions.through):
             m2m_changed.connect(recorders_changed, sender=through, dispatch_uid=f"recorders_m2m_{through.__name__}")
 
-        EXPORT_KINDS["passages"] = gettext_lazy("出入记录")
         register_counter("places", gettext_lazy("场所"), lambda user: Place.objects.visible_to(user))

@@ -7,9 +7,4 @@ class PeopleConfig(AppConfig):
     verbose_name = "人员"
 
     def ready(self):
-        from django.utils.translation import gettext_lazy
-
-        from fangkong.core.models import EXPORT_KINDS
-
-        EXPORT_KINDS["persons"] = gettext_lazy("人员")
-        from . import importer  # noqa: F401  (registers the "ledger" import for workers too)
+        from . import exports, importer  # noqa: F401  (register the person export and the "ledger" import)
