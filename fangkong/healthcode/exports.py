@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.core import exports
@@ -39,13 +40,23 @@ def report(user, data):
     return form, queryset, filters
 
 
+def describe(user, filters: dict) -> str:
+    """The filters in words, as the form labels them: 状态：已批准，申请人或审批人：王."""
+    fields = OverrideFilterForm.base_fields
+    parts = []
+    for name, value in filters.items():
+        choices = dict(getattr(fields[name], "choices", ()))
+        parts.append(f"{fields[name].label}：{choices.get(value, value)}")
+    return "，".join(parts) or _("全部人工赋码")
+
+
 def _when(value):
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
 
 
 @exports.register("overrides", title=gettext_lazy("人工赋码"), model=Override, columns=COLUMNS,
                   permission=("healthcode.view_override", "people.export_person"),
-                  params=lambda user, data: report(user, data)[2],
+                  params=lambda user, data: report(user, data)[2], describe=describe,
                   file_name=lambda job: f"overrides-{timezone.localdate():%Y%m%d}.xlsx")
 def override_rows(user, filters: dict) -> exports.Rows:
     _form, overrides, _filters = report(user, filters)
