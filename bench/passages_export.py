@@ -180,7 +180,7 @@ def create_job(admin):
 
     client = Client()
     client.force_login(admin)
-    with mock.patch("fangkong.passes.tasks.run_export") as task:
+    with mock.patch("fangkong.core.tasks.run_export") as task:
         response = client.post("/passages/export/", {})
     if response.status_code != 302 or not task.delay.called:
         raise SystemExit(f"the export page did not queue a job: {response.status_code}")
@@ -195,7 +195,7 @@ def run_job(job_id: int):
 
     django.setup()
     from fangkong.core.models import ExportJob
-    from fangkong.passes.tasks import run_export
+    from fangkong.core.tasks import run_export
 
     before = memory_kb("VmRSS")
     started, cpu = time.perf_counter(), time.process_time()

@@ -7,11 +7,12 @@ from rest_framework.routers import DefaultRouter
 from fangkong.accounts import views as accounts
 from fangkong.accounts.api import TokenView
 from fangkong.core import views as core
+from fangkong.core.api_exports import ExportViewSet
 from fangkong.core.api_imports import ImportViewSet
 from fangkong.district import views as district
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
-from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
+from fangkong.passes.api import PassageViewSet, PlaceViewSet
 from fangkong.people.api import PersonViewSet
 from fangkong.people.api_households import HouseholdViewSet
 from fangkong.people.api_ledger import CareViewSet, RentalViewSet

@@ -433,28 +433,34 @@ def leaks(db):
     return scan
 
 
-def export_persons(client, **params) -> bytes:
-    """Export the person list through the page as `client`'s user and return the xlsx file.
+def export_through_page(client, url, params=None, *, method="post") -> bytes:
+    """Start an export on its page as `client`'s user, run the job, and return the file it offers.
 
-    The page queues a job and redirects to its progress page; the job runs after the request's
-    transaction commits, which a test's transaction never does, so it is run here as the worker would.
+    The page queues a job and redirects to its status page; the job runs after the request's transaction
+    commits, which a test's transaction never does, so it is run here as the worker would.
     """
     from fangkong.core.models import ExportJob, ExportStatus
-    from fangkong.people.tasks import run_person_export
+    from fangkong.core.tasks import run_export
 
-    response = client.post("/people/export/", params)
+    response = getattr(client, method)(url, params or {})
     assert response.status_code == 302, response.content[:500]
     job = ExportJob.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
     assert response["Location"] == f"/exports/{job.pk}/"
-    run_person_export(job.pk)
+    run_export(job.pk)
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE, job.error
     page = client.get(f"/exports/{job.pk}/")
-    assert page.status_code == 200 and "导出人员" in page.content.decode()
+    assert page.status_code == 200 and f"导出{job.kind_label}" in page.content.decode()
     download = client.get(f"/exports/{job.pk}/download/")
     assert download.status_code == 200
-    assert download["Content-Disposition"].startswith('attachment; filename="persons-')
+    assert download["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert download["Content-Disposition"].startswith("attachment;")
     return b"".join(download.streaming_content)
+
+
+def export_persons(client, **params) -> bytes:
+    """Export the person list through the page as `client`'s user and return the xlsx file."""
+    return export_through_page(client, "/people/export/", params)
 
 
 WORKER_BROKER = os.getenv("FANGKONG_TEST_BROKER_URL", "")

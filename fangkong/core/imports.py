@@ -13,14 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 
 from .jobs import heartbeat
 from .models import ImportJob, JobStatus
-from .xlsx import cell_text, check_upload, read_rows, safe_cell
+from .xlsx import Sheet, cell_text, check_upload, read_rows, write_workbook
 
 IMPORTERS = {}
 PROGRESS_EVERY = 500
@@ -286,33 +285,22 @@ def skipped_labels(job: ImportJob):
 
 def error_report(job: ImportJob) -> bytes:
     """The rows' errors as an xlsx the user can fix against (行号, 列, 错误)."""
-    book = Workbook(write_only=True)
     if job.status == JobStatus.DONE:  # a finished job's rows are the ones it did not import
         title, header = skipped_labels(job)
     else:
         title, header = _("错误"), [_("行号"), _("列"), _("错误")]
-    sheet = book.create_sheet(str(title))
-    sheet.append([str(label) for label in header])
-    for row_number, column, message in job.errors:
-        sheet.append([row_number, safe_cell(column), safe_cell(message)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    widths = [8, 16, 60]
+    return _workbook(Sheet(str(title), [(str(label), widths[n] if n < 3 else 16) for n, label in enumerate(header)],
+                           job.errors))
 
 
 def template(columns, example_rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("导入模板")
-    sheet.append([str(c) for c in columns])
-    for row in example_rows:
-        sheet.append(row)
-    from openpyxl.utils import get_column_letter
+    return _workbook(Sheet(_("导入模板"), [(str(column), 16) for column in columns], example_rows, filter=False))
 
-    for index, _column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 16
+
+def _workbook(sheet: Sheet) -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    write_workbook(out, [sheet])
     return out.getvalue()
 
 

@@ -66,10 +66,6 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("导出失败")
 
 
-# Export kinds and what they export ("人员", "出入记录"): each app registers its own.
-EXPORT_KINDS = {}
-
-
 class ExportJob(models.Model):
     """One export of a search: written by a background task; the file expires after the retention period."""
 
@@ -107,7 +103,10 @@ class ExportJob(models.Model):
 
     @property
     def kind_label(self):
-        return EXPORT_KINDS.get(self.kind, self.kind)
+        """What is exported ("人员", "出入记录"), as the app registered it (core.exports)."""
+        from .exports import KINDS
+
+        return KINDS[self.kind].title if self.kind in KINDS else self.kind
 
     @property
     def percent(self):

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .models import ImportJob
+from .models import ExportJob, ImportJob
 
 
 @shared_task
@@ -8,6 +8,13 @@ def run_import(job_id: int):
     from . import imports
 
     imports.run(ImportJob.objects.get(pk=job_id))
+
+
+@shared_task
+def run_export(job_id: int):
+    from . import exports
+
+    exports.run(ExportJob.objects.select_related("created_by").get(pk=job_id))
 
 
 @shared_task

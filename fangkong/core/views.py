@@ -1,9 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import imports, jobs
+from . import exports, imports, jobs
 from .models import ExportJob, ExportStatus, ImportJob, JobStatus
 
 
@@ -48,8 +48,4 @@ def export_job(request, pk):
 
 @login_required
 def export_download(request, pk):
-    job = _own_export(request, pk)
-    if not job.downloadable:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return exports.download(_own_export(request, pk))

@@ -7,8 +7,8 @@ class HealthcodeConfig(AppConfig):
     verbose_name = "健康码"
 
     def ready(self):
-        # The gate verdict's health-code fact and the testing facts register on import.
-        from . import signals, testing_facts, verdict  # noqa: F401
+        # The override export, the gate verdict's health-code fact and the testing facts register on import.
+        from . import exports, signals, testing_facts, verdict  # noqa: F401
 
         signals.connect()
         from fangkong.core.identity import PASS_CODE_READERS

@@ -1,29 +1,24 @@
 """Health-code pages: the overview, a person's code, override requests and approvals, the override report, rules,
 policies."""
 
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.audit import services as audit
+from fangkong.core import exports as core_exports
 from fangkong.core.pages import paginate
-from fangkong.core.xlsx import safe_cell
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
-from . import facts, services
-from .forms import CodeFilterForm, DecisionForm, OverrideFilterForm, OverrideForm, PolicyForm, RuleForm
+from . import exports, facts, services
+from .forms import CodeFilterForm, DecisionForm, OverrideForm, PolicyForm, RuleForm
 from .models import Colour, Override, OverrideState, PlacePolicy, Rule
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _person(request, pk):
@@ -134,33 +129,11 @@ def override_decide(request, pk):
     return redirect("healthcode:overrides")
 
 
-def _report(request):
-    form = OverrideFilterForm(request.GET or None)
-    queryset = _overrides(request.user).order_by("-requested_at", "-id")
-    filters = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = {k: str(v) for k, v in data.items() if v}
-        for name in ("state", "reason", "colour"):
-            if data[name]:
-                queryset = queryset.filter(**{name: data[name]})
-        if data["user"]:
-            who = data["user"]
-            queryset = queryset.filter(
-                Q(requested_by__username__icontains=who) | Q(requested_by__full_name__icontains=who)
-                | Q(decided_by__username__icontains=who) | Q(decided_by__full_name__icontains=who))
-        if data["since"]:
-            queryset = queryset.filter(requested_at__date__gte=data["since"])
-        if data["until"]:
-            queryset = queryset.filter(requested_at__date__lte=data["until"])
-    return form, queryset, filters
-
-
 @login_required
 @permission_required("healthcode.view_override", raise_exception=True)
 def override_report(request):
     """Every override by who and why, with filters and an audited Excel export."""
-    form, queryset, filters = _report(request)
+    form, queryset, _filters = exports.report(request.user, request.GET)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "healthcode/override_report.html", {
@@ -169,37 +142,12 @@ def override_report(request):
     })
 
 
-REPORT_HEADER = ["申请时间", "姓名", "证件号码", "社区/村", "赋码颜色", "原因类别", "具体说明", "失效时间", "状态",
-                 "申请人", "审批人", "审批时间", "审批意见"]
-
-
 @login_required
 @permission_required("healthcode.view_override", raise_exception=True)
 @permission_required("people.export_person", raise_exception=True)
 def override_report_export(request):
-    from openpyxl import Workbook
-
-    _form, queryset, filters = _report(request)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("人工赋码"))
-    sheet.append([_(title) for title in REPORT_HEADER])
-
-    def when(value):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    count = 0
-    for o in queryset.iterator(chunk_size=2000):
-        sheet.append([safe_cell(str(v)) for v in (
-            when(o.requested_at), o.person.name, o.person.id_number_masked, o.person.area.name,
-            o.get_colour_display(), o.get_reason_display(), o.note, when(o.expires_at), o.get_state_display(),
-            o.requested_by, o.decided_by or "", when(o.decided_at), o.decision_note)])
-        count += 1
-    out = io.BytesIO()
-    book.save(out)
-    audit.log_export(request.user, Override._meta.label, count, filters)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="overrides-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    """The report as filtered, exported in the background (a link, so GET starts it as POST does)."""
+    return redirect("export_job", core_exports.start("overrides", request.user, request.GET).pk)
 
 
 # Rules ------------------------------------------------------------------------------------------------

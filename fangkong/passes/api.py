@@ -1,8 +1,8 @@
-"""API for passages and exports. Same services as the pages: scoped, masked, idempotent, audited."""
+"""API for passages and places (exports: core.api_exports). Same services as the pages: scoped, masked,
+idempotent, audited."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,9 +15,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from fangkong.core.identity import DocumentType
-from fangkong.core.models import ExportJob
 
-from . import exports, search, services
+from . import search, services
 from .models import Channel, Direction, Passage, Place, PlaceState
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -157,59 +156,6 @@ class PassageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             place, user, person=person, name=data.get("name", ""), id_type=data["id_type"],
             id_number=data.get("id_number", ""), phone=data.get("phone", ""), temperature=data["temperature"],
             direction=data["direction"], answers=data["answers"], idempotency_key=key, channel=Channel.API)
-
-
-class ExportSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    percent = serializers.IntegerField(read_only=True)
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ExportJob
-        fields = ["id", "kind", "status", "status_display", "percent", "total_rows", "processed_rows", "description",
-                  "created_at", "finished_at", "expires_at", "download_url"]
-        read_only_fields = fields
-
-    def get_download_url(self, job) -> str | None:
-        request = self.context.get("request")
-        if not job.downloadable or request is None:
-            return None
-        return request.build_absolute_uri(f"/api/exports/{job.pk}/download/")
-
-
-class ExportPermission(BasePermission):
-    def has_permission(self, request, view):
-        return request.user.has_perm("passes.export_passage")
-
-
-class ExportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Exports of passages: POST the search filters, poll the job, download the file (creator only)."""
-
-    serializer_class = ExportSerializer
-    permission_classes = [ExportPermission]
-    filter_backends = []
-
-    def get_queryset(self):
-        return ExportJob.objects.filter(created_by=self.request.user)
-
-    @extend_schema(request={"application/json": {"type": "object", "properties": {
-        p.name: {"type": "integer" if p.type == OpenApiTypes.INT else "string"} for p in FILTERS}}},
-        responses={202: ExportSerializer})
-    def create(self, request, *args, **kwargs):
-        form = _search_form(request, request.data)
-        job = exports.start_export(request.user, form.cleaned_params())
-        job.refresh_from_db()  # in eager mode (no broker) the job has already run
-        return Response(ExportSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-                              OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
-        job = self.get_object()
-        if not job.downloadable:
-            raise Http404
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name,
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 class PlaceSerializer(serializers.ModelSerializer):

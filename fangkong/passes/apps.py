@@ -10,10 +10,9 @@ class PassesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from fangkong.core.models import EXPORT_KINDS
         from fangkong.territory.services import register_counter
 
-        from . import importer  # noqa: F401  (registers the "places" import for workers too)
+        from . import exports, importer  # noqa: F401  (register the passage export and the "places" import)
         from .models import DutyShift, Place
         from .services import forget_place, place_members_changed, shift_changed
 
@@ -26,5 +25,4 @@ class PassesConfig(AppConfig):
         for through in (Place.staff.through, Place.managers.through):
             m2m_changed.connect(place_members_changed, sender=through, dispatch_uid=f"recorders_m2m_{through.__name__}")
 
-        EXPORT_KINDS["passages"] = gettext_lazy("出入记录")
         register_counter("places", gettext_lazy("场所"), lambda user: Place.objects.visible_to(user))

@@ -1,14 +1,16 @@
 """The passage back office: counts for the viewer's scope, the search, and exports as jobs."""
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from fangkong.core import exports
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
-from . import exports, search
+from . import search
 from .models import Passage, Place
 
 PAGE_SIZE = 50
@@ -115,8 +117,8 @@ def _person_in_scope(user, pk):
 @require_POST
 def export_create(request):
     """Export the search in the form's fields as an xlsx, in the background."""
-    form = search.PassageSearchForm(request.POST, user=request.user)
-    if not form.is_valid():
+    try:
+        job = exports.start("passages", request.user, request.POST)
+    except ValidationError:
         return records(request)
-    job = exports.start_export(request.user, form.cleaned_params())
     return redirect("export_job", job.pk)

@@ -7,12 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.models import AuditEvent
-from fangkong.core import imports
+from fangkong.core import exports, imports
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel, Household
 
 from . import importer, services
-from .exports import start_export
 from .forms import LedgerImportForm, PersonForm
 from .importer import LedgerImporter
 from .models import HouseholdRole, Person, Rental, Residency, Sex, Tag
@@ -91,9 +90,7 @@ def person_edit(request, pk=None):
 @require_POST
 def person_export(request):
     """Export the list as it is filtered, in the background; the job page shows progress and the file."""
-    filters = {key: request.POST[key] for key in services.FILTERS if key != "ids" and request.POST.get(key)}
-    job = start_export(request.user, filters)
-    return redirect("export_job", job.pk)
+    return redirect("export_job", exports.start("persons", request.user, request.POST).pk)
 
 
 @imports.import_required("ledger")

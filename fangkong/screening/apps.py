@@ -12,7 +12,7 @@ class ScreeningConfig(AppConfig):
 
         from fangkong.territory.services import register_counter
 
-        from . import importer  # noqa: F401  (the "assistance" import registers for workers too)
+        from . import importer, reports  # noqa: F401  (the "assistance" import and the 日报 export register)
         from .defaults import ensure_default_categories
         from .models import Category, DailyReport, FollowUp, Screening
         from .reports import reports_changed

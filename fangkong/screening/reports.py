@@ -13,10 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 from fangkong.core import cache as versions
+from fangkong.core import exports
+from fangkong.core.xlsx import Sheet
 from fangkong.territory.models import Area, AreaLevel
 
 from .models import ACTIVE_STATES, Category, DailyReport, FollowUp, FollowUpKind, ReportReminder, Screening, State
@@ -260,53 +263,40 @@ def parse_day(value: str | None) -> datetime.date:
     return day
 
 
-def export_xlsx(table: DistrictTable, user) -> tuple[bytes, int]:
+def export_params(user, data) -> dict:
+    """The day (?day=, today by default; refused when malformed or to come) and the area (?area=, kept only when
+    the user may see it) of the district table's export."""
+    day = parse_day(data.get("day"))
+    area = data.get("area")
+    area = Area.objects.visible_to(user).filter(pk=area).values_list("pk", flat=True).first() \
+        if str(area or "").isdigit() else None
+    return {"day": day.isoformat(), "area": area}
+
+
+@exports.register("daily_reports", title=gettext_lazy("重点人员日报"), permission="screening.export_dailyreport",
+                  model=DailyReport, params=export_params, footer=False,
+                  describe=lambda user, params: params["day"], logged=lambda params: {"day": params["day"]},
+                  file_name=lambda job: _("重点人员日报-%(day)s.xlsx") % {"day": job.params["day"]})
+def export_sheets(user, params) -> exports.Rows:
     """The day's table as district offices file it: 汇总 first, then one sheet per category, one row per
-    community and a 合计 row at the bottom. Audited; returns the file and its number of community rows."""
-    import io
-
-    import xlsxwriter
-
-    from fangkong.core.xlsx import safe_cell
-
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False,
-                                     "strings_to_numbers": False})
-    bold = book.add_format({"bold": True})
+    community and a 合计 row at the bottom."""
+    area = Area.objects.visible_to(user).filter(pk=params["area"]).first() if params.get("area") else None
+    table = district_table(area, datetime.date.fromisoformat(params["day"]), user)
     labels = figure_labels()
-    header = [_("社区"), *[labels[key] for key in KEYS], _("是否上报")]
-    used = set()
+    columns = [(_("社区"), 18), *[(labels[key], 10) for key in KEYS], (_("是否上报"), 10)]
+    submitted = f"{table.submitted_count}/{len(table.rows)}"
 
-    def sheet_name(name):
-        cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(name))[:28] or "-"
-        candidate, n = cleaned, 2
-        while candidate.lower() in used:
-            candidate, n = f"{cleaned[:26]}{n}", n + 1
-        used.add(candidate.lower())
-        return candidate
-
-    def write(sheet, title, rows, totals):
-        sheet.write(0, 0, title, bold)
-        sheet.write_row(1, 0, header, bold)
-        for number, (area, counts, submitted) in enumerate(rows, start=2):
-            sheet.write_row(number, 0, [safe_cell(area.name), *[counts[key] for key in KEYS],
-                                        _("已上报") if submitted else _("未上报")])
-        last = len(rows) + 2
-        sheet.write_row(last, 0, [_("合计"), *[totals[key] for key in KEYS],
-                                  f"{table.submitted_count}/{len(table.rows)}"], bold)
-        sheet.set_column(0, 0, 18)
-        sheet.set_column(1, len(header) - 1, 10)
-        sheet.freeze_panes(2, 1)
+    def sheet(title, heading, per_row, totals):
+        rows = [(row.area.name, *[per_row(row)[key] for key in KEYS], _("已上报") if row.submitted else _("未上报"))
+                for row in table.rows]
+        return Sheet(title, columns, rows, heading=heading, totals=(_("合计"), *[totals[key] for key in KEYS],
+                                                                    submitted), freeze_columns=1, filter=False)
 
     day = table.day.isoformat()
-    write(book.add_worksheet(sheet_name(_("汇总"))), _("重点人员日报 %(day)s 汇总") % {"day": day},
-          [(row.area, row.totals, row.submitted) for row in table.rows], table.totals)
-    for code, name in table.categories:
-        write(book.add_worksheet(sheet_name(name)), f"{name} {day}",
-              [(row.area, row.by_category[code], row.submitted) for row in table.rows], table.category_totals[code])
-    book.close()
-    audit.log_export(user, DailyReport._meta.label, len(table.rows), {"day": day})
-    return out.getvalue(), len(table.rows)
+    sheets = [sheet(_("汇总"), _("重点人员日报 %(day)s 汇总") % {"day": day}, lambda row: row.totals, table.totals)]
+    sheets += [sheet(name, f"{name} {day}", lambda row, code=code: row.by_category[code],
+                     table.category_totals[code]) for code, name in table.categories]
+    return exports.Rows(len(table.rows), sheets=sheets)
 
 
 def open_screenings(user):

@@ -3,14 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core import exports
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel
 
@@ -18,8 +17,6 @@ from . import reports
 from .models import Screening
 from .services import today
 from .views import _safe_next
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _own_community(user):
@@ -117,15 +114,13 @@ def district(request):
 @login_required
 @permission_required("screening.export_dailyreport", raise_exception=True)
 def export(request):
-    day, area, error = _district_context(request)
-    if error:
-        messages.error(request, error)
+    """The table of the day and area asked for, exported in the background (a link: GET starts it too)."""
+    try:
+        job = exports.start("daily_reports", request.user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
         return redirect("reports:district")
-    table = reports.district_table(area, day, request.user)
-    content, _rows = reports.export_xlsx(table, request.user)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, f"重点人员日报-{day.isoformat()}.xlsx")
-    return response
+    return redirect("export_job", job.pk)
 
 
 @login_required

@@ -120,8 +120,10 @@ def test_a_returnee_is_screened_followed_up_and_counted(live_server, phone, desk
     expect(row).to_contain_text("未上报")
     expect(office.locator("#daily-chart")).to_have_attribute("data-drawn", "1")
     expect(office.locator("#daily-chart svg")).to_have_count(1)
+    office.click("#daily-export")  # starts an export job; its page offers the file when it is written
+    expect(office.locator("#export-download")).to_be_visible()
     with office.expect_download() as download_info:
-        office.click("#daily-export")
+        office.click("#export-download")
     path = tmp_path / "daily.xlsx"
     download_info.value.save_as(path)
     book = load_workbook(io.BytesIO(path.read_bytes()))

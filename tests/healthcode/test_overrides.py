@@ -10,6 +10,7 @@ from django.utils import timezone
 from fangkong.audit.models import AuditEvent
 from fangkong.healthcode import services
 from fangkong.healthcode.models import Colour, HealthStatus, Override, OverrideState
+from tests.conftest import export_through_page
 from tests.healthcode.helpers import screen
 from tests.passes.office_helpers import staff_user
 
@@ -179,14 +180,16 @@ def test_the_report_filters_and_exports_an_audited_xlsx(district, users, approve
     admin = client_for(users.admin)
     page = admin.get("/health-code/overrides/report/", {"reason": "tracing"}).content.decode()
     assert "流调判定" in page and "HYPERLINK" not in page
-    download = admin.get("/health-code/overrides/report.xlsx", {"user": "区管理员二"})
-    assert download.status_code == 200
-    rows = xlsx.rows(download.content)
-    assert rows[0][:3] == ["申请时间", "姓名", "证件号码"] and len(rows) == 2
+    # The report's link starts an export job; its page offers the file.
+    content = export_through_page(admin, "/health-code/overrides/report.xlsx", {"user": "区管理员二"}, method="get")
+    rows = xlsx.rows(content)
+    assert rows[0][:3] == ["申请时间", "姓名", "证件号码"] and len(rows) == 3
     assert rows[1][1] == district.person_a.name and rows[1][2] == district.person_a.id_number_masked
     assert rows[1][6] == "'=HYPERLINK(\"x\")" and rows[1][10] == "区管理员二"
+    assert rows[2][0].startswith("导出人：") and rows[2][0].endswith("共 1 条  申请人或审批人：区管理员二")
     export = AuditEvent.objects.get(action="export", object_type="healthcode.Override")
     assert export.actor == users.admin and export.changes["rows"] == 1
+    assert export.changes["filters"]["user"] == "区管理员二"
     assert client_for(users.leader).get("/health-code/overrides/report.xlsx").status_code == 403
 
 

@@ -74,7 +74,7 @@ def many_passages(persons, place, count, *, start=None, step=timedelta(seconds=7
 
 def exported_rows(user, params=None) -> list[list]:
     """Runs a passage export for `user` in-process and reads the file back (every row, footer included)."""
-    from fangkong.passes.tasks import run_export
+    from fangkong.core.tasks import run_export
     from tests.conftest import xlsx_rows
 
     job = ExportJob.objects.create(kind="passages", created_by=user, params=params or {})

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.models import ExportJob, ExportStatus
-from fangkong.passes.tasks import run_export
+from fangkong.core.tasks import run_export
 from fangkong.territory.models import Area, AreaLevel
 from tests.conftest import stored_before_names_were_checked
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 
 from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.core.identity import mask_document, mask_phone
+from fangkong.core.models import ExportJob
 from fangkong.people.models import Person
 from tests.conftest import export_persons
 
@@ -84,10 +85,11 @@ def test_an_export_is_scoped_full_for_a_community_worker_and_audited(district, u
     wang = next(row for row in persons if row[0] == "王秀英")
     assert wang == ["王秀英", "女", "1956-03-12", "居民身份证", district.numbers["a"], district.numbers["phone_a"],
                     "幸福里社区", "幸福里小区1号楼1单元101", None, "户籍人口", None, None, None, 0]
-    assert rows[-1][0].startswith("导出人：worker_a") and rows[-1][0].endswith("共 3 人")
+    assert rows[-1][0].startswith("导出人：worker_a") and "共 3 条" in rows[-1][0]
     [event] = audit_rows(AuditAction.EXPORT)
     assert (event.actor, event.object_type) == (users.worker_a, "people.Person")
-    assert event.changes == {"rows": 3, "filters": {"full_numbers": True}}
+    job = ExportJob.objects.get()
+    assert event.changes == {"rows": 3, "filters": {"full_numbers": True, "job": job.pk}}
 
 
 def test_an_export_is_masked_for_a_role_without_full_numbers(district, users, client_for, xlsx):
@@ -104,7 +106,8 @@ def test_an_export_keeps_the_list_filters(district, users, client_for, xlsx):
     persons = data_rows(xlsx.rows(export(client_for(users.admin), area=district.community_b.pk)))
     assert [row[0] for row in persons] == ["李建国"]
     [event] = audit_rows(AuditAction.EXPORT)
-    assert event.changes["filters"] == {"area": str(district.community_b.pk), "full_numbers": True}
+    assert event.changes["filters"] == {"area": str(district.community_b.pk), "full_numbers": True,
+                                        "job": ExportJob.objects.get().pk}
 
 
 def test_the_leader_may_not_export(district, users, client_for):

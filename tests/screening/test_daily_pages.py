@@ -7,8 +7,10 @@ import pytest
 from openpyxl import load_workbook
 
 from fangkong.audit.models import AuditAction, AuditEvent
+from fangkong.core.models import ExportJob
 from fangkong.screening import services
 from fangkong.screening.models import Category, DailyReport, State
+from tests.conftest import export_through_page
 
 TODAY = services.today()
 HEADER = ["社区", "新增", "在管", "管控中", "解除", "未跟进", "是否上报"]
@@ -111,7 +113,7 @@ def test_scope_a_community_worker_sees_only_their_community(district, users, cli
     # ?area= of another community reads as no choice: still only their own
     other = client.get(f"/reports/district/?area={district.community_a.pk}")
     assert [row.area.name for row in other.context["table"].rows] == ["李庄村"]
-    book = load_workbook(io.BytesIO(client.get("/reports/district/export.xlsx").content))
+    book = load_workbook(io.BytesIO(export_through_page(client, "/reports/district/export.xlsx", method="get")))
     names = [row[0] for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
     assert "李庄村" in names and "幸福里社区" not in names and "新华社区" not in names
 
@@ -121,11 +123,12 @@ def test_export_one_sheet_per_category_with_a_summary_first(district, users, cli
     client_for(users.worker_b).post("/reports/submit/")
     assert DailyReport.objects.filter(area=district.community_b).exists()
 
-    response = client_for(users.admin).get(f"/reports/district/export.xlsx?day={TODAY.isoformat()}")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert "attachment" in response["Content-Disposition"]
-    book = load_workbook(io.BytesIO(response.content))
+    # The link starts an export job; its page offers the file, named for the day.
+    content = export_through_page(client_for(users.admin), "/reports/district/export.xlsx", {"day": TODAY.isoformat()},
+                                  method="get")
+    job = ExportJob.objects.get()
+    assert job.file_name == f"重点人员日报-{TODAY.isoformat()}.xlsx"
+    book = load_workbook(io.BytesIO(content))
     active = list(Category.objects.filter(active=True).order_by("position", "code").values_list("name", flat=True))
     assert book.sheetnames == ["汇总", *active]
 
@@ -153,11 +156,18 @@ def test_export_one_sheet_per_category_with_a_summary_first(district, users, cli
     assert rows("发热人员")[-1] == ["合计", 0, 0, 0, 0, 0, "1/3"]
     event = AuditEvent.objects.filter(action=AuditAction.EXPORT, actor=users.admin).get()
     assert event.object_type == "screening.DailyReport" and event.changes["rows"] == 3
-    assert event.changes["filters"] == {"day": TODAY.isoformat()}
+    assert event.changes["filters"] == {"day": TODAY.isoformat(), "job": job.pk}
 
 
 def test_export_needs_its_permission(district, users, client_for, screened):
     assert client_for(users.leader).get("/reports/district/").status_code == 200
     assert client_for(users.leader).get("/reports/district/export.xlsx").status_code == 403
     assert client_for(users.grid_worker).get("/reports/district/export.xlsx").status_code == 403
-    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists() and not ExportJob.objects.exists()
+
+
+def test_an_export_of_a_day_to_come_is_refused_in_chinese(district, users, client_for, screened):
+    tomorrow = (TODAY + datetime.timedelta(days=1)).isoformat()
+    response = client_for(users.admin).get("/reports/district/export.xlsx", {"day": tomorrow}, follow=True)
+    assert "不能查看以后日期的日报" in response.content.decode()
+    assert not ExportJob.objects.exists()
