@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "fangkong.accounts.middleware.RequireOTPMiddleware",
     "fangkong.accounts.idle.ActivityMiddleware",
     "fangkong.audit.middleware.AuditContextMiddleware",
+    # Search forms post; the text is kept in the session and the result page is ?qk=<key> (core/search.py).
+    "fangkong.core.search.PrivateSearchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.audit import services as audit
 from fangkong.core.pages import paginate
+from fangkong.core.search import private_query
 from fangkong.core.xlsx import safe_cell
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
@@ -161,7 +162,7 @@ def _report(request):
 def override_report(request):
     """Every override by who and why, with filters and an audited Excel export."""
     form, queryset, filters = _report(request)
-    query = request.GET.copy()
+    query = private_query(request.GET)
     query.pop("page", None)
     return render(request, "healthcode/override_report.html", {
         **paginate(request, queryset), "form": form, "query": query.urlencode(),

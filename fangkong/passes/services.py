@@ -707,7 +707,8 @@ def station_feed(place: Place, *, limit=20):
 
 
 def purge_passages(cutoff) -> tuple[int, int]:
-    """Delete passages (with their acknowledgements) and declarations older than `cutoff` (retention).
+    """Delete passages (with their acknowledgements), declarations and rejected scans older than `cutoff`
+    (retention); returns the numbers of passages and declarations deleted.
 
     One statement per table: a correction keeps its original's time, so a chain goes in the same
     statement, and the self-reference is checked at commit. At city scale the day's partition is
@@ -721,7 +722,10 @@ def purge_passages(cutoff) -> tuple[int, int]:
         cursor.execute(f"DELETE FROM {passage} WHERE at < %s", [cutoff])
         passages = cursor.rowcount
         cursor.execute(f"DELETE FROM {declaration} WHERE at < %s", [cutoff])
-        return passages, cursor.rowcount
+        declarations = cursor.rowcount
+        # Refused scans hold where and when someone was (the address, the place): no longer than the passages.
+        cursor.execute(f"DELETE FROM {RejectedScan._meta.db_table} WHERE at < %s", [cutoff])
+        return passages, declarations
 
 
 # Home page ----------------------------------------------------------------------------------------
