@@ -147,6 +147,20 @@ def check_place_name(name: str, area, exclude: Place | None = None):
         raise ValidationError({"name": _("%(area)s已有名为“%(name)s”的场所") % {"area": area.name, "name": name}})
 
 
+def place_link_errors(area, **links) -> dict:
+    """A place's compound and grid must lie in its own area: a gate linked to another community's compound would
+    check residents against the wrong households, and its grid would put it in another worker's scope."""
+    return {key: _("所选%(what)s不在“%(area)s”") % {"what": Place._meta.get_field(key).verbose_name, "area": area.name}
+            for key, linked in links.items() if area and linked and linked.area_id != area.pk}
+
+
+def _check_place(place: Place, exclude: Place | None = None):
+    errors = place_link_errors(place.area, compound=place.compound, grid=place.grid)
+    if errors:
+        raise ValidationError(errors)
+    check_place_name(place.name, place.area, exclude=exclude)
+
+
 @transaction.atomic
 def create_place(*, contact_phone: str, user=None, **fields) -> Place:
     """A place registered by its unit (no user: it waits for review) or by staff.
@@ -160,7 +174,7 @@ def create_place(*, contact_phone: str, user=None, **fields) -> Place:
         place.set_contact_phone(normalize_phone(contact_phone))
     except ValidationError as exc:
         raise ValidationError({"contact_phone": exc.messages}) from None
-    check_place_name(place.name, place.area)
+    _check_place(place)
     if user is not None and user.has_perm("passes.approve_place"):
         place.state, place.decided_by, place.decided_at = PlaceState.APPROVED, user, timezone.now()
     place.save()
@@ -182,7 +196,7 @@ def update_place(place: Place, *, contact_phone: str = "", **fields) -> Place:
             place.set_contact_phone(normalize_phone(contact_phone))
         except ValidationError as exc:
             raise ValidationError({"contact_phone": exc.messages}) from None
-    check_place_name(place.name, place.area, exclude=place)
+    _check_place(place, exclude=place)
     place.save()
     return place
 
