@@ -271,10 +271,12 @@ def xlsx_bytes(rows) -> bytes:
 
 
 def xlsx_rows(content: bytes) -> list[list]:
-    """Every row of the first sheet of an xlsx, read back with openpyxl."""
+    """Every row of the first sheet of an xlsx, read back with openpyxl; no cell of any export is a formula."""
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert not formulas, f"cells written as formulas: {formulas}"
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 

@@ -18,7 +18,7 @@ from fangkong.audit.models import AuditAction
 
 from .identity import mask_numbers
 from .models import ImportJob, JobStatus
-from .xlsx import cell_text, check_upload, read_rows, safe_cell
+from .xlsx import cell_text, check_upload, read_rows, text_cells
 
 IMPORTERS = {}
 PROGRESS_EVERY = 500
@@ -266,7 +266,7 @@ def error_report(job: ImportJob) -> bytes:
     sheet = book.create_sheet(str(title))
     sheet.append([str(label) for label in header])
     for row_number, column, message in job.errors:
-        sheet.append([row_number, safe_cell(column), safe_cell(message)])
+        sheet.append(text_cells(sheet, [row_number, column, message]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -14,15 +14,25 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Formula injection: a name like =HYPERLINK(...) must not run in the officer's spreadsheet program. An xlsx
+# string cell is never a formula (a formula is a cell with an <f> element), so text is always written as a
+# string cell, as it is: no apostrophe in front, which Excel would show as part of the text. The writers are
+# told never to guess (XlsxWriter would make "=..." a formula, "http..." a link and "0123" a number), and
+# openpyxl, which makes any "=..." a formula, is given string cells (`text_cells`).
+XLSXWRITER_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
-def safe_cell(value):
-    """A value to write into an export: text that looks like a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def text_cells(sheet, values) -> list:
+    """A row for an openpyxl write-only `sheet`: text as string cells, other values as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        cells.append(cell)
+    return cells
 
 
 # --- One-sheet exports of a million rows -----------------------------------------------------------
@@ -62,9 +72,9 @@ _PARTS = {
 
 
 def text_cell(value) -> str:
-    """A text cell (after its reference) for `StreamingSheet.append`: neutralised against formulas, escaped.
+    """A text cell (after its reference) for `StreamingSheet.append`: an inline string (never a formula), escaped.
     Costly next to writing it: callers keep the cells of values that repeat (names, places)."""
-    text = safe_cell(str(value))
+    text = str(value)
     if len(text) > _MAX_TEXT // 2:  # Excel counts UTF-16 units: a character beyond U+FFFF takes two
         text = text.encode("utf-16-le")[:2 * _MAX_TEXT].decode("utf-16-le", "ignore")
     # Escaped as Excel does: & < > as entities, control characters as _xHHHH_ (and a literal _xHHHH_ kept so).

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.audit import services as audit
 from fangkong.core.pages import paginate
 from fangkong.core.search import private_query
-from fangkong.core.xlsx import safe_cell
+from fangkong.core.xlsx import text_cells
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
@@ -190,10 +190,10 @@ def override_report_export(request):
 
     count = 0
     for o in queryset.iterator(chunk_size=2000):
-        sheet.append([safe_cell(str(v)) for v in (
+        sheet.append(text_cells(sheet, [str(v) for v in (
             when(o.requested_at), o.person.name, o.person.id_number_masked, o.person.area.name,
             o.get_colour_display(), o.get_reason_display(), o.note, when(o.expires_at), o.get_state_display(),
-            o.requested_by, o.decided_by or "", when(o.decided_at), o.decision_note)])
+            o.requested_by, o.decided_by or "", when(o.decided_at), o.decision_note)]))
         count += 1
     out = io.BytesIO()
     book.save(out)

@@ -15,7 +15,7 @@ from fangkong.audit import services as audit
 from fangkong.audit.context import acting_as
 from fangkong.core.identity import mask_search
 from fangkong.core.models import ExportJob, ExportStatus
-from fangkong.core.xlsx import safe_cell
+from fangkong.core.xlsx import XLSXWRITER_OPTIONS
 
 from . import services
 from .models import Person
@@ -66,9 +66,8 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        # Text stays text: no URL, formula or number guessing (safe_cell already neutralised "=" and the like).
-        book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_urls": False,
-                                          "strings_to_formulas": False, "strings_to_numbers": False})
+        # Text stays text, "=..." too: no URL, formula or number guessing (core/xlsx.py).
+        book = xlsxwriter.Workbook(path, {"constant_memory": True, **XLSXWRITER_OPTIONS})
         sheet = book.add_worksheet(_("人员"))
         header = [_("姓名"), _("性别"), _("出生日期"), _("证件类型"), _("证件号码"), _("手机号"), _("社区/村"),
                   _("住址"), _("与户主关系"), _("人口类型"), _("返回日期"), _("从何地返回"), _("工作单位"),
@@ -79,12 +78,12 @@ def _write(job: ExportJob, user) -> tuple[int, bool]:
         for count, person in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
             id_number = person.id_number if full else person.id_number_masked
             phone = person.phone if full else person.phone_masked
-            sheet.write_row(count, 0, [safe_cell(v) for v in (
+            sheet.write_row(count, 0, (
                 person.name, person.get_sex_display(), person.birth_date.isoformat() if person.birth_date else "",
                 person.get_id_type_display(), id_number, phone, person.area.name,
                 person.household.address if person.household else "", person.get_household_role_display(),
                 person.get_residency_display(), person.returned_on.isoformat() if person.returned_on else "",
-                person.returned_from, person.workplace, person.vaccine_doses)])
+                person.returned_from, person.workplace, person.vaccine_doses))
             if count % CHUNK == 0:
                 ExportJob.objects.filter(pk=job.pk).update(processed_rows=count)
         sheet.write(count + 2, 0, _("导出人：%(user)s  时间：%(at)s  共 %(n)d 人") % {

@@ -267,11 +267,10 @@ def export_xlsx(table: DistrictTable, user) -> tuple[bytes, int]:
 
     import xlsxwriter
 
-    from fangkong.core.xlsx import safe_cell
+    from fangkong.core.xlsx import XLSXWRITER_OPTIONS
 
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False,
-                                     "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **XLSXWRITER_OPTIONS})
     bold = book.add_format({"bold": True})
     labels = figure_labels()
     header = [_("社区"), *[labels[key] for key in KEYS], _("是否上报")]
@@ -289,7 +288,7 @@ def export_xlsx(table: DistrictTable, user) -> tuple[bytes, int]:
         sheet.write(0, 0, title, bold)
         sheet.write_row(1, 0, header, bold)
         for number, (area, counts, submitted) in enumerate(rows, start=2):
-            sheet.write_row(number, 0, [safe_cell(area.name), *[counts[key] for key in KEYS],
+            sheet.write_row(number, 0, [area.name, *[counts[key] for key in KEYS],
                                         _("已上报") if submitted else _("未上报")])
         last = len(rows) + 2
         sheet.write_row(last, 0, [_("合计"), *[totals[key] for key in KEYS],
