@@ -277,6 +277,15 @@ SPECTACULAR_SETTINGS = {
     # Requests and answers as separate components: a field written but never answered (a phone) is not
     # documented as part of the answer.
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of choices, whichever field carries it.
+    "ENUM_NAME_OVERRIDES": {
+        "ColourEnum": "fangkong.healthcode.models.Colour",
+        "ScreeningStateEnum": "fangkong.screening.models.State",
+        "PlaceStateEnum": "fangkong.passes.models.PlaceState",
+        "OverrideStateEnum": "fangkong.healthcode.models.OverrideState",
+        "CampaignStateEnum": "fangkong.testing.models.CampaignState",
+        "RentalStateEnum": "fangkong.people.models.RentalState",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema maps every endpoint and field: for signed-in staff only (the docs page asks for a login too).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

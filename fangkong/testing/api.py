@@ -64,6 +64,8 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CampaignSerializer
 
+    queryset = Campaign.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
+
     def get_queryset(self):
         require(self.request.user, "testing.view_campaign")
         return Campaign.objects.visible_to(self.request.user).select_related("area").prefetch_related(
@@ -121,6 +123,8 @@ class SiteSerializer(serializers.ModelSerializer):
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
 
+    queryset = Site.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
+
     def get_queryset(self):
         require(self.request.user, "testing.view_site")
         return Site.objects.visible_to(self.request.user).order_by("campaign_id", "name")
@@ -157,6 +161,8 @@ class TubeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TubeSerializer
     lookup_value_regex = r"\d+"
+
+    queryset = Tube.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
 
     def get_queryset(self):
         require(self.request.user, "testing.view_tube")
