@@ -5,8 +5,6 @@ The outages are real: the connection is pointed at a port where no server listen
 terminated by PostgreSQL (what a restart does to every pooled connection).
 """
 
-import contextlib
-import socket
 from wsgiref.util import setup_testing_defaults
 
 import psycopg
@@ -18,25 +16,7 @@ from office_helpers import declare
 
 from fangkong.accounts import tokens
 from fangkong.passes.models import Passage
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def database_down():
-    """PostgreSQL does not answer: every new connection is refused until the block ends."""
-    saved = connection.settings_dict["PORT"], connection.settings_dict["HOST"]
-    connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["PORT"], connection.settings_dict["HOST"] = saved
+from tests.conftest import database_down
 
 
 def terminate_this_connection():
