@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "fangkong.core",
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,10 +101,14 @@ MIDDLEWARE = [
     "fangkong.accounts.middleware.RequireOTPMiddleware",
     "fangkong.accounts.idle.ActivityMiddleware",
     "fangkong.audit.middleware.AuditContextMiddleware",
+    # Search forms post; the text is kept in the session and the result page is ?qk=<key> (core/search.py).
+    "fangkong.core.search.PrivateSearchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "fangkong.core.limits.LimitedMiddleware",
+    # A database outage in a view answers 503 with Retry-After, not a 500 (core/errors.py).
+    "fangkong.core.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "fangkong.urls"
@@ -132,7 +138,9 @@ if not os.getenv("DATABASE_URL"):
     from fangkong.core import devdb
 
     os.environ["DATABASE_URL"] = devdb.database_url()
-DATABASES = {"default": dj_database_url.config(conn_max_age=envint("DB_CONN_MAX_AGE", "60"))}
+# Health checks: a kept connection that died with a PostgreSQL restart is replaced at the start of the next
+# request instead of failing it.
+DATABASES = {"default": dj_database_url.config(conn_max_age=envint("DB_CONN_MAX_AGE", "60"), conn_health_checks=True)}
 if envbool("FANGKONG_DB_PREPARED", "on"):
     # Server-side prepared statements only for the hot-path queries that ask for one (core.db.fetch_prepared):
     # Django leaves psycopg's preparing off (None), and its own queries never come near this count.
@@ -174,6 +182,24 @@ SECURE_HSTS_PRELOAD = False
 # Intranet hosts are not on the public HSTS preload list.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts only from our own static files, so an injected <script> or
+# onclick="..." does not run. Pages carry no inline script and no event-handler attribute (forms.js reads data-*
+# attributes instead; tests/core/test_security_headers.py checks every template). Inline styles stay allowed: a
+# style cannot run code, and htmx and ECharts set them. The camera's stream (pass scanning) is a blob.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("FANGKONG_BEHIND_PROXY", "false") else None
 # Reverse proxies (addresses or CIDRs, e.g. "10.0.0.5,10.1.0.0/24") whose X-Forwarded-For is believed; empty: the
@@ -268,15 +294,31 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the API is for programs (the browsable HTML renderer would be a second, unreviewed set of pages).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "fangkong.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "fangkong.core.schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fangkong API",
     "DESCRIPTION": "Epidemic prevention and control information system of a district.",
     "VERSION": "1",
+    # 3.1: the schemas are JSON Schema (null is a type), so answers can be checked against them as they are.
+    "OAS_VERSION": "3.1.0",
+    # Requests and answers as separate components: a field written but never answered (a phone) is not
+    # documented as part of the answer.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of choices, whichever field carries it.
+    "ENUM_NAME_OVERRIDES": {
+        "ColourEnum": "fangkong.healthcode.models.Colour",
+        "ScreeningStateEnum": "fangkong.screening.models.State",
+        "PlaceStateEnum": "fangkong.passes.models.PlaceState",
+        "OverrideStateEnum": "fangkong.healthcode.models.OverrideState",
+        "CampaignStateEnum": "fangkong.testing.models.CampaignState",
+        "RentalStateEnum": "fangkong.people.models.RentalState",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema maps every endpoint and field: for signed-in staff only (the docs page asks for a login too).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -16,6 +16,7 @@ and `users.worker_b` (community workers of A and B), `users.grid_worker` (A, 第
 (district, read-only). Everyone's password is PASSWORD. `client_for(user)` gives a logged-in client.
 """
 
+import contextlib
 import datetime
 import io
 import itertools
@@ -47,6 +48,25 @@ def resident_id(born="1985-06-12", sequence=None, region=REGION) -> str:
     sequence = next(_sequences) % 1000 if sequence is None else sequence
     first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
     return first17 + resident_id_check_char(first17)
+
+
+@contextlib.contextmanager
+def database_down():
+    """PostgreSQL does not answer: every new connection (the live server opens one per request) is refused,
+    as during a restart, until the block ends. A real refusal by the network stack, not a mock."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    saved = connection.settings_dict["PORT"], connection.settings_dict["HOST"]
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(port))
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"], connection.settings_dict["HOST"] = saved
 
 
 @pytest.fixture(autouse=True)
@@ -359,10 +379,12 @@ def xlsx_bytes(rows) -> bytes:
 
 
 def xlsx_rows(content: bytes) -> list[list]:
-    """Every row of the first sheet of an xlsx, read back with openpyxl."""
+    """Every row of the first sheet of an xlsx, read back with openpyxl; no cell of any export is a formula."""
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert not formulas, f"cells written as formulas: {formulas}"
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 

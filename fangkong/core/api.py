@@ -26,6 +26,15 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_paginated_response_schema(self, schema):
+        # DRF writes OpenAPI 3.0's "nullable"; the document is 3.1, where null is a type (core/schema.py).
+        described = super().get_paginated_response_schema(schema)
+        for name in ("next", "previous"):
+            link = described["properties"][name]
+            link.pop("nullable", None)
+            link["type"] = ["string", "null"]
+        return described
+
 
 def api_errors(exc: DjangoValidationError) -> ApiValidationError:
     """A service's ValidationError as the API's 400, with the same Chinese messages per field."""

@@ -42,6 +42,7 @@ class ExportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ExportSerializer
     filter_backends = []
+    queryset = ExportJob.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
 
     def get_queryset(self):
         return ExportJob.objects.filter(created_by=self.request.user)

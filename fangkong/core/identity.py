@@ -179,6 +179,20 @@ def mask_search(text: str) -> str:
     return "*" * len(query)
 
 
+# A run of letters and digits with at least seven digits: an identity document, a phone, a bank card.
+_NUMBER_LIKE = re.compile(r"(?<![0-9A-Za-z*])(?=(?:[A-Za-z]*\d){7})[0-9A-Za-z]+(?![0-9A-Za-z*])")
+
+
+def mask_numbers(text: str) -> str:
+    """Free text (an import's error, a file's message) with every number in it that could be a person's masked
+    as on screen: “410105198506121234”不在您的管辖范围内 → “4101**********1234”不在您的管辖范围内."""
+    def masked(match):
+        number = match.group(0)
+        return mask_phone(number) if len(number) == 11 and number.isdigit() else mask_document(number)
+
+    return _NUMBER_LIKE.sub(masked, str(text or ""))
+
+
 def mask_name(name: str) -> str:
     """王*英: the first and last characters of a Chinese name (two-character names: 王*)."""
     if len(name) <= 1:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
 
+from .identity import mask_numbers
 from .jobs import heartbeat
 from .models import ImportJob, JobStatus
 from .xlsx import Sheet, cell_text, check_upload, read_rows, write_workbook
@@ -270,6 +271,10 @@ def _progress(job, done):
 
 
 def _finish(job, status, errors):
+    # Messages and notes may quote a cell (a number in the wrong column): what is stored keeps no number whole.
+    errors = [[number, mask_numbers(column), mask_numbers(message)] for number, column, message in errors]
+    if job.summary.get("notes"):
+        job.summary["notes"] = [mask_numbers(note) for note in job.summary["notes"]]
     job.status, job.errors, job.finished_at = status, errors, timezone.now()
     job.processed_rows = job.total_rows
     job.save()

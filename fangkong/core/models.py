@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -115,7 +117,7 @@ class ExportJob(models.Model):
         return min(99, int(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0
 
     @property
-    def expires_at(self):
+    def expires_at(self) -> datetime.datetime:
         from datetime import timedelta
 
         return self.created_at + timedelta(hours=settings.FANGKONG_EXPORT_RETENTION_HOURS)

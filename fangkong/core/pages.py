@@ -6,6 +6,8 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from .search import private_query
+
 PAGE_SIZE = 50
 # Counting a community's rows costs little; counting a district's million costs more than the whole rest
 # of the page (bench/persons.py). A count at least this large is kept for COUNT_CACHE_SECONDS per query
@@ -36,7 +38,7 @@ class CountCachingPaginator(Paginator):
 def paginate(request, queryset, per_page=PAGE_SIZE):
     """Context for templates/pager.html: the page and the query string to keep filters across pages."""
     page = CountCachingPaginator(queryset, per_page).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = private_query(request.GET)
     query.pop("page", None)
     encoded = query.urlencode()
     return {"page_obj": page, "query_without_page": f"{encoded}&" if encoded else ""}

@@ -17,18 +17,18 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 from rustpy_xlsxwriter import Format, write_worksheets
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Formula injection: a name like =HYPERLINK(...) must not run in the officer's spreadsheet program. An xlsx
+# string cell is never a formula (a formula is a cell with an <f> element), and the writer writes every text as
+# a string cell (an inline string), as it is: no apostrophe in front, which Excel would show as part of the text.
 _MAX_TEXT = 32767  # Excel's longest cell text, in UTF-16 units
 
 
 def safe_cell(value):
-    """A value to write into an export: text that looks like a formula is kept as text, text too long for a
-    cell is cut where Excel would cut it."""
+    """A text to write into an export: line breaks as Excel writes them ("\n": a bare "\r" would be stored
+    escaped, and read back so by some readers), cut where Excel would cut it."""
     if isinstance(value, str):
-        if value.startswith(FORMULA_PREFIXES):
-            value = "'" + value
-        if len(value) > _MAX_TEXT // 2:  # Excel counts UTF-16 units: a character beyond U+FFFF takes two
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if len(value) > _MAX_TEXT // 2:  # a character beyond U+FFFF takes two units
             value = value.encode("utf-16-le")[:2 * _MAX_TEXT].decode("utf-16-le", "ignore")
     return value
 
@@ -76,7 +76,7 @@ def sheet_name(title, used: set) -> str:
 def write_workbook(target, sheets: Iterable[Sheet]) -> None:
     """Write `sheets` into an .xlsx at `target` (a path or a binary file) with rustpy-xlsxwriter, in constant
     memory: rows go to the file as they come (bench/xlsx_writers.py measured it against the alternatives).
-    Every text stays text (no formula, number or link guessing), with "=" and the like neutralised."""
+    Every text stays text: an inline string cell, never a formula, number or link."""
     bold = Format().set_bold()
     entries, used = [], set()
     options = {key: {} for key in ("header_row", "merge_ranges", "row_formats", "freeze_panes", "column_widths",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core import exports as core_exports
 from fangkong.core.pages import paginate
+from fangkong.core.search import private_query
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
@@ -134,7 +135,7 @@ def override_decide(request, pk):
 def override_report(request):
     """Every override by who and why, with filters and an audited Excel export."""
     form, queryset, _filters = exports.report(request.user, request.GET)
-    query = request.GET.copy()
+    query = private_query(request.GET)
     query.pop("page", None)
     return render(request, "healthcode/override_report.html", {
         **paginate(request, queryset), "form": form, "query": query.urlencode(),

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from fangkong.core import exports
+from fangkong.core.search import private_query
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
 
@@ -76,7 +77,7 @@ def records(request):
         passages = form.search()
         count = passages.order_by()[:COUNT_CAP + 1].count()  # unordered: stops at the cap
         page = _Page(passages.select_related("person", "place", "area"), _before(request, passages), PAGE_SIZE)
-    query = request.GET.copy()
+    query = private_query(request.GET)
     query.pop("before", None)
     without_person = query.copy()
     without_person.pop("person", None)
@@ -99,8 +100,8 @@ def _number_to_person(request, form):
     if len(matches) != 1:
         return None
     params = request.GET.copy()
-    params.pop("q", None)
-    params.pop("before", None)
+    for name in ("q", "qk", "before"):
+        params.pop(name, None)
     params["person"] = matches[0]
     return redirect(f"{request.path}?{params.urlencode()}")
 

@@ -115,11 +115,11 @@ class PlaceForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        area = data.get("area")
-        for key in ("compound", "grid"):
-            if area and data.get(key) and data[key].area_id != area.pk:
-                self.add_error(key, _("所选%(what)s不在“%(area)s”") % {
-                    "what": self.fields[key].label, "area": area.name})
+        from .services import place_link_errors
+
+        for key, message in place_link_errors(data.get("area"), compound=data.get("compound"),
+                                              grid=data.get("grid")).items():
+            self.add_error(key, message)
         return data
 
     def _post_clean(self):

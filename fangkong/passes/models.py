@@ -340,9 +340,13 @@ class DutyShift(Audited):
 
 
 class RejectedScan(models.Model):
-    """A scan of an unknown, altered, revoked or suspended code: counted, never a passage."""
+    """A scan of an unknown, altered, revoked or suspended code: counted, never a passage.
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    The code is kept as a fingerprint, never whole: a refused pass code may be a real one replayed or scanned at
+    the wrong gate, and with the address beside it the row would be a usable pass. The same code gives the same
+    fingerprint, so repeated attempts still show. Deleted with the passages (purge_passages)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)  # retention: rows older than the passages' go
     code = models.CharField(max_length=64)
     reason = models.CharField(max_length=20)
     place = models.ForeignKey(Place, models.CASCADE, null=True, blank=True, related_name="+")
@@ -350,3 +354,19 @@ class RejectedScan(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.reason}"
+
+    def save(self, *args, **kwargs):
+        # Every caller's whole code becomes its fingerprint here, the one place rows are written.
+        self.code = self.fingerprint(self.code or "")
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def fingerprint(code: str) -> str:
+        """A few leading characters (which kind of code it was) and a keyed digest of the whole code."""
+        from django.utils.crypto import salted_hmac
+
+        if "~" in code:  # a fingerprint already
+            return code[:64]
+        digest = salted_hmac("fangkong.passes.RejectedScan", code, algorithm="sha256").hexdigest()[:20]
+        return f"{code[:min(4, len(code) // 4)]}~{digest}"
+

@@ -170,6 +170,20 @@ def check_place_name(name: str, area, exclude: Place | None = None):
         raise ValidationError({"name": _("%(area)s已有名为“%(name)s”的场所") % {"area": area.name, "name": name}})
 
 
+def place_link_errors(area, **links) -> dict:
+    """A place's compound and grid must lie in its own area: a gate linked to another community's compound would
+    check residents against the wrong households, and its grid would put it in another worker's scope."""
+    return {key: _("所选%(what)s不在“%(area)s”") % {"what": Place._meta.get_field(key).verbose_name, "area": area.name}
+            for key, linked in links.items() if area and linked and linked.area_id != area.pk}
+
+
+def _check_place(place: Place, exclude: Place | None = None):
+    errors = place_link_errors(place.area, compound=place.compound, grid=place.grid)
+    if errors:
+        raise ValidationError(errors)
+    check_place_name(place.name, place.area, exclude=exclude)
+
+
 @transaction.atomic
 def create_place(*, contact_phone: str, user=None, **fields) -> Place:
     """A place registered by its unit (no user: it waits for review) or by staff.
@@ -183,7 +197,7 @@ def create_place(*, contact_phone: str, user=None, **fields) -> Place:
         place.set_contact_phone(normalize_phone(contact_phone))
     except ValidationError as exc:
         raise ValidationError({"contact_phone": exc.messages}) from None
-    check_place_name(place.name, place.area)
+    _check_place(place)
     if user is not None and user.has_perm("passes.approve_place"):
         place.state, place.decided_by, place.decided_at = PlaceState.APPROVED, user, timezone.now()
     place.save()
@@ -206,7 +220,7 @@ def update_place(place: Place, *, user, contact_phone: str = "", **fields) -> Pl
             place.set_contact_phone(normalize_phone(contact_phone))
         except ValidationError as exc:
             raise ValidationError({"contact_phone": exc.messages}) from None
-    check_place_name(place.name, place.area, exclude=place)
+    _check_place(place, exclude=place)
     place.save()
     audit.record_change(place, user)
     return place
@@ -770,7 +784,8 @@ def station_feed(place: Place, *, limit=20):
 
 
 def purge_passages(cutoff) -> tuple[int, int]:
-    """Delete passages (with their acknowledgements) and declarations older than `cutoff` (retention).
+    """Delete passages (with their acknowledgements), declarations and rejected scans older than `cutoff`
+    (retention); returns the numbers of passages and declarations deleted.
 
     One statement per table: a correction keeps its original's time, so a chain goes in the same
     statement, and the self-reference is checked at commit. At city scale the day's partition is
@@ -785,6 +800,8 @@ def purge_passages(cutoff) -> tuple[int, int]:
         passages = cursor.rowcount
         cursor.execute(f"DELETE FROM {declaration} WHERE at < %s", [cutoff])
         declarations = cursor.rowcount
+        # Refused scans hold where and when someone was (the address, the place): no longer than the passages.
+        cursor.execute(f"DELETE FROM {RejectedScan._meta.db_table} WHERE at < %s", [cutoff])
     _purge_proofs(cutoff)
     return passages, declarations
 

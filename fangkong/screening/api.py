@@ -173,7 +173,8 @@ class ScreeningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=FollowUpSerializer, responses={200: FollowUpSerializer(many=True),
                                                           201: FollowUpSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="follow-ups")
+    # One screening's log is short and answered whole: not paginated (nor documented so).
+    @action(detail=True, methods=["get", "post"], url_path="follow-ups", pagination_class=None)
     def follow_ups(self, request, pk=None):
         """GET the follow-up log; POST today's (or `on`'s) follow-up: temperature, has_symptoms, note."""
         screening = self.get_object()
@@ -192,7 +193,8 @@ class ScreeningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise api_errors(exc) from exc
         return Response(FollowUpSerializer(follow_up).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=StateChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         """The screening's state changes, newest first."""
         screening = self.get_object()

@@ -4,7 +4,7 @@ services as the pages, scoped the same way (an id out of scope is 404)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -40,10 +40,31 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "state", "rounds", "area_name"]
 
 
+class CoverageRowSerializer(serializers.Serializer):
+    """One line of coverage (services.CoverageRow): a building, a community or a subdistrict, or the total."""
+
+    key = serializers.IntegerField(allow_null=True, help_text="楼栋或区域的 id；未编楼栋的住户为 null")
+    label = serializers.CharField()
+    should = serializers.IntegerField(help_text="应检人数（常住人数减免检）")
+    tested = serializers.IntegerField()
+    not_tested = serializers.IntegerField()
+    exempt = serializers.IntegerField()
+    percent = serializers.FloatField(help_text="已检占应检的百分比，一位小数")
+
+
+class CoverageSerializer(serializers.Serializer):
+    round = RoundSerializer()
+    area = serializers.IntegerField()
+    total = CoverageRowSerializer()
+    rows = CoverageRowSerializer(many=True)
+
+
 class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Campaigns the user may see. POST {name, area, starts_on, ends_on, pooling}: one round a day."""
 
     serializer_class = CampaignSerializer
+
+    queryset = Campaign.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
 
     def get_queryset(self):
         require(self.request.user, "testing.view_campaign")
@@ -63,6 +84,7 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise api_errors(exc) from exc
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=CoverageSerializer)
     @action(detail=True, methods=["get"])
     def coverage(self, request, pk=None):
         """?round=<id>&area=<id>: should be tested, tested, not tested, exempt — total and one level down."""
@@ -80,23 +102,28 @@ class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             if area is None or not area.is_within(campaign.area):
                 raise ApiValidationError({"area": [_("该区域不在本次检测范围内")]})
         total, rows = services.coverage(campaign, round_, request.user, area)
+        return Response(CoverageSerializer({"round": round_, "area": area.pk, "total": total, "rows": rows}).data)
 
-        def row(r):
-            return {"key": r.key, "label": r.label, "should": r.should, "tested": r.tested,
-                    "not_tested": r.not_tested, "exempt": r.exempt, "percent": r.percent}
 
-        return Response({"round": RoundSerializer(round_).data, "area": area.pk, "total": row(total),
-                         "rows": [row(r) for r in rows]})
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "example": "07:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A time of day in Asia/Shanghai as the API answers it, 07:00:00: no offset, so not RFC 3339's "time"."""
 
 
 class SiteSerializer(serializers.ModelSerializer):
+    opens = LocalTimeField(read_only=True, help_text="每天开始采样的时间（北京时间）")
+    closes = LocalTimeField(read_only=True, help_text="每天结束采样的时间（北京时间）")
+
     class Meta:
         model = Site
         fields = ["id", "campaign", "name", "address", "area", "opens", "closes", "active"]
+        read_only_fields = fields  # sites are set up on the pages; the API reads them
 
 
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
+
+    queryset = Site.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
 
     def get_queryset(self):
         require(self.request.user, "testing.view_site")
@@ -134,6 +161,8 @@ class TubeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TubeSerializer
     lookup_value_regex = r"\d+"
+
+    queryset = Tube.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
 
     def get_queryset(self):
         require(self.request.user, "testing.view_tube")

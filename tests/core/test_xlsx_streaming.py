@@ -11,8 +11,9 @@ from fangkong.core.xlsx import Sheet, write_workbook
 
 TEXTS = ["王秀英", "=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "a<b>&c\"'", " 前后空格 ", "x\x01y",
          "_x0041_", "\u3000全角空格", "line\nbreak", "𠀀 beyond the BMP", "x" * 40_000, "𠀀" * 20_000]
-# What a reader gets back: "=" and the like neutralised with a quote, text cut at Excel's 32,767 UTF-16 units.
-EXPECTED = ["王秀英", "'=HYPERLINK(\"x\")", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "a<b>&c\"'", " 前后空格 ",
+# What a reader gets back: "=" and the like as they are (string cells), "\r" as a line break, text cut at Excel's
+# 32,767 UTF-16 units.
+EXPECTED = ["王秀英", "=HYPERLINK(\"x\")", "+1", "-1", "@SUM(A1)", "\tx", "\nx", "a<b>&c\"'", " 前后空格 ",
             "x\x01y", "_x0041_", "\u3000全角空格", "line\nbreak", "𠀀 beyond the BMP", "x" * 32767, "𠀀" * 16383]
 MOMENT = datetime.datetime(2022, 3, 1, 8, 30, 15)
 COLUMNS = [("时间", 19), ("文字", 24), ("空", 6), ("体温", 8)]
@@ -77,7 +78,7 @@ def test_sheets_with_a_heading_and_a_bold_totals_row_and_no_filter(tmp_path):
     assert book.sheetnames == ["汇总", "省外 返回 人员"]  # what Excel refuses in a name becomes a space
     summary = book["汇总"]
     expected = [["日报 汇总", None, None], ["社区", "新增", "是否上报"], ["幸福里社区", 1, "未上报"],
-                ["'=李庄村", 2, "已上报"], ["合计", 3, "1/2"]]
+                ["=李庄村", 2, "已上报"], ["合计", 3, "1/2"]]
     assert openpyxl_rows(path) == calamine_rows(path) == expected
     assert summary["A1"].font.b and summary["A5"].font.b and summary["B5"].font.b and not summary["A3"].font.b
     assert summary.freeze_panes == "B3" and summary.auto_filter.ref is None

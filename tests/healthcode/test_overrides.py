@@ -185,7 +185,7 @@ def test_the_report_filters_and_exports_an_audited_xlsx(district, users, approve
     rows = xlsx.rows(content)
     assert rows[0][:3] == ["申请时间", "姓名", "证件号码"] and len(rows) == 3
     assert rows[1][1] == district.person_a.name and rows[1][2] == district.person_a.id_number_masked
-    assert rows[1][6] == "'=HYPERLINK(\"x\")" and rows[1][10] == "区管理员二"
+    assert rows[1][6] == "=HYPERLINK(\"x\")" and rows[1][10] == "区管理员二"
     assert rows[2][0].startswith("导出人：") and rows[2][0].endswith("共 1 条  申请人或审批人：区管理员二")
     export = AuditEvent.objects.get(action="export", object_type="healthcode.Override")
     assert export.actor == users.admin and export.changes["rows"] == 1

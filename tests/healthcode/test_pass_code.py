@@ -110,7 +110,7 @@ def test_an_expired_code_is_refused_and_counted(resident, gate, guard):
     assert "过期" in refused.value.messages[0]
     assert Passage.objects.count() == 0
     scan = RejectedScan.objects.get()
-    assert (scan.reason, scan.place, scan.code) == (passcode.EXPIRED, gate, old.token)
+    assert (scan.reason, scan.place, scan.code) == (passcode.EXPIRED, gate, RejectedScan.fingerprint(old.token))
 
 
 def test_a_code_still_inside_its_minute_passes(resident, gate, guard):
@@ -375,3 +375,15 @@ def test_residents_cannot_issue_cards_and_guards_cannot_see_them(district, resid
     assert station.post(f"/pass-cards/person/{resident.pk}/issue/").status_code == 403
     assert Client().post(f"/pass-cards/person/{resident.pk}/issue/").status_code == 302  # to the login
     assert PassCard.objects.count() == 0
+
+
+def test_a_refused_code_is_kept_as_a_fingerprint_never_whole(resident, gate, guard):
+    issued = passcode.issue(resident)
+    passcode.verify(issued.token, gate, guard)
+    for _attempt in range(2):
+        with pytest.raises(passcode.PassCodeRefused):
+            passcode.verify(issued.token, gate, guard)
+    first, second = RejectedScan.objects.order_by("pk")
+    assert issued.token not in first.code and issued.token[4:12] not in first.code
+    assert first.code.startswith(issued.token[:4] + "~") and len(first.code) <= 64
+    assert first.code == second.code  # the same code tried again still shows as the same

@@ -84,3 +84,17 @@ def test_creating_a_place_validates_the_phone_and_the_scope(users, places, distr
 
 def test_the_leader_reads_the_list(users, places):
     assert api(users.leader).get("/api/places/").status_code == 200
+
+
+def test_a_place_cannot_be_linked_to_a_compound_or_grid_of_another_area(users, places, district):
+    # The officer sees both communities of 东风街道; the place is in 新华社区, the compound and grid in 幸福里社区.
+    client = api(users.officer)
+    data = {"name": "新华社区北门", "kind": PlaceKind.COMPOUND_GATE, "area": district.community_c.pk,
+            "compound": district.compound_a.pk, "grid": district.grid_a1.pk, "address": "文化路3号",
+            "contact_name": "李明", "contact_phone": PHONE}
+    refused = client.post("/api/places/", data, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {"compound": ["所选小区/楼院不在“新华社区”"], "grid": ["所选网格不在“新华社区”"]}
+    assert not Place.objects.filter(name="新华社区北门").exists()
+    made = client.post("/api/places/", {**data, "area": district.community_a.pk}, format="json")
+    assert made.status_code == 201, made.json()

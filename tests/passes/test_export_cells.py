@@ -30,8 +30,8 @@ def test_exported_cells_keep_their_types_and_stay_text(district, users):
     assert first == [datetime(2022, 3, 1, 8, 30, 15), *person, label(Direction.IN), 37.9,
                      label(Verdict.DENY), "；".join(reasons), label(Channel.VEHICLE), "豫A12345", str(users.worker_a),
                      None]
-    assert later == [datetime(2022, 3, 1, 8, 32), *person, label(Direction.OUT), None, label(Verdict.ALLOW), "'-2+3",
-                     label(Channel.SCAN), "'@A1", None, f"更正第 {fever.pk} 条"]
+    assert later == [datetime(2022, 3, 1, 8, 32), *person, label(Direction.OUT), None, label(Verdict.ALLOW), "-2+3",
+                     label(Channel.SCAN), "@A1", None, f"更正第 {fever.pk} 条"]
     assert rows[3][0].startswith("导出人：worker_a") and "共 2 条" in rows[3][0] and rows[3][1:] == [None] * 13
 
 

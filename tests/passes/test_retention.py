@@ -31,3 +31,18 @@ def test_old_passages_declarations_corrections_and_acks_go_and_recent_ones_stay(
     assert list(Declaration.objects.values_list("pk", flat=True)) == [recent_declaration.pk]
     assert not PassageAck.objects.exists()
     assert "出入记录删除 2 条" in out.getvalue() and "健康申报删除 1 份" in out.getvalue()
+
+
+def test_rejected_scans_go_with_the_passages(district):
+    from fangkong.passes.models import RejectedScan
+    from fangkong.passes.services import place_for_code
+
+    assert place_for_code("no-such-place-code-0123456789", ip="203.0.113.9") is None
+    assert place_for_code("another-unknown-code-987654", ip="203.0.113.9") is None
+    old, recent = RejectedScan.objects.order_by("pk")
+    assert "no-such-place-code-0123456789" not in old.code
+    RejectedScan.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=29))
+
+    call_command("purge_retention", stdout=StringIO())
+
+    assert list(RejectedScan.objects.values_list("pk", flat=True)) == [recent.pk]

@@ -124,7 +124,7 @@ def test_cells_that_look_like_formulas_are_written_as_text(district, users, clie
         stored_before_names_were_checked(name, district.community_c)
     content = export(client_for(users.admin), area=district.community_c.pk)
     persons = data_rows(xlsx.rows(content))
-    assert sorted(row[0] for row in persons) == sorted(["赵丽", *("'" + name for name in names)])
+    assert sorted(row[0] for row in persons) == sorted(["赵丽", *names])
     from io import BytesIO
 
     from openpyxl import load_workbook
