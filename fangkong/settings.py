@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "fangkong.passes",
     "fangkong.healthcode",
     "fangkong.testing",
+    "fangkong.isolation",
     "fangkong.district",
 ]
 
