@@ -12,6 +12,8 @@ from fangkong.district import views as district
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
+from fangkong.isolation.api import OrderViewSet as IsolationViewSet
+from fangkong.isolation.api import SiteViewSet as IsolationSiteViewSet
 from fangkong.people.api import PersonViewSet
 from fangkong.people.api_ledger import CareViewSet, RentalViewSet
 from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
@@ -37,6 +39,8 @@ router.register("testing/campaigns", CampaignViewSet, basename="testing-campaign
 router.register("testing/sites", SiteViewSet, basename="testing-site")
 router.register("testing/tubes", TubeViewSet, basename="testing-tube")
 router.register("testing/results", ResultViewSet, basename="testing-result")
+router.register("isolations", IsolationViewSet, basename="isolation")
+router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-site")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).

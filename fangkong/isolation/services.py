@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -176,7 +176,7 @@ def order_isolation(person, *, kind, user, reason, source=Source.SCREENING, star
     _audit(AuditAction.CREATE, order, user, person=person.pk, kind=kind, start=order.start,
            planned_end=order.planned_end, reason=order.reason, source=source, state=order.state)
     if room is not None:
-        allocate_room(order, room, user=user)
+        order = allocate_room(order, room, user=user)
     recompute([person.pk])
     return order
 
@@ -455,9 +455,14 @@ def receive_transfer(batch, *, user, now=None):
 
 
 def may_work_at(user, site) -> bool:
-    """Site staff work at their own sites; officers at the sites of their area."""
-    return (site.staff.filter(pk=user.pk).exists()
-            or Site.objects.visible_to(user).filter(pk=site.pk).exists())
+    """Site staff work at their own sites; officers at the sites of their area; community workers use the sites
+    that serve their area (a district's hotel takes every community's persons)."""
+    if user.is_superuser or site.staff.filter(pk=user.pk).exists():
+        return True
+    if user.area_id is None:
+        return False
+    mine, theirs = user.area.path, site.area.path
+    return mine.startswith(theirs) or theirs.startswith(mine)
 
 
 # Ending an order ------------------------------------------------------------------------------------
@@ -629,8 +634,10 @@ def open_missed_tasks(day=None, now=None) -> int:
     for slot, deadline in SLOT_DEADLINES.items():
         if day == local.date() and local.time() < deadline:
             continue
+        entered = MonitoringCheck.objects.filter(order=OuterRef("pk"), day=day, slot=slot)
+        known = MonitoringTask.objects.filter(order=OuterRef("pk"), day=day, slot=slot, kind=TaskKind.MISSED)
         orders = (IsolationOrder.objects.isolating().filter(start__lte=day)
-                  .exclude(checks__day=day, checks__slot=slot).values_list("pk", "area_id", "worker_id"))
+                  .exclude(Exists(entered)).exclude(Exists(known)).values_list("pk", "area_id", "worker_id"))
         tasks = [MonitoringTask(order_id=pk, area_id=area, worker_id=worker, day=day, slot=slot,
                                 kind=TaskKind.MISSED) for pk, area, worker in orders]
         created += len(MonitoringTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=5000))
