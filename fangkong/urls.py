@@ -11,9 +11,10 @@ from fangkong.core.api_imports import ImportViewSet
 from fangkong.district import views as district
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
-from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
+from fangkong.isolation import views as isolation_views
 from fangkong.isolation.api import OrderViewSet as IsolationViewSet
 from fangkong.isolation.api import SiteViewSet as IsolationSiteViewSet
+from fangkong.passes.api import ExportViewSet, PassageViewSet, PlaceViewSet
 from fangkong.people.api import PersonViewSet
 from fangkong.people.api_ledger import CareViewSet, RentalViewSet
 from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
@@ -71,6 +72,8 @@ urlpatterns = [
     path("audit/", include("fangkong.district.urls_audit")),
     path("health-code/", include("fangkong.healthcode.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("isolation/", include("fangkong.isolation.urls")),
+    path("m/<str:token>/", isolation_views.monitoring, name="isolation_monitoring"),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
     path("", include("fangkong.healthcode.urls_pass")),

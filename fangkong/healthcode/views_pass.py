@@ -58,8 +58,12 @@ def my_pass(request):
     """Every person on this phone: colour, masked name, latest test, a ticking clock and a rotating code."""
     members = _members(request)
     screens = passcode.screens_for(members)
+    from fangkong.isolation.services import monitoring_links
+
+    links = monitoring_links([screen.person.pk for screen in screens])
     for screen in screens:
         screen.qr = qr_svg(screen.issued.token)
+        screen.monitoring_url = links.get(screen.person.pk, "")
     return render(request, "healthcode/pass_resident.html", {
         "screens": screens, "refresh_seconds": passcode.REFRESH_SECONDS, "valid_seconds": passcode.TOKEN_SECONDS,
         "back": _back(request)})

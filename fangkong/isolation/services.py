@@ -718,6 +718,15 @@ def release_proposals(user, day=None):
             .select_related("person", "area", "worker").order_by("planned_end", "pk"))
 
 
+def monitoring_links(person_ids) -> dict[int, str]:
+    """The monitoring page of each isolating person among these (for their pass page): one query."""
+    from django.urls import reverse
+
+    rows = IsolationOrder.objects.isolating().filter(person_id__in=list(person_ids)).values_list(
+        "person_id", "monitoring_token")
+    return {person_id: reverse("isolation_monitoring", args=[token]) for person_id, token in rows}
+
+
 def verify(code: str):
     """The order a printed notice or certificate names, by its verification code (public page)."""
     code = (code or "").strip().upper()
