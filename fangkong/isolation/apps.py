@@ -7,4 +7,12 @@ class IsolationConfig(AppConfig):
     verbose_name = "隔离管控"
 
     def ready(self):
+        from fangkong.screening import reports
+
         from . import facts  # noqa: F401  (registers the isolation fact source with the health code)
+        from .services import open_tasks_blocking, report_figures
+
+        # The community's 日报 counts isolations and waits for the day's monitoring tasks (每天清零).
+        reports.DAY_FIGURES["isolation"] = report_figures
+        if open_tasks_blocking not in reports.SUBMIT_BLOCKERS:
+            reports.SUBMIT_BLOCKERS.append(open_tasks_blocking)

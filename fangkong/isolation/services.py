@@ -677,6 +677,17 @@ def open_tasks_today(area, day=None) -> int:
     return MonitoringTask.objects.open().filter(area=area, day__lte=day).count()
 
 
+def open_tasks_blocking(area, day) -> str:
+    """The daily report's condition: no open monitoring task of the community up to that day."""
+    n = open_tasks_today(area, day)
+    return _("还有 %(n)d 条隔离人员监测待办未处理，清零后才能上报日报") % {"n": n} if n else ""
+
+
+def report_figures(area, day) -> dict:
+    """The isolation figures a community's daily report shows and freezes."""
+    return {**daily_counts(area.subtree_ids(), day), "open_tasks": open_tasks_today(area, day)}
+
+
 def daily_counts(area_ids, day=None) -> dict:
     """Isolation figures for the daily report: in force by kind, new today, released today."""
     day = day or today()

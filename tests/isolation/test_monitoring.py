@@ -79,3 +79,24 @@ def test_the_board_is_scoped_and_reads_in_a_constant_number_of_queries(district,
     assert sum(row["n"] for row in services.board(users.worker_b)) == 1
     with django_assert_num_queries(1):  # one grouped count (the subtree ids are cached)
         services.board(users.worker_a)
+
+
+def test_the_daily_report_counts_isolations_and_waits_for_the_monitoring_tasks(district, users, client_for):
+    from fangkong.screening import reports
+    from fangkong.screening.models import DailyReport
+
+    order = isolate(district.person_a, users.worker_a)
+    isolate(district.person_a_neighbour, users.worker_a, kind="home_monitoring")
+    services.record_check(order, temperature="38.0", at=timezone.now())
+    worker = client_for(users.worker_a)
+    page = worker.get("/reports/").content.decode()
+    assert 'id="isolation-home">1<' in page and 'id="isolation-monitoring">1<' in page
+    assert "还有 1 条隔离人员监测待办未处理，清零后才能上报日报" in page
+    with pytest.raises(ValidationError) as error:
+        reports.submit(district.community_a, timezone.localdate(), users.worker_a)
+    assert "清零后才能上报日报" in str(error.value)
+    assert not DailyReport.objects.exists()
+    services.close_task(MonitoringTask.objects.get(), user=users.worker_a, note="已就医，排除发热")
+    report = reports.submit(district.community_a, timezone.localdate(), users.worker_a)
+    assert report.figures["isolation"] == {"centralized": 0, "home": 1, "home_monitoring": 1, "new": 2,
+                                           "released": 0, "open_tasks": 0}
