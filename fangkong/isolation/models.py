@@ -290,7 +290,7 @@ class TaskKind(models.TextChoices):
 
 
 class TaskQuerySet(ScopedQuerySet):
-    scope_area_field = "order__area"
+    scope_area_field = "area"  # the task's own copy: the board reads no order
     scope_grid_field = "order__grid"
 
     def open(self):
@@ -325,6 +325,9 @@ class MonitoringTask(models.Model):
             # the 每天清零 board: open tasks by community and worker
             models.Index(fields=["area", "worker"], condition=models.Q(done_at__isnull=True),
                          name="isolation_task_open"),
+            # the board's list of the oldest open tasks
+            models.Index(fields=["created_at", "id"], condition=models.Q(done_at__isnull=True),
+                         name="isolation_task_open_age"),
         ]
 
     def __str__(self):

@@ -194,7 +194,10 @@ def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=No
     days = kind_days()
     persons = list(persons)
     ids = [p.pk for p in persons]
-    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    # The persons as the orders need them (household: their community and grid), read once for all.
+    loaded = Person.objects.visible_to(user).select_related("household").only(
+        "pk", "name", "area_id", "household__area_id", "household__grid_id").in_bulk(ids)
+    visible = set(loaded)
     busy = set(IsolationOrder.objects.active().filter(person_id__in=ids).values_list("person_id", flat=True))
     shared = _check(None, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
                     site=None, room=None, user=user, days=days)
@@ -215,7 +218,7 @@ def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=No
     if row_errors:
         raise ValidationError({"persons": row_errors})
     _check_worker(worker, user)
-    orders = [_build(person, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
+    orders = [_build(loaded[person.pk], kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
                      site=None, room=None, worker=worker, user=user, days=days) for person in persons]
     try:
         with transaction.atomic():
