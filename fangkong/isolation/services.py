@@ -571,6 +571,14 @@ def change_state(order, to_state, *, user, reason="", now=None) -> IsolationOrde
 
 # Monitoring -----------------------------------------------------------------------------------------
 
+SLOT_TIMES = {Slot.MORNING: datetime.time(8, 0), Slot.AFTERNOON: datetime.time(16, 0)}
+
+
+def slot_time(day, slot):
+    """The time a late entry for a slot is recorded at (its usual hour)."""
+    return timezone.make_aware(datetime.datetime.combine(day, SLOT_TIMES[slot]))
+
+
 def slot_at(at) -> str:
     return Slot.AFTERNOON if timezone.localtime(at).hour >= AFTERNOON_FROM else Slot.MORNING
 

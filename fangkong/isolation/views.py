@@ -31,6 +31,7 @@ from .models import (
     Site,
     Source,
     State,
+    TaskKind,
     TransferBatch,
     TransferState,
 )
@@ -411,17 +412,22 @@ def monitoring(request, token):
     """The isolating person's twice-daily temperature, from the link on their pass page: no login."""
     order = get_object_or_404(IsolationOrder.objects.select_related("person"), monitoring_token=token)
     errors = {}
+    missed = list(order.tasks.filter(kind=TaskKind.MISSED, done_at__isnull=True).order_by("day", "slot")[:6])
     if request.method == "POST":
+        # 补报: a missed slot chosen from the list is entered at that slot's time; otherwise now.
+        chosen = next((task for task in missed if f"{task.day.isoformat()}:{task.slot}" == request.POST.get("slot")),
+                      None)
+        at = services.slot_time(chosen.day, chosen.slot) if chosen else None
         try:
             services.record_check(order, temperature=request.POST.get("temperature", ""),
-                                  symptoms=request.POST.get("symptoms", ""))
+                                  symptoms=request.POST.get("symptoms", ""), at=at)
         except ValidationError as exc:
             errors = _errors(exc)
         else:
             messages.success(request, _("已提交，谢谢配合"))
             return redirect("isolation_monitoring", token)
     return render(request, "isolation/monitoring.html", {
-        "order": order, "errors": errors, "data": request.POST,
+        "order": order, "errors": errors, "data": request.POST, "missed": missed,
         "checks": order.checks.filter(day__gte=services.today() - datetime.timedelta(days=2))},
         status=400 if errors else 200)
 
