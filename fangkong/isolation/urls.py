@@ -10,6 +10,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("verify/", views.verify, name="verify"),
+    path("settings/", views.kind_days, name="kind_days"),
     path("sites/", views.site_list, name="sites"),
     path("sites/<int:pk>/", views.site_detail, name="site"),
     path("rooms/<int:pk>/state/", views.room_state, name="room_state"),

@@ -7,6 +7,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -257,6 +258,31 @@ def order_document(request, pk, kind):
 
 
 BOARD_TASKS = 50  # the oldest open tasks listed under the counts (the counts cover them all)
+
+
+@login_required
+@permission_required("isolation.change_kinddefault", raise_exception=True)
+def kind_days(request):
+    """隔离期限: a district admin sets the days from start to planned end of each kind."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            with transaction.atomic():  # all kinds or none
+                for kind in Kind.values:
+                    try:
+                        services.set_kind_days(kind, request.POST.get(kind), user=request.user)
+                    except ValidationError as exc:
+                        errors[kind] = exc.messages
+                if errors:
+                    raise ValidationError(errors)
+        except ValidationError:
+            pass
+        else:
+            messages.success(request, _("已保存隔离期限"))
+            return redirect("isolation:kind_days")
+    days = services.kind_days()
+    rows = [(value, label, request.POST.get(value, days[value]), errors.get(value)) for value, label in Kind.choices]
+    return render(request, "isolation/kind_days.html", {"rows": rows}, status=400 if errors else 200)
 
 
 # The 每天清零 board --------------------------------------------------------------------------------

@@ -162,3 +162,13 @@ def test_the_notice_and_certificate_are_chinese_a4_pdfs_verified_on_a_public_pag
     verified = public.get("/isolation/verify/", {"code": order.verification_code.lower()}).content.decode()
     assert "核验通过" in verified and "已解除" in verified and "王*英" in verified and "王秀英" not in verified
     assert "没有找到这个核验码" in public.get("/isolation/verify/", {"code": "FORGED12"}).content.decode()
+
+
+def test_a_district_admin_sets_the_days_per_kind_and_a_worker_may_not(users, client_for):
+    admin = client_for(users.admin)
+    refused = admin.post("/isolation/settings/", {"centralized": "21", "home": "0", "home_monitoring": "7"})
+    assert refused.status_code == 400 and "隔离天数应为 1 到 60 之间的整数" in refused.content.decode()
+    assert services.kind_days()["centralized"] == 14  # nothing saved
+    admin.post("/isolation/settings/", {"centralized": "14", "home": "10", "home_monitoring": "7"})
+    assert services.kind_days()["home"] == 10
+    assert client_for(users.worker_a).get("/isolation/settings/").status_code == 403

@@ -169,3 +169,23 @@ def test_scope_a_worker_sees_only_orders_of_their_community(district, users):
     assert list(IsolationOrder.objects.visible_to(users.worker_a).values_list("person", flat=True)) == [
         district.person_a.pk]
     assert IsolationOrder.objects.visible_to(users.admin).count() == 2
+
+
+def test_release_is_proposed_once_the_days_are_done_and_a_test_since_the_start_is_negative(district, users):
+    from tests.healthcode.helpers import EXTRA_FACTS, negative_test
+
+    try:
+        done = isolate(district.person_a, users.worker_a, start_days_ago=14)
+        untested = isolate(district.person_a_neighbour, users.worker_a, start_days_ago=14)
+        early = isolate(district.person_a_other_grid, users.worker_a, start_days_ago=3)
+        for person in (district.person_a, district.person_a_other_grid):
+            negative_test(person, hours_ago=5)
+        from fangkong.healthcode.services import recompute
+
+        recompute([p.pk for p in district.persons_a])
+        assert list(services.release_proposals(users.worker_a)) == [done]
+        assert untested not in services.release_proposals(users.worker_a)
+        assert early not in services.release_proposals(users.worker_a)
+        assert list(services.release_proposals(users.worker_b)) == []
+    finally:
+        EXTRA_FACTS.clear()
