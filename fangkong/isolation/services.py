@@ -229,7 +229,7 @@ def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=No
         actor=user, actor_name=user.username, action=AuditAction.CREATE, object_type="isolation.IsolationOrder",
         object_id=str(order.pk), object_repr=str(order)[:200],
         changes={"person": order.person_id, "kind": kind, "start": str(order.start),
-                 "planned_end": str(order.planned_end), "reason": order.reason, "bulk": True})
+                 "planned_end": str(order.planned_end), "reason": order.reason})
         for order in orders], batch_size=2000)
     recompute(ids)
     return orders
@@ -344,7 +344,8 @@ def add_rooms(site, numbers, *, capacity=1, user) -> list[Room]:
     if errors:
         raise ValidationError(errors)
     rooms = Room.objects.bulk_create([Room(site=site, number=n, capacity=capacity) for n in numbers])
-    _audit(AuditAction.CREATE, site, user, rooms=numbers, capacity=capacity)
+    # Keys the audit log can name (model fields or audit.models.CHANGE_LABELS).
+    _audit(AuditAction.CREATE, site, user, created=[f"{number} × {capacity}" for number in numbers])
     return rooms
 
 
@@ -550,7 +551,7 @@ def reject_release(order, *, user, note="") -> IsolationOrder:
         raise ValidationError({"reason": _("不能审批自己提交的提前解除申请，请由另一位审批人审批")})
     order.release_reason, order.release_requested_by, order.release_requested_at = "", None, None
     order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
-    _audit(AuditAction.UPDATE, order, user, decision="reject", note=note)
+    _audit(AuditAction.UPDATE, order, user, decision="reject", state_reason=note)
     return order
 
 
@@ -631,7 +632,7 @@ def record_check(order, *, temperature, symptoms="", at=None, user=None, now=Non
                                              defaults={"area_id": order.area_id, "worker_id": order.worker_id})
     audit.record(AuditAction.CREATE, check, actor=user, changes={
         "day": day.isoformat(), "slot": slot, "temperature": str(value), "symptoms": symptoms,
-        "by_person": user is None})
+        "by": user.pk if user is not None else _("本人")})
     return check
 
 
