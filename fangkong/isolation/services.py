@@ -656,6 +656,16 @@ def open_missed_tasks(day=None, now=None) -> int:
     return created
 
 
+def run_rounds(now=None) -> tuple[int, int]:
+    """The scheduled job (isolation_rounds): due orders start, then yesterday's and today's passed slots
+    without an entry become tasks (idempotent; yesterday's too, in case a run was missed)."""
+    now = now or timezone.now()
+    started = start_due(now)
+    day = timezone.localdate(now)
+    tasks = open_missed_tasks(day - datetime.timedelta(days=1), now) + open_missed_tasks(day, now)
+    return started, tasks
+
+
 @transaction.atomic
 def close_task(task, *, user, note) -> MonitoringTask:
     """The responsible worker (or anyone in scope) records what was done: called, visited, sent to hospital."""

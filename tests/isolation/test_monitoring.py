@@ -100,3 +100,23 @@ def test_the_daily_report_counts_isolations_and_waits_for_the_monitoring_tasks(d
     report = reports.submit(district.community_a, timezone.localdate(), users.worker_a)
     assert report.figures["isolation"] == {"centralized": 0, "home": 1, "home_monitoring": 1, "new": 2,
                                            "released": 0, "open_tasks": 0}
+
+
+def test_the_hourly_round_starts_due_orders_and_opens_tasks_after_each_deadline(district, users):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from fangkong.isolation.models import State
+
+    later = isolate(district.person_a, users.worker_a, start_days_ago=-1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    at_ten = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(10, 0)))
+    assert services.run_rounds(now=at_ten) == (1, 0)  # started; the morning slot is not over yet
+    later.refresh_from_db()
+    assert later.state == State.ISOLATING
+    at_nine_pm = at_ten + datetime.timedelta(hours=11)
+    assert services.run_rounds(now=at_nine_pm) == (0, 2)
+    out = StringIO()
+    call_command("isolation_rounds", stdout=out)
+    assert "开始隔离 0 人" in out.getvalue()
