@@ -9,7 +9,7 @@ class IsolationConfig(AppConfig):
     def ready(self):
         from fangkong.screening import reports
 
-        from . import facts  # noqa: F401  (registers the isolation fact source with the health code)
+        from . import facts, importer  # noqa: F401  (the health-code fact source and the list import register)
         from .services import open_tasks_blocking, report_figures
 
         # The community's 日报 counts isolations and waits for the day's monitoring tasks (每天清零).

@@ -4,6 +4,7 @@ Thin: parse, call isolation.services, render; a refused action shows its Chinese
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -258,6 +260,40 @@ def order_document(request, pk, kind):
 
 
 BOARD_TASKS = 50  # the oldest open tasks listed under the counts (the counts cover them all)
+
+
+@login_required
+@permission_required("isolation.add_isolationorder", raise_exception=True)
+def order_import(request):
+    """批量下达 from an xlsx/CSV list, through the import framework: all or nothing, errors by row."""
+    from fangkong.core import imports
+
+    from .importer import IsolationImporter
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.start_import("isolation_orders", form.cleaned_data["file"], request.user)
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect(job)
+    return render(request, "isolation/import.html", {"form": form, "columns": IsolationImporter.columns},
+                  status=400 if form.errors else 200)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("隔离名单文件（.xlsx 或 .csv）"))
+
+
+@login_required
+@permission_required("isolation.add_isolationorder", raise_exception=True)
+def import_template(request):
+    from fangkong.core import imports
+
+    from .importer import IsolationImporter
+
+    return imports.template_response(IsolationImporter, _("隔离名单导入模板.xlsx"))
 
 
 @login_required

@@ -172,3 +172,27 @@ def test_a_district_admin_sets_the_days_per_kind_and_a_worker_may_not(users, cli
     admin.post("/isolation/settings/", {"centralized": "14", "home": "10", "home_monitoring": "7"})
     assert services.kind_days()["home"] == 10
     assert client_for(users.worker_a).get("/isolation/settings/").status_code == 403
+
+
+def test_an_isolation_list_is_imported_all_or_nothing_with_errors_by_row(district, users, client_for, xlsx,
+                                                                        django_capture_on_commit_callbacks):
+    from fangkong.core.models import ImportJob
+    isolate(district.person_a_neighbour, users.worker_a)
+    header = ["身份证号码", "姓名", "隔离类型", "隔离原因", "开始日期", "计划解除日期"]
+    today = str(timezone.localdate())
+    bad = [header, [district.numbers["a"], "王秀英", "居家隔离", "密接", today, ""],
+           [district.numbers["a_neighbour"], "王志强", "居家隔离", "密接", today, ""],
+           [district.numbers["b"], "李建国", "居家隔离", "密接", today, ""],
+           [district.numbers["a_other_grid"], "张子涵", "居家隔离", "密接", today, str(days_ago(1))]]
+    worker = client_for(users.worker_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = worker.post("/isolation/import/", {"file": xlsx.upload(bad, "隔离名单.xlsx")})
+    job = ImportJob.objects.latest("id")
+    assert response.status_code == 302
+    errors = " ".join(str(e) for e in job.errors)
+    assert "已有未解除的隔离" in errors and "不在您的管辖范围内" in errors and "计划解除日期不能早于开始日期" in errors
+    assert IsolationOrder.objects.count() == 1
+    good = [header, [district.numbers["a"], "王秀英", "居家隔离", "密接", today, ""]]
+    with django_capture_on_commit_callbacks(execute=True):
+        worker.post("/isolation/import/", {"file": xlsx.upload(good, "隔离名单.xlsx")})
+    assert IsolationOrder.objects.filter(person=district.person_a, state=State.ISOLATING).exists()
