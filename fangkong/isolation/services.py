@@ -257,6 +257,10 @@ def occupancy(room_ids) -> dict[int, int]:
                 .annotate(n=Count("pk")).values_list("room_id", "n").order_by())
 
 
+def persons_in(room) -> int:
+    return IsolationOrder.objects.active().filter(room=room).count()
+
+
 @transaction.atomic
 def allocate_room(order, room, *, user) -> IsolationOrder:
     """Put a centralized order in a room of its site; never over the room's capacity, also when two workers
@@ -277,7 +281,7 @@ def allocate_room(order, room, *, user) -> IsolationOrder:
         raise ValidationError({"room": _("房间 %(room)s 正在消杀，暂不能入住") % {"room": room.number}})
     if not room.site.active:
         raise ValidationError({"room": _("该隔离点已停用")})
-    taken = IsolationOrder.objects.active().filter(room=room).count()
+    taken = persons_in(room)
     if taken >= room.capacity:
         raise ValidationError({"room": _("房间 %(room)s 已住满（%(n)d 人），请选择其他房间") % {
             "room": room.number, "n": room.capacity}})

@@ -42,10 +42,24 @@ def test_a_room_being_disinfected_takes_nobody_and_release_sends_it_to_disinfect
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_allocating_the_last_bed_at_once_fill_it_once(district, users, sites):
+def test_two_workers_allocating_the_last_bed_at_once_fill_it_once(district, users, sites, monkeypatch):
     room = sites.rooms[0]
     orders = [isolate(p, users.worker_a, kind="centralized") for p in (district.person_a, district.person_a_neighbour)]
     barrier, outcomes = threading.Barrier(2), []
+    counted = threading.Barrier(2, timeout=2)
+    count = services.persons_in
+
+    def count_then_wait(room):
+        # Both requests count the room's persons before either writes, unless the room's lock makes the second
+        # wait for the first to commit (then this wait times out alone).
+        found = count(room)
+        try:
+            counted.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(services, "persons_in", count_then_wait)
 
     def allocate(order):
         try:
