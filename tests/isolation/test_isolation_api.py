@@ -96,3 +96,10 @@ def test_sites_come_with_their_rooms_and_occupancy(district, users, sites, clien
     rooms = {room["number"]: (room["capacity"], room["occupied"], room["state"]) for room in body[0]["rooms"]}
     assert rooms == {"101": (1, 0, "free"), "102": (2, 1, "occupied"), "103": (1, 0, "free")}
     assert client_for(users.leader).post("/api/isolations/", {}, content_type=JSON).status_code == 403
+
+
+def test_the_health_code_api_names_the_isolation(district, users, client_for):
+    isolate(district.person_a, users.worker_a)
+    body = client_for(users.worker_a).get(f"/api/health-codes/{district.person_a.pk}/").json()
+    assert (body["colour"], body["isolation"]) == ("red", "home")
+    assert any("居家隔离中" in reason for reason in body["reasons"])
