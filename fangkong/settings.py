@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "fangkong.passes",
     "fangkong.healthcode",
     "fangkong.testing",
+    "fangkong.isolation",
     "fangkong.district",
 ]
 
@@ -318,6 +319,11 @@ SPECTACULAR_SETTINGS = {
         "OverrideStateEnum": "fangkong.healthcode.models.OverrideState",
         "CampaignStateEnum": "fangkong.testing.models.CampaignState",
         "RentalStateEnum": "fangkong.people.models.RentalState",
+        "PlaceKindEnum": "fangkong.passes.models.PlaceKind",
+        "IsolationKindEnum": "fangkong.isolation.models.Kind",
+        "ScreeningSourceEnum": "fangkong.screening.models.Source",
+        "IsolationSourceEnum": "fangkong.isolation.models.Source",
+        "IsolationStateEnum": "fangkong.isolation.models.State",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema maps every endpoint and field: for signed-in staff only (the docs page asks for a login too).
@@ -342,6 +348,8 @@ FANGKONG_JOB_STALE_SECONDS = envint("FANGKONG_JOB_STALE_SECONDS", "300")
 FANGKONG_JOB_QUEUE_HOURS = envint("FANGKONG_JOB_QUEUE_HOURS", "6")
 CELERY_BEAT_SCHEDULE = {
     "fail-stale-jobs": {"task": "fangkong.core.tasks.fail_stale_jobs", "schedule": 60.0},
+    # Orders whose day has come start; missed monitoring slots become tasks (每天清零).
+    "isolation-rounds": {"task": "fangkong.isolation.tasks.isolation_rounds", "schedule": 600.0},
 }
 
 # The cache holds what every process must agree on at once: revocations (place codes, recorder access, API

@@ -12,6 +12,9 @@ from fangkong.core.api_imports import ImportViewSet
 from fangkong.district import views as district
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
+from fangkong.isolation import views as isolation_views
+from fangkong.isolation.api import OrderViewSet as IsolationViewSet
+from fangkong.isolation.api import SiteViewSet as IsolationSiteViewSet
 from fangkong.passes.api import PassageViewSet, PlaceViewSet
 from fangkong.people.api import PersonViewSet
 from fangkong.people.api_households import HouseholdViewSet
@@ -43,6 +46,8 @@ router.register("testing/campaigns", CampaignViewSet, basename="testing-campaign
 router.register("testing/sites", SiteViewSet, basename="testing-site")
 router.register("testing/tubes", TubeViewSet, basename="testing-tube")
 router.register("testing/results", ResultViewSet, basename="testing-result")
+router.register("isolations", IsolationViewSet, basename="isolation")
+router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-site")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).
@@ -75,6 +80,8 @@ urlpatterns = [
     path("audit/", include("fangkong.district.urls_audit")),
     path("health-code/", include("fangkong.healthcode.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("isolation/", include("fangkong.isolation.urls")),
+    path("m/<str:token>/", isolation_views.monitoring, name="isolation_monitoring"),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
     path("", include("fangkong.healthcode.urls_pass")),

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("督查人员")
     LAB_STAFF = "lab_staff", _("检测/采样人员")
     LEADER = "leader", _("领导（只读）")
+    ISOLATION_SITE_STAFF = "isolation_site_staff", _("隔离点工作人员")
 
 
 VIEW_TERRITORY = ["territory.view_area", "territory.view_grid", "territory.view_compound",
@@ -68,6 +69,7 @@ DEFAULT_PERMISSIONS = {
                      "screening.view_category", "screening.view_dailyreport", "healthcode.view_healthstatus"],
     Role.LAB_STAFF: ["territory.view_area"],
     Role.LEADER: VIEW_TERRITORY + VIEW_PEOPLE + VIEW_PASSES + VIEW_LEDGER + VIEW_SCREENING,
+    Role.ISOLATION_SITE_STAFF: ["territory.view_area"],
 }
 
 
@@ -110,6 +112,31 @@ for _role, _extra in {
 PASS_CARDS = ["healthcode.view_passcard", "healthcode.add_passcard", "healthcode.change_passcard"]
 for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER, Role.COMMUNITY_WORKER):
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + PASS_CARDS
+
+
+# Isolation (隔离管控): community and grid workers order and follow up isolations of their scope; district
+# admins set the days per kind, run sites and approve early releases (never their own request); site staff
+# (scoped to their site's area) receive transfers, allocate rooms, check people in and record temperatures.
+VIEW_ISOLATION = ["isolation.view_isolationorder", "isolation.view_site", "isolation.view_room",
+                  "isolation.view_monitoringcheck", "isolation.view_monitoringtask", "isolation.view_kinddefault",
+                  "isolation.view_transferbatch"]
+FOLLOW_ISOLATION = VIEW_ISOLATION + ["isolation.add_isolationorder", "isolation.change_isolationorder",
+                                     "isolation.release_isolationorder", "isolation.add_monitoringcheck",
+                                     "isolation.change_monitoringtask", "isolation.add_transferbatch"]
+RUN_SITES = ["isolation.add_site", "isolation.change_site", "isolation.add_room", "isolation.change_room",
+             "isolation.change_transferbatch"]
+for _role, _extra in {
+    Role.DISTRICT_ADMIN: FOLLOW_ISOLATION + RUN_SITES + ["isolation.change_kinddefault",
+                                                         "isolation.approve_early_release"],
+    Role.SUBDISTRICT_OFFICER: FOLLOW_ISOLATION + RUN_SITES + ["isolation.approve_early_release"],
+    Role.COMMUNITY_WORKER: FOLLOW_ISOLATION,
+    Role.GRID_WORKER: FOLLOW_ISOLATION,
+    Role.ISOLATION_SITE_STAFF: VIEW_ISOLATION + ["isolation.change_isolationorder", "isolation.add_monitoringcheck",
+                                                 "isolation.change_monitoringtask", "isolation.change_room",
+                                                 "isolation.change_transferbatch"],
+    Role.LEADER: VIEW_ISOLATION,
+}.items():
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
 
 
 # Accounts: district admins and subdistrict officers run their area's accounts in the app (accounts.services).

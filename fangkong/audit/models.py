@@ -168,11 +168,11 @@ class Audited(models.Model):
                 changes[field.name] = "(已加密)"
             elif created:
                 if new not in (None, ""):
-                    changes[field.name] = _jsonable(new)
+                    changes[field.name] = jsonable(new)
             else:
-                changes[field.name] = [_jsonable(old), _jsonable(new)]
+                changes[field.name] = [jsonable(old), jsonable(new)]
         return changes
 
 
-def _jsonable(value):
+def jsonable(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

@@ -36,7 +36,7 @@ class HealthStatusSerializer(serializers.ModelSerializer):
     class Meta:
         model = HealthStatus
         fields = ["person", "person_name", "person_id_number", "colour", "computed_colour", "reasons", "computed_at",
-                  "last_test_result", "last_test_at", "last_negative_at", "in_sealed_zone", "override"]
+                  "last_test_result", "last_test_at", "last_negative_at", "in_sealed_zone", "isolation", "override"]
         read_only_fields = fields
 
     def get_colour(self, obj) -> str:

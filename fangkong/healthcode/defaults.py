@@ -17,6 +17,9 @@ DEFAULTS = [
     ("declared:risk_area", "申报14天内去过中高风险地区", "yellow", 14, True),
     ("declared:contact", "申报接触过确诊或疑似人员", "yellow", 14, True),
     ("zone:sealed", "封控区内人员", "red", None, True),
+    ("isolation:centralized", "集中隔离中", "red", None, True),
+    ("isolation:home", "居家隔离中", "red", None, True),
+    ("isolation:home_monitoring", "居家健康监测中", "yellow", None, True),
 ]
 
 

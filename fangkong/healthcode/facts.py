@@ -11,6 +11,8 @@ Fact kinds (the Rule table maps them to colours):
                                 the person's latest health declaration          (this module)
     test:negative, test:positive, test:pool_positive, test:overdue              (the testing app)
     zone:sealed                 the person lives in a sealed zone               (isolation / zones)
+    isolation:<kind>            an isolation order in force (centralized, home, home_monitoring)
+                                                                                (the isolation app)
 """
 
 import datetime
@@ -38,6 +40,9 @@ FACT_WORDS = {
     "test:pool_positive": gettext_lazy("核酸检测：混管阳性"),
     "test:overdue": gettext_lazy("核酸检测：应检未检"),
     "zone:sealed": gettext_lazy("居住在封控区"),
+    "isolation:centralized": gettext_lazy("集中隔离中"),
+    "isolation:home": gettext_lazy("居家隔离中"),
+    "isolation:home_monitoring": gettext_lazy("居家健康监测中"),
 }
 
 

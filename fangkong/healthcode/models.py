@@ -74,6 +74,9 @@ class HealthStatus(models.Model):
     key_persons = models.JSONField(_("重点人员类别"), default=list)
     override = models.ForeignKey("Override", models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("人工赋码"))
+    # The kind of the person's isolation in force (isolation.models.Kind), empty when none: the gate denies
+    # from this column without a query. Last: the columns of STATUS_COLUMNS follow the model's order.
+    isolation = models.CharField(_("隔离管控"), max_length=20, blank=True, default="")
 
     objects = HealthStatusQuerySet.as_manager()
 

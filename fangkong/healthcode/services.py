@@ -31,7 +31,7 @@ MAX_OVERRIDE_DAYS = 14
 TEST_RESULTS = {"test:negative": "negative", "test:positive": "positive", "test:pool_positive": "pool_positive"}
 # A status row's columns: _status's tuples, the upsert, the gate's raw queries.
 STATUS_COLUMNS = ["person_id", "colour", "computed_colour", "reasons", "computed_at", "last_test_result",
-                  "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id"]
+                  "last_test_at", "last_negative_at", "in_sealed_zone", "key_persons", "override_id", "isolation"]
 
 
 # Computing colours ---------------------------------------------------------------------------------
@@ -67,6 +67,7 @@ def _status(person_id, facts, rules, override, now) -> tuple:
     last_test_at, last_test_result, last_negative = None, "", None
     sealed = False
     key_persons = []
+    isolation = ""
     for fact in sorted(facts, key=_at) if len(facts) > 1 else facts:
         kind, at = fact.kind, fact.at
         if kind.startswith("screening:"):
@@ -79,6 +80,8 @@ def _status(person_id, facts, rules, override, now) -> tuple:
                 last_negative = at
         if kind == "zone:sealed":
             sealed = True
+        elif kind.startswith("isolation:"):
+            isolation = kind[10:]
         rule = rules.get(kind)
         if rule is None or (rule[2] is not None and at + rule[2] <= now):
             continue
@@ -94,9 +97,9 @@ def _status(person_id, facts, rules, override, now) -> tuple:
         texts = [text for _rank, text in reasons] or None
     if override is None:
         return (person_id, colour, colour, texts, now, last_test_result, last_test_at, last_negative, sealed,
-                key_persons or None, None)
+                key_persons or None, None, isolation)
     return (person_id, override.colour, colour, [override_reason_text(override), *(texts or ())], now,
-            last_test_result, last_test_at, last_negative, sealed, key_persons or None, override.pk)
+            last_test_result, last_test_at, last_negative, sealed, key_persons or None, override.pk, isolation)
 
 
 def active_rules() -> dict[str, tuple]:
@@ -148,20 +151,22 @@ STATUS_ROWS_SQL = """
 CREATE TEMP TABLE IF NOT EXISTS healthcode_status_rows (
     person_id bigint, colour text, computed_colour text, reasons text[], computed_at timestamptz,
     last_test_result text, last_test_at timestamptz, last_negative_at timestamptz, in_sealed_zone boolean,
-    key_persons text[], override_id bigint) ON COMMIT DELETE ROWS
+    key_persons text[], override_id bigint, isolation text) ON COMMIT DELETE ROWS
 """
 STATUS_ROW_TYPES = ["int8", "text", "text", "text[]", "timestamptz", "text", "timestamptz", "timestamptz", "bool",
-                    "text[]", "int8"]
+                    "text[]", "int8", "text"]
 UPSERT_SQL = """
 INSERT INTO healthcode_healthstatus (person_id, colour, computed_colour, reasons, computed_at, last_test_result,
-                                     last_test_at, last_negative_at, in_sealed_zone, key_persons, override_id)
+                                     last_test_at, last_negative_at, in_sealed_zone, key_persons, override_id,
+                                     isolation)
 SELECT person_id, colour, computed_colour, COALESCE(to_jsonb(reasons), '[]'), computed_at, last_test_result,
-       last_test_at, last_negative_at, in_sealed_zone, COALESCE(to_jsonb(key_persons), '[]'), override_id
+       last_test_at, last_negative_at, in_sealed_zone, COALESCE(to_jsonb(key_persons), '[]'), override_id, isolation
 FROM healthcode_status_rows
 ON CONFLICT (person_id) DO UPDATE SET colour = EXCLUDED.colour, computed_colour = EXCLUDED.computed_colour,
     reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at, last_test_result = EXCLUDED.last_test_result,
     last_test_at = EXCLUDED.last_test_at, last_negative_at = EXCLUDED.last_negative_at,
-    in_sealed_zone = EXCLUDED.in_sealed_zone, key_persons = EXCLUDED.key_persons, override_id = EXCLUDED.override_id
+    in_sealed_zone = EXCLUDED.in_sealed_zone, key_persons = EXCLUDED.key_persons, override_id = EXCLUDED.override_id,
+    isolation = EXCLUDED.isolation
 """
 
 

@@ -29,6 +29,15 @@ def _status(person, health_status=None):
     return services.status_for(person)
 
 
+# 集中隔离 / 居家隔离 / 居家健康监测 by the status row's isolation kind: the isolation app's choices, which it gives
+# at start-up (it sits above this app).
+ISOLATION_LABELS = {}
+
+
+def isolation_label(kind: str) -> str:
+    return str(ISOLATION_LABELS.get(kind, kind))
+
+
 def _colour_reason(colour, reasons):
     label = marks.colour_word(colour)
     return _("%(colour)s：%(reasons)s") % {"colour": label, "reasons": "；".join(reasons)} if reasons else label
@@ -49,6 +58,9 @@ def health_code(person, place, at, decision, temperature=None, health_status=Non
     if colour_verdict != Verdict.ALLOW:
         decision.add(colour_verdict, _colour_reason(colour, reasons))
     _key_persons(status, decision, covered=services.covered_fact_kinds(), colour_verdict=colour_verdict)
+    if status.isolation:
+        decision.add(Verdict.DENY, _("隔离管控（%(kind)s）期间，不能通行，请联系社区") % {
+            "kind": isolation_label(status.isolation)})
     if policy is None:
         return
     if policy.test_within_hours:

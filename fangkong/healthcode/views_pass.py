@@ -51,6 +51,11 @@ def qr_svg(text: str) -> str:
 
 # The resident's 我的通行码 -------------------------------------------------------------------------
 
+# Where an isolated person on this phone reports their temperatures: finders (person ids → {id: url}) that the
+# isolation app, above this one, registers at start-up.
+MONITORING_LINKS = []
+
+
 @never_cache
 @limits.limited("my_pass")
 def my_pass(request):
@@ -58,8 +63,12 @@ def my_pass(request):
     _device, members = this_phone(request)
     # A code and a colour only for the people this phone has proven are its own (passes.binding).
     screens = passcode.screens_for([m for m in members if m.proven])
+    links = {}
+    for finder in MONITORING_LINKS:
+        links.update(finder([screen.person.pk for screen in screens]))
     for screen in screens:
         screen.qr = qr_svg(screen.issued.token)
+        screen.monitoring_url = links.get(screen.person.pk, "")
     return render(request, "healthcode/pass_resident.html", {
         "screens": screens, "refresh_seconds": passcode.REFRESH_SECONDS, "valid_seconds": passcode.TOKEN_SECONDS,
         "back": _back(request), "members": members})

@@ -117,6 +117,21 @@ def report_figures(area: Area, day: datetime.date) -> tuple[dict, DailyReport | 
     return (report.figures, report) if report else (figures(area, day), None)
 
 
+# Other apps add figures to a community's day and conditions to its submission (isolation: the persons under
+# isolation, and its monitoring tasks of the day, which must be done first). They register here, so that the
+# screening app imports none of them.
+DAY_FIGURES = {}  # key in DailyReport.figures → func(area, day) -> dict
+SUBMIT_BLOCKERS = []  # func(area, day) -> a message why the day cannot be submitted yet, or ""
+
+
+def day_extras(area: Area, day: datetime.date) -> dict:
+    return {key: func(area, day) for key, func in DAY_FIGURES.items()}
+
+
+def submit_blockers(area: Area, day: datetime.date) -> list[str]:
+    return [message for message in (func(area, day) for func in SUBMIT_BLOCKERS) if message]
+
+
 def submit(area: Area, day: datetime.date, user) -> DailyReport:
     """A community worker confirms that every open key person of the community was followed up on `day`.
 
@@ -143,6 +158,10 @@ def submit(area: Area, day: datetime.date, user) -> DailyReport:
             if missing:
                 raise ValidationError({"overdue": _(
                     "还有 %(n)d 名重点人员未跟进，全部跟进后才能上报日报") % {"n": missing}})
+            blocked = submit_blockers(area, day)
+            if blocked:
+                raise ValidationError({"blocked": blocked})
+            counted.update(day_extras(area, day))
             report = DailyReport.objects.create(area=area, day=day, figures=counted, submitted_by=user)
             audit.record(AuditAction.CREATE, report, actor=user,
                          changes={"day": day.isoformat(), "totals": counted["totals"]})

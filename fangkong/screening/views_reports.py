@@ -41,11 +41,14 @@ def today_page(request):
         counts = report.figures
     else:
         counts = reports.figures_of(Screening.objects.visible_to(user), day)
+        if community is not None:
+            counts.update(reports.day_extras(community, day))
     screenings = reports.open_screenings(user)
     reminded_at = reports.own_report_today(community)[1] if community is not None and report is None else None
     context = {
         "day": day, "community": community, "report": report, "counts": counts, "labels": reports.figure_labels(),
         "reminded_at": reminded_at,
+        "blockers": reports.submit_blockers(community, day) if community is not None and report is None else [],
         "may_submit": community is not None and not user.grid_id and user.has_perm("screening.submit_dailyreport"),
         **paginate(request, screenings),
     }

@@ -90,7 +90,8 @@ def test_a_bad_kind_a_bad_file_and_a_missing_permission_are_refused_in_chinese(
 
 # The upload page of each kind of import.
 PAGES = {"territory": "/territory/import/", "places": "/places/import/", "ledger": "/people/import/",
-         "assistance": "/key-persons/assistance/", "lab_results": "/testing/results/import/"}
+         "assistance": "/key-persons/assistance/", "lab_results": "/testing/results/import/",
+         "isolation_orders": "/isolation/import/"}
 
 
 def test_each_kinds_page_lets_in_exactly_whom_the_api_lets_in(users, client_for):

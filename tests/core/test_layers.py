@@ -19,6 +19,7 @@ LAYERS = [
     ("people",),
     ("screening", "testing", "passes"),
     ("healthcode",),
+    ("isolation",),
     ("district",),
 ]
 ROOT = Path(fangkong.__file__).parent

@@ -17,6 +17,8 @@ from fangkong.accounts import tokens
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import HealthStatus
 from fangkong.healthcode.services import STATUS_COLUMNS, recompute
+from fangkong.isolation import services as isolation
+from fangkong.isolation.models import Kind
 from fangkong.passes import services
 from fangkong.passes.models import Declaration, Passage, Proof
 from fangkong.people.models import Person
@@ -74,6 +76,8 @@ def generated_persons(district, users):
             Declaration.objects.create(person=person, consent_version="test", at=at,
                                        visited_risk_area=rng.random() < 0.3, has_symptoms=rng.random() < 0.3,
                                        had_contact=rng.random() < 0.3)
+        if rng.random() < 0.2:  # under isolation: the status row carries the kind
+            isolation.order_isolation(person, kind=rng.choice(Kind.values), user=users.admin, reason="密切接触者")
         if rng.random() < 0.3:
             screening.open_screening(person, Category.objects.get(code=rng.choice(["close_contact", "fever"])),
                                      user=users.admin)

@@ -27,6 +27,8 @@ from fangkong.accounts.roles import Role
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import PlacePolicy
 from fangkong.healthcode.services import recompute
+from fangkong.isolation import services as isolation
+from fangkong.isolation.models import IsolationOrder, Kind
 from fangkong.passes import services
 from fangkong.passes.models import Channel, Declaration, Passage, PassPolicy, Place, PlaceState, Proof, Verdict
 from fangkong.passes.verdict import gate_verdict
@@ -348,6 +350,40 @@ def fact_no_test_where_one_is_required(world):
 def fact_sealed_zone(world):
     _policy(world, colour="any", no_sealed_zone=True)
     return Case(_fact(resident(world), "zone:sealed"), Verdict.DENY, "封控区人员")
+
+
+def _isolate(world, person, kind, start_days_ago=0):
+    isolation.order_isolation(person, kind=kind, user=world.admin, reason="密切接触者",
+                              start=timezone.localdate() - datetime.timedelta(days=start_days_ago))
+    return person
+
+
+def fact_home_isolation(world):
+    return Case(_isolate(world, resident(world), Kind.HOME), Verdict.DENY, "隔离管控（居家隔离）")
+
+
+def fact_centralized_isolation(world):
+    return Case(_isolate(world, resident(world), Kind.CENTRALIZED, 2), Verdict.DENY, "隔离管控（集中隔离）")
+
+
+def fact_home_health_monitoring_at_an_open_gate(world):
+    # A yellow code only warns at this gate; the isolation still denies, and says so.
+    _policy(world, colour="any")
+    return Case(_isolate(world, resident(world), Kind.HOME_MONITORING), Verdict.DENY, "隔离管控（居家健康监测）")
+
+
+def fact_isolation_ordered_for_a_later_day(world):
+    person = resident(world)
+    isolation.order_isolation(person, kind=Kind.HOME, user=world.admin, reason="入境人员",
+                              start=timezone.localdate() + datetime.timedelta(days=2))
+    return Case(person, Verdict.ALLOW)
+
+
+def fact_isolation_released(world):
+    person = _isolate(world, resident(world), Kind.HOME, 15)
+    order = IsolationOrder.objects.get(person=person)
+    isolation.request_release(order, user=world.admin)
+    return Case(person, Verdict.ALLOW)
 
 
 def fact_temperature_required_by_policy(world):

@@ -71,6 +71,7 @@ class Command(BaseCommand):
 
         checkpoint_user = next(u for u, role in users if role == Role.CHECKPOINT_STAFF)
         from fangkong.healthcode import demo as healthcode_demo
+        from fangkong.isolation import demo as isolation_demo
         from fangkong.people import demo as people_demo
         from fangkong.screening import demo as screening_demo
         from fangkong.testing import demo as testing_demo
@@ -86,6 +87,7 @@ class Command(BaseCommand):
             screening_demo.build(district, self.random, workers)
             testing_demo.build(district, self.random, users)
             healthcode_demo.build(district, self.random, users)
+            isolation_demo.build(district, self.random, users)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
             user.set_password(password)
@@ -210,6 +212,7 @@ class Command(BaseCommand):
             ("inspector", "督查员", Role.INSPECTOR, sub, None),
             ("lab_staff", "采样员", Role.LAB_STAFF, communities[0], None),
             ("leader", "区领导", Role.LEADER, district, None),
+            ("isolation_site_staff", "隔离点工作人员", Role.ISOLATION_SITE_STAFF, district, None),
         ]
         from django.contrib.auth.models import Group
 

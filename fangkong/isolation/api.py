@@ -1,0 +1,215 @@
+"""API of isolation: orders, release with a second approver, sites with rooms, monitoring entries. The same
+services as the pages, scoped and masked; out-of-scope ids read as ids that do not exist."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from fangkong.core.api import ModelPermission, api_errors
+from fangkong.people.models import Person
+
+from . import services
+from .models import IsolationOrder, Kind, MonitoringCheck, Room, Site, Source, State
+
+
+def _call(func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except DjangoValidationError as exc:
+        raise api_errors(exc) from exc
+    except DjangoPermissionDenied as exc:
+        raise ApiPermissionDenied(str(exc)) from exc
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name_masked", read_only=True)
+    person_id_number = serializers.CharField(source="person.id_number_masked", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    site_name = serializers.SerializerMethodField()
+    room_number = serializers.SerializerMethodField()
+    release_pending = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = IsolationOrder
+        fields = ["id", "person", "person_name", "person_id_number", "area", "area_name", "kind", "reason",
+                  "source", "start", "planned_end", "site", "site_name", "room", "room_number", "worker", "state",
+                  "state_reason", "checked_in_at", "checked_out_at", "ended_on", "release_reason",
+                  "release_requested_by", "release_approved_by", "release_pending", "verification_code",
+                  "created_at"]
+        read_only_fields = fields
+
+    def get_site_name(self, obj) -> str:
+        return obj.site.name if obj.site_id else ""
+
+    def get_room_number(self, obj) -> str:
+        return obj.room.number if obj.room_id else ""
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.SCREENING)
+    start = serializers.DateField(required=False)
+    planned_end = serializers.DateField(required=False, allow_null=True)
+    site = serializers.IntegerField(required=False, allow_null=True)
+    room = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ReleaseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CheckSerializer(serializers.ModelSerializer):
+    by_person = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MonitoringCheck
+        fields = ["id", "day", "slot", "at", "temperature", "symptoms", "by_person", "created_at"]
+        read_only_fields = ["id", "day", "slot", "by_person", "created_at"]
+        extra_kwargs = {"at": {"required": False}, "temperature": {"coerce_to_string": True, "max_digits": None,
+                                                                   "decimal_places": None}}
+
+    def get_by_person(self, obj) -> bool:
+        return obj.by_id is None
+
+
+class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Isolation orders in the user's scope. Filters: person, state (active|<state>), kind, site, area."""
+
+    serializer_class = OrderSerializer
+    permission_classes = [ModelPermission]
+    permission_model = IsolationOrder
+    queryset = IsolationOrder.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
+    actions_with_own_permission = ("release", "approve_release", "checks", "cancel")
+
+    def get_queryset(self):
+        orders = IsolationOrder.objects.visible_to(self.request.user)
+        if self.action == "list":
+            orders = filter_orders(orders, self.request.query_params)
+        return orders.select_related("person", "area", "site", "room").order_by("-id")
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def create(self, request, *args, **kwargs):
+        data = OrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        person = Person.objects.visible_to(request.user).filter(pk=fields["person"]).first()
+        site = Site.objects.filter(pk=fields["site"]).first() if fields.get("site") else None
+        room = Room.objects.filter(pk=fields["room"]).first() if fields.get("room") else None
+        errors = {}
+        if person is None:
+            errors["person"] = [_("没有这个人员，或不在您的管辖范围内")]
+        if fields.get("site") and site is None:
+            errors["site"] = [_("没有这个隔离点")]
+        if fields.get("room") and room is None:
+            errors["room"] = [_("没有这个房间")]
+        if errors:
+            raise ApiValidationError(errors)
+        order = _call(services.order_isolation, person, kind=fields["kind"], user=request.user,
+                      reason=fields["reason"], source=fields["source"], start=fields.get("start"),
+                      planned_end=fields.get("planned_end"), site=site, room=room)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReleaseSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """Release: at once on or after the planned end; before it, `reason` is required and the release waits
+        for a second approver (POST approve-release/ by another user)."""
+        order = self.get_object()
+        data = ReleaseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _call(services.request_release, order, user=request.user, reason=data.validated_data["reason"])
+        order.refresh_from_db()
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(request=None, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"], url_path="approve-release")
+    def approve_release(self, request, pk=None):
+        order = _call(services.approve_release, self.get_object(), user=request.user)
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(request=CheckSerializer, responses={200: CheckSerializer(many=True), 201: CheckSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def checks(self, request, pk=None):
+        """GET the monitoring entries; POST one: temperature, symptoms, at (default now)."""
+        order = self.get_object()
+        if request.method == "GET":
+            return Response(CheckSerializer(order.checks.all(), many=True).data)
+        if not request.user.has_perm("isolation.add_monitoringcheck"):
+            raise ApiPermissionDenied
+        data = CheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        check = _call(services.record_check, order, temperature=fields["temperature"],
+                      symptoms=fields.get("symptoms", ""), at=fields.get("at"), user=request.user)
+        return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)
+
+
+def filter_orders(orders, params):
+    """The list's filters, shared by the page and the API: person, state (active|<state>), kind, site, area."""
+    from fangkong.territory.models import Area
+
+    def number(key):
+        value = params.get(key) or ""
+        return int(value) if value.isdigit() else None
+
+    if number("person"):
+        orders = orders.filter(person_id=number("person"))
+    state = params.get("state") or ""
+    if state == "active":
+        orders = orders.active()
+    elif state in State.values:
+        orders = orders.filter(state=state)
+    if (params.get("kind") or "") in Kind.values:
+        orders = orders.filter(kind=params["kind"])
+    if number("site"):
+        orders = orders.filter(site_id=number("site"))
+    if number("area"):
+        area = Area.objects.filter(pk=number("area")).first()
+        orders = orders.in_area(area) if area is not None else orders.none()
+    return orders
+
+
+class IsolationRoomSerializer(serializers.ModelSerializer):
+    occupied = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Room
+        fields = ["id", "number", "capacity", "state", "occupied"]
+
+    def get_occupied(self, obj) -> int:
+        return self.context.get("occupancy", {}).get(obj.pk, 0)
+
+
+class IsolationSiteSerializer(serializers.ModelSerializer):
+    rooms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Site
+        fields = ["id", "name", "area", "address", "phone", "active", "rooms"]
+
+    def get_rooms(self, obj) -> list:
+        rooms = list(obj.rooms.all())
+        occupancy = services.occupancy([room.pk for room in rooms])
+        return IsolationRoomSerializer(rooms, many=True, context={"occupancy": occupancy}).data
+
+
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    """Isolation sites with their rooms and how many persons each room holds now."""
+
+    serializer_class = IsolationSiteSerializer
+    permission_classes = [ModelPermission]
+    permission_model = Site
+    queryset = Site.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
+
+    def get_queryset(self):
+        user = self.request.user
+        return (Site.objects.visible_to(user) | Site.objects.filter(staff=user)).distinct().prefetch_related(
+            "rooms").order_by("name")

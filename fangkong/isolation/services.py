@@ -1,0 +1,772 @@
+"""Isolation use cases. Pages, API, imports, commands and the demo all go through these functions; each checks
+its rules, writes inside one transaction with an explicit audit row by the acting user, and recomputes the
+health code of the persons it changes (the gate then denies them from their status row, with no new query)."""
+
+import datetime
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit import services as audit
+from fangkong.audit.models import AuditAction, AuditEvent, jsonable
+from fangkong.healthcode.services import recompute
+
+from .models import (
+    ACTIVE_STATES,
+    TRANSITIONS,
+    IsolationOrder,
+    Kind,
+    KindDefault,
+    MonitoringCheck,
+    MonitoringTask,
+    Room,
+    RoomState,
+    Site,
+    Slot,
+    Source,
+    State,
+    TaskKind,
+)
+
+# Days from start to planned end when a district admin has set none (centralized 14 + home monitoring 7).
+DEFAULT_DAYS = {Kind.CENTRALIZED: 14, Kind.HOME: 14, Kind.HOME_MONITORING: 7}
+MIN_TEMPERATURE, MAX_TEMPERATURE, FEVER = Decimal("34.0"), Decimal("43.0"), Decimal("37.3")
+MAX_ORDER_DAYS = 60
+# The afternoon measurement is due from this local hour; a slot without an entry by its deadline is a task.
+AFTERNOON_FROM = 12
+SLOT_DEADLINES = {Slot.MORNING: datetime.time(12, 0), Slot.AFTERNOON: datetime.time(20, 0)}
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return jsonable(value)
+
+
+def _audit(action, obj, user, **changes):
+    audit.record(action, obj, actor=user, changes={key: _plain(value) for key, value in changes.items()})
+
+
+# Per-kind defaults ---------------------------------------------------------------------------------
+
+def kind_days() -> dict[str, int]:
+    days = {kind.value: value for kind, value in DEFAULT_DAYS.items()}
+    days.update(KindDefault.objects.values_list("kind", "days"))
+    return days
+
+
+@transaction.atomic
+def set_kind_days(kind: str, days, *, user) -> KindDefault:
+    """A district admin sets the days from start to planned end of a kind of isolation."""
+    if not user.has_perm("isolation.change_kinddefault"):
+        raise PermissionDenied(_("只有区级管理员可以设置隔离期限"))
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("请选择隔离类型")})
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= MAX_ORDER_DAYS:
+        raise ValidationError({"days": _("隔离天数应为 1 到 %(n)d 之间的整数") % {"n": MAX_ORDER_DAYS}})
+    default, _created = KindDefault.objects.update_or_create(kind=kind, defaults={"days": days})
+    _audit(AuditAction.UPDATE, default, user, kind=kind, days=days)
+    return default
+
+
+# Ordering -------------------------------------------------------------------------------------------
+
+def _new_codes():
+    return secrets.token_hex(4).upper(), secrets.token_urlsafe(16)
+
+
+def _person_scope(person):
+    """The order's community and grid: the person's household's (where they live), else their own area."""
+    household = person.household if person.household_id else None
+    if household is not None:
+        return household.area_id, household.grid_id
+    return person.area_id, None
+
+
+def _check(person, *, kind, reason, source, start, planned_end, site, room, user, days) -> dict:
+    """The rules of one order, as {field: message}; the bulk path checks every row with the same function."""
+    from fangkong.people.models import Person
+
+    errors = {}
+    if person is None or not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        errors["person"] = _("没有这个人员，或不在您的管辖范围内")
+    if kind not in Kind.values:
+        errors["kind"] = _("请选择隔离类型：集中隔离、居家隔离或居家健康监测")
+    if source not in Source.values:
+        errors["source"] = _("请选择隔离来源")
+    if not (reason or "").strip():
+        errors["reason"] = _("请填写隔离原因")
+    elif len(reason) > 300:
+        errors["reason"] = _("隔离原因不能超过300个字")
+    if start is None:
+        errors["start"] = _("请填写开始日期")
+    elif start > today() + datetime.timedelta(days=7):
+        errors["start"] = _("开始日期最多可晚于今天 7 天")
+    if start is not None and planned_end is not None:
+        if planned_end < start:
+            errors["planned_end"] = _("计划解除日期不能早于开始日期")
+        elif (planned_end - start).days > MAX_ORDER_DAYS:
+            errors["planned_end"] = _("隔离期限最长 %(n)d 天") % {"n": MAX_ORDER_DAYS}
+    if kind == Kind.CENTRALIZED:
+        if room is not None and site is not None and room.site_id != site.pk:
+            errors["room"] = _("该房间不属于所选隔离点")
+        if site is not None and not site.active:
+            errors["site"] = _("该隔离点已停用")
+    elif site is not None or room is not None:
+        errors["site"] = _("只有集中隔离才需要选择隔离点和房间")
+    if person is not None and "person" not in errors and IsolationOrder.objects.active().filter(
+            person_id=person.pk).exists():
+        errors["person"] = _("%(name)s 已有未解除的隔离，请勿重复下达") % {"name": person.name_masked}
+    return errors
+
+
+def _build(person, *, kind, reason, source, start, planned_end, site, room, worker, user, days):
+    area_id, grid_id = _person_scope(person)
+    verification, token = _new_codes()
+    immediate = start <= today()
+    return IsolationOrder(
+        person=person, area_id=area_id, grid_id=grid_id, kind=kind, reason=reason.strip()[:300], source=source,
+        start=start, planned_end=planned_end or start + datetime.timedelta(days=days[kind]),
+        site=site if site is not None else (room.site if room is not None else None), room=None,
+        worker=worker or user, state=State.ISOLATING if immediate else State.ORDERED,
+        state_changed_at=timezone.now() if immediate else None, verification_code=verification,
+        monitoring_token=token, created_by=user)
+
+
+def _check_worker(worker, user):
+    if worker is not None and worker != user and not worker.is_active:
+        raise ValidationError({"worker": _("该责任人账号已停用")})
+
+
+@transaction.atomic
+def order_isolation(person, *, kind, user, reason, source=Source.SCREENING, start=None, planned_end=None,
+                    site=None, room=None, worker=None) -> IsolationOrder:
+    """Put one person under isolation. Starting today (or earlier) the order is in force at once: the health
+    code turns and every gate denies. A room given here is allocated as allocate_room does."""
+    if not user.has_perm("isolation.add_isolationorder"):
+        raise PermissionDenied(_("您没有下达隔离的权限"))
+    start = start or today()
+    days = kind_days()
+    errors = _check(person, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
+                    site=site, room=room, user=user, days=days)
+    if errors:
+        raise ValidationError(errors)
+    _check_worker(worker, user)
+    order = _build(person, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
+                   site=site, room=room, worker=worker, user=user, days=days)
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError as exc:  # a second order for the person committed meanwhile
+        raise ValidationError({"person": _("%(name)s 已有未解除的隔离，请勿重复下达") % {
+            "name": person.name_masked}}) from exc
+    _audit(AuditAction.CREATE, order, user, person=person.pk, kind=kind, start=order.start,
+           planned_end=order.planned_end, reason=order.reason, source=source, state=order.state)
+    if room is not None:
+        order = allocate_room(order, room, user=user)
+    recompute([person.pk])
+    return order
+
+
+@transaction.atomic
+def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=None, planned_end=None,
+               worker=None) -> list[IsolationOrder]:
+    """Order many persons at once (a selection or a list), all or nothing: any row's error refuses them all,
+    with the errors by row number (1-based, in the given order). One insert, one recompute in bulk."""
+    if not user.has_perm("isolation.add_isolationorder"):
+        raise PermissionDenied(_("您没有下达隔离的权限"))
+    from fangkong.people.models import Person
+
+    start = start or today()
+    days = kind_days()
+    persons = list(persons)
+    ids = [p.pk for p in persons]
+    # The persons as the orders need them (household: their community and grid), read once for all.
+    loaded = Person.objects.visible_to(user).select_related("household").only(
+        "pk", "name", "area_id", "household__area_id", "household__grid_id").in_bulk(ids)
+    visible = set(loaded)
+    busy = set(IsolationOrder.objects.active().filter(person_id__in=ids).values_list("person_id", flat=True))
+    shared = _check(None, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
+                    site=None, room=None, user=user, days=days)
+    shared.pop("person", None)
+    if shared:
+        raise ValidationError(shared)
+    row_errors, seen = [], set()
+    for number, person in enumerate(persons, start=1):
+        if person.pk not in visible:
+            row_errors.append(_("第 %(n)d 行：没有这个人员，或不在您的管辖范围内") % {"n": number})
+        elif person.pk in busy:
+            row_errors.append(_("第 %(n)d 行：%(name)s 已有未解除的隔离") % {"n": number, "name": person.name_masked})
+        elif person.pk in seen:
+            row_errors.append(_("第 %(n)d 行：%(name)s 重复出现") % {"n": number, "name": person.name_masked})
+        seen.add(person.pk)
+    if not persons:
+        row_errors.append(_("请至少选择一名人员"))
+    if row_errors:
+        raise ValidationError({"persons": row_errors})
+    _check_worker(worker, user)
+    orders = [_build(loaded[person.pk], kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
+                     site=None, room=None, worker=worker, user=user, days=days) for person in persons]
+    try:
+        with transaction.atomic():
+            IsolationOrder.objects.bulk_create(orders, batch_size=2000)
+    except IntegrityError as exc:
+        raise ValidationError({"persons": [_("有人员刚刚被下达了隔离，请刷新后重试")]}) from exc
+    AuditEvent.objects.bulk_create([AuditEvent(
+        actor=user, actor_name=user.username, action=AuditAction.CREATE, object_type="isolation.IsolationOrder",
+        object_id=str(order.pk), object_repr=str(order)[:200],
+        changes={"person": order.person_id, "kind": kind, "start": str(order.start),
+                 "planned_end": str(order.planned_end), "reason": order.reason})
+        for order in orders], batch_size=2000)
+    recompute(ids)
+    return orders
+
+
+def start_due(now=None) -> int:
+    """The scheduled job: orders whose start day has come are in force."""
+    due = list(IsolationOrder.objects.filter(state=State.ORDERED, start__lte=timezone.localdate(now))
+               .values_list("pk", "person_id"))
+    with transaction.atomic():
+        IsolationOrder.objects.filter(pk__in=[pk for pk, _p in due], state=State.ORDERED).update(
+            state=State.ISOLATING, state_changed_at=now or timezone.now())
+        for pk, _person in due:
+            audit.record(AuditAction.UPDATE, object_type="isolation.IsolationOrder", object_repr=str(pk),
+                         changes={"state": State.ISOLATING})
+        recompute([person for _pk, person in due])
+    return len(due)
+
+
+# Rooms ----------------------------------------------------------------------------------------------
+
+def occupancy(room_ids) -> dict[int, int]:
+    """Persons in each room now (active orders allocated to it)."""
+    return dict(IsolationOrder.objects.active().filter(room_id__in=list(room_ids)).values("room_id")
+                .annotate(n=Count("pk")).values_list("room_id", "n").order_by())
+
+
+def persons_in(room) -> int:
+    return IsolationOrder.objects.active().filter(room=room).count()
+
+
+@transaction.atomic
+def allocate_room(order, room, *, user) -> IsolationOrder:
+    """Put a centralized order in a room of its site; never over the room's capacity, also when two workers
+    allocate the last bed at once (the room row is locked while counting)."""
+    if not user.has_perm("isolation.change_isolationorder"):
+        raise PermissionDenied(_("您没有分配房间的权限"))
+    room = Room.objects.select_for_update().select_related("site").get(pk=room.pk)
+    order = IsolationOrder.objects.select_for_update().get(pk=order.pk)
+    if not may_work_at(user, room.site):
+        raise ValidationError({"room": _("该房间不在您的管辖范围内")})
+    if order.kind != Kind.CENTRALIZED:
+        raise ValidationError({"room": _("只有集中隔离才分配房间")})
+    if order.state not in ACTIVE_STATES:
+        raise ValidationError({"room": _("该隔离已结束，不能分配房间")})
+    if order.room_id == room.pk:
+        return order
+    if room.state == RoomState.DISINFECTING:
+        raise ValidationError({"room": _("房间 %(room)s 正在消杀，暂不能入住") % {"room": room.number}})
+    if not room.site.active:
+        raise ValidationError({"room": _("该隔离点已停用")})
+    taken = persons_in(room)
+    if taken >= room.capacity:
+        raise ValidationError({"room": _("房间 %(room)s 已住满（%(n)d 人），请选择其他房间") % {
+            "room": room.number, "n": room.capacity}})
+    previous = order.room_id
+    order.site_id, order.room = room.site_id, room
+    order.save(update_fields=["site", "room"])
+    if room.state != RoomState.OCCUPIED:
+        room.state = RoomState.OCCUPIED
+        room.save(update_fields=["state"])
+    if previous:
+        _room_freed(previous, user)
+    _audit(AuditAction.UPDATE, order, user, room=[previous, room.pk], site=room.site_id)
+    return order
+
+
+def _room_freed(room_id, user):
+    """A room whose last person left is to be disinfected before the next one."""
+    room = Room.objects.select_for_update().get(pk=room_id)
+    if not IsolationOrder.objects.active().filter(room_id=room_id).exists():
+        room.state = RoomState.DISINFECTING
+        room.save(update_fields=["state"])
+        _audit(AuditAction.UPDATE, room, user, state=RoomState.DISINFECTING)
+
+
+@transaction.atomic
+def set_room_state(room, state, *, user) -> Room:
+    """A site worker marks a room disinfected (free) or being disinfected; an occupied room stays occupied."""
+    if not user.has_perm("isolation.change_room"):
+        raise PermissionDenied(_("您没有管理房间的权限"))
+    room = Room.objects.select_for_update().get(pk=room.pk)
+    if state not in RoomState.values or state == RoomState.OCCUPIED:
+        raise ValidationError({"state": _("请选择空闲或消杀中")})
+    if IsolationOrder.objects.active().filter(room=room).exists():
+        raise ValidationError({"state": _("房间 %(room)s 有人入住，不能变更为%(state)s") % {
+            "room": room.number, "state": RoomState(state).label}})
+    old, room.state = room.state, state
+    room.save(update_fields=["state"])
+    _audit(AuditAction.UPDATE, room, user, state=[old, state])
+    return room
+
+
+@transaction.atomic
+def add_rooms(site, numbers, *, capacity=1, user) -> list[Room]:
+    """Rooms of a site from a list of numbers ("301 302 303" or lines); refused whole if any exists."""
+    if not user.has_perm("isolation.add_room"):
+        raise PermissionDenied(_("您没有管理房间的权限"))
+    numbers = [n.strip() for n in numbers if n.strip()]
+    try:
+        capacity = int(capacity)
+    except (TypeError, ValueError):
+        capacity = 0
+    errors = {}
+    if not numbers:
+        errors["numbers"] = _("请填写房间号")
+    elif any(len(n) > 20 for n in numbers):
+        errors["numbers"] = _("房间号最长 20 个字符")
+    elif len(set(numbers)) != len(numbers):
+        errors["numbers"] = _("房间号有重复")
+    elif site.rooms.filter(number__in=numbers).exists():
+        taken = ", ".join(site.rooms.filter(number__in=numbers).values_list("number", flat=True))
+        errors["numbers"] = _("房间 %(rooms)s 已存在") % {"rooms": taken}
+    if not 1 <= capacity <= 20:
+        errors["capacity"] = _("可住人数应为 1 到 20")
+    if errors:
+        raise ValidationError(errors)
+    rooms = Room.objects.bulk_create([Room(site=site, number=n, capacity=capacity) for n in numbers])
+    # Keys the audit log can name (model fields or audit.models.CHANGE_LABELS).
+    _audit(AuditAction.CREATE, site, user, created=[f"{number} × {capacity}" for number in numbers])
+    return rooms
+
+
+@transaction.atomic
+def save_site(site, *, user, name, area, address="", phone="", active=True) -> Site:
+    if not user.has_perm("isolation.add_site" if site is None else "isolation.change_site"):
+        raise PermissionDenied(_("您没有管理隔离点的权限"))
+    from fangkong.territory.models import Area
+
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = _("请填写隔离点名称")
+    if area is None or not Area.objects.visible_to(user).filter(pk=area.pk).exists():
+        errors["area"] = _("只能在本辖区设置隔离点")
+    if errors:
+        raise ValidationError(errors)
+    created = site is None
+    site = site or Site()
+    site.name, site.area, site.address, site.phone, site.active = (
+        name.strip()[:100], area, (address or "")[:200], (phone or "")[:30], bool(active))
+    site.save()
+    _audit(AuditAction.CREATE if created else AuditAction.UPDATE, site, user, name=site.name, area=area.pk,
+           address=site.address, active=site.active)
+    return site
+
+
+@transaction.atomic
+def check_in(order, *, user, now=None) -> IsolationOrder:
+    """The site receives the person into their room: the order is in force from now."""
+    order = IsolationOrder.objects.select_for_update().get(pk=order.pk)
+    if order.kind != Kind.CENTRALIZED or order.room_id is None:
+        raise ValidationError({"room": _("请先分配房间再办理入住")})
+    if order.state not in ACTIVE_STATES or order.checked_in_at is not None:
+        raise ValidationError({"state": _("该人员已入住或隔离已结束")})
+    now = now or timezone.now()
+    order.checked_in_at = now
+    fields = ["checked_in_at"]
+    if order.state == State.ORDERED:
+        order.state, order.state_changed_at = State.ISOLATING, now
+        fields += ["state", "state_changed_at"]
+    order.save(update_fields=fields)
+    _audit(AuditAction.UPDATE, order, user, checked_in_at=now, state=order.state)
+    recompute([order.person_id])
+    return order
+
+
+# Transfers (转运) ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_transfer(*, user, from_area, to_site, vehicle, driver, departs_at, orders, driver_phone=""):
+    """A batch of centralized orders of one community leaving for a site: all or nothing, by row."""
+    from .models import TransferBatch
+
+    if not user.has_perm("isolation.add_transferbatch"):
+        raise PermissionDenied(_("您没有安排转运的权限"))
+    from fangkong.territory.models import Area
+
+    errors = {}
+    if not (vehicle or "").strip():
+        errors["vehicle"] = _("请填写车牌号")
+    if not (driver or "").strip():
+        errors["driver"] = _("请填写司机姓名")
+    if departs_at is None:
+        errors["departs_at"] = _("请填写出发时间")
+    if from_area is None or not Area.objects.visible_to(user).filter(pk=from_area.pk).exists():
+        errors["from_area"] = _("只能从本辖区的社区转运")
+    if to_site is None or not to_site.active:
+        errors["to_site"] = _("请选择启用中的隔离点")
+    orders = list(IsolationOrder.objects.visible_to(user).filter(pk__in=[o.pk for o in orders])
+                  .select_for_update().select_related("person"))
+    rows = []
+    if not orders:
+        rows.append(_("请至少选择一名待转运人员"))
+    for number, order in enumerate(orders, start=1):
+        who = {"n": number, "name": order.person.name_masked}
+        if order.kind != Kind.CENTRALIZED or order.state not in ACTIVE_STATES:
+            rows.append(_("第 %(n)d 人 %(name)s：不是待集中隔离的人员") % who)
+        elif order.checked_in_at is not None or order.transfer_id is not None:
+            rows.append(_("第 %(n)d 人 %(name)s：已安排转运或已入住") % who)
+        elif from_area is not None and order.area_id != from_area.pk:
+            rows.append(_("第 %(n)d 人 %(name)s：不属于出发社区") % who)
+    if rows:
+        errors["orders"] = rows
+    if errors:
+        raise ValidationError(errors)
+    batch = TransferBatch.objects.create(vehicle=vehicle.strip()[:20], driver=driver.strip()[:50],
+                                         driver_phone=(driver_phone or "")[:30], departs_at=departs_at,
+                                         from_area=from_area, to_site=to_site, created_by=user)
+    IsolationOrder.objects.filter(pk__in=[o.pk for o in orders]).update(transfer=batch, site=to_site)
+    _audit(AuditAction.CREATE, batch, user, vehicle_plate=batch.vehicle, driver=batch.driver,
+           persons=[o.person_id for o in orders], to_site=to_site.pk)
+    return batch
+
+
+@transaction.atomic
+def receive_transfer(batch, *, user, now=None):
+    """The site has received the batch's persons; rooms and check-in follow per person."""
+    from .models import TransferBatch, TransferState
+
+    if not user.has_perm("isolation.change_transferbatch"):
+        raise PermissionDenied(_("您没有接收转运的权限"))
+    batch = TransferBatch.objects.select_for_update().get(pk=batch.pk)
+    if not may_work_at(user, batch.to_site):
+        raise PermissionDenied(_("只有目的隔离点的工作人员可以接收"))
+    if batch.state == TransferState.RECEIVED:
+        raise ValidationError({"state": _("该批次已接收")})
+    batch.state, batch.received_at, batch.received_by = TransferState.RECEIVED, now or timezone.now(), user
+    batch.save(update_fields=["state", "received_at", "received_by"])
+    _audit(AuditAction.UPDATE, batch, user, state=batch.state)
+    return batch
+
+
+def may_work_at(user, site) -> bool:
+    """Site staff work at their own sites; officers at the sites of their area; community workers use the sites
+    that serve their area (a district's hotel takes every community's persons)."""
+    if user.is_superuser or site.staff.filter(pk=user.pk).exists():
+        return True
+    if user.area_id is None:
+        return False
+    mine, theirs = user.area.path, site.area.path
+    return mine.startswith(theirs) or theirs.startswith(mine)
+
+
+# Ending an order ------------------------------------------------------------------------------------
+
+def _end(order, state, reason, user, now=None):
+    now = now or timezone.now()
+    old = order.state
+    order.state, order.state_reason, order.state_changed_at = state, reason[:300], now
+    order.ended_on = timezone.localdate(now)
+    fields = ["state", "state_reason", "state_changed_at", "ended_on", "release_approved_by"]
+    if order.room_id is not None and order.checked_out_at is None:
+        order.checked_out_at = now
+        fields.append("checked_out_at")
+    order.save(update_fields=fields)
+    if order.room_id is not None:
+        _room_freed(order.room_id, user)
+    MonitoringTask.objects.filter(order=order, done_at__isnull=True).update(
+        done_at=now, done_by=user, note=str(State(state).label))
+    _audit(AuditAction.UPDATE, order, user, state=[old, state], reason=reason)
+    recompute([order.person_id])
+    return order
+
+
+def _locked_active(order, user):
+    order = IsolationOrder.objects.select_for_update().get(pk=order.pk)
+    if not IsolationOrder.objects.visible_to(user).filter(pk=order.pk).exists():
+        raise PermissionDenied(_("该隔离不在您的管辖范围内"))
+    if order.state not in ACTIVE_STATES:
+        raise ValidationError({"state": _("该隔离已%(state)s，不能再变更") % {"state": order.get_state_display()}})
+    return order
+
+
+@transaction.atomic
+def request_release(order, *, user, reason="", now=None) -> IsolationOrder:
+    """Release an isolating person. On or after the planned end it is done at once; before it, a written reason
+    is required and the release waits for a second approver (approve_release)."""
+    if not user.has_perm("isolation.release_isolationorder"):
+        raise PermissionDenied(_("您没有解除隔离的权限"))
+    order = _locked_active(order, user)
+    reason = (reason or "").strip()
+    day = timezone.localdate(now)
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("原因不能超过300个字")})
+    if order.state == State.ORDERED:
+        raise ValidationError({"state": _("隔离尚未开始，如不再需要请撤销")})
+    if day >= order.planned_end:
+        return _end(order, State.RELEASED, reason or _("隔离期满"), user, now)
+    if not reason:
+        raise ValidationError({"reason": _("未到计划解除日期（%(day)s），提前解除须填写原因并由另一人审批") % {
+            "day": order.planned_end.isoformat()}})
+    if order.release_requested_by_id is not None:
+        raise ValidationError({"reason": _("已有提前解除申请等待审批")})
+    order.release_reason, order.release_requested_by = reason, user
+    order.release_requested_at = now or timezone.now()
+    order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
+    _audit(AuditAction.UPDATE, order, user, release_reason=reason, decision="requested")
+    return order
+
+
+@transaction.atomic
+def approve_release(order, *, user, now=None) -> IsolationOrder:
+    """The second approver puts an early release in force; never the user who asked for it."""
+    if not user.has_perm("isolation.approve_early_release"):
+        raise PermissionDenied(_("您没有审批提前解除隔离的权限"))
+    order = _locked_active(order, user)
+    if order.release_requested_by_id is None:
+        raise ValidationError({"reason": _("没有待审批的提前解除申请")})
+    if order.release_requested_by_id == user.pk:
+        raise ValidationError({"reason": _("不能审批自己提交的提前解除申请，请由另一位审批人审批")})
+    order.release_approved_by = user
+    return _end(order, State.RELEASED, order.release_reason, user, now)
+
+
+@transaction.atomic
+def reject_release(order, *, user, note="") -> IsolationOrder:
+    if not user.has_perm("isolation.approve_early_release"):
+        raise PermissionDenied(_("您没有审批提前解除隔离的权限"))
+    order = _locked_active(order, user)
+    if order.release_requested_by_id is None:
+        raise ValidationError({"reason": _("没有待审批的提前解除申请")})
+    if order.release_requested_by_id == user.pk:
+        raise ValidationError({"reason": _("不能审批自己提交的提前解除申请，请由另一位审批人审批")})
+    order.release_reason, order.release_requested_by, order.release_requested_at = "", None, None
+    order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
+    _audit(AuditAction.UPDATE, order, user, decision="reject", state_reason=note)
+    return order
+
+
+@transaction.atomic
+def change_state(order, to_state, *, user, reason="", now=None) -> IsolationOrder:
+    """Cancel an order (with a reason) or record a transfer to hospital."""
+    if not user.has_perm("isolation.change_isolationorder"):
+        raise PermissionDenied(_("您没有变更隔离的权限"))
+    order = _locked_active(order, user)
+    reason = (reason or "").strip()
+    if to_state not in (State.CANCELLED, State.TRANSFERRED) or to_state not in TRANSITIONS.get(order.state, []):
+        raise ValidationError({"state": _("不能从“%(from)s”变更为“%(to)s”") % {
+            "from": order.get_state_display(), "to": dict(State.choices).get(to_state, to_state)}})
+    if not reason:
+        raise ValidationError({"reason": _("请填写原因")})
+    return _end(order, to_state, reason, user, now)
+
+
+# Monitoring -----------------------------------------------------------------------------------------
+
+SLOT_TIMES = {Slot.MORNING: datetime.time(8, 0), Slot.AFTERNOON: datetime.time(16, 0)}
+
+
+def slot_time(day, slot):
+    """The time a late entry for a slot is recorded at (its usual hour)."""
+    return timezone.make_aware(datetime.datetime.combine(day, SLOT_TIMES[slot]))
+
+
+def slot_at(at) -> str:
+    return Slot.AFTERNOON if timezone.localtime(at).hour >= AFTERNOON_FROM else Slot.MORNING
+
+
+def _temperature(value, errors):
+    try:
+        value = Decimal(str(value).strip()).quantize(Decimal("0.1"))
+        if not MIN_TEMPERATURE <= value <= MAX_TEMPERATURE:
+            raise InvalidOperation
+        return value
+    except (InvalidOperation, ValueError):
+        errors["temperature"] = _("体温应在 34.0 到 43.0 ℃ 之间")
+        return None
+
+
+@transaction.atomic
+def record_check(order, *, temperature, symptoms="", at=None, user=None, now=None) -> MonitoringCheck:
+    """One temperature (with symptoms) of an isolating person, by the person (user None) or a worker. The
+    slot (上午/下午) comes from the time; an abnormal entry becomes a task for the responsible worker and
+    closes the slot's missed task."""
+    now = now or timezone.now()
+    at = at or now
+    errors = {}
+    order = IsolationOrder.objects.select_for_update().get(pk=order.pk)
+    if user is not None and not IsolationOrder.objects.visible_to(user).filter(pk=order.pk).exists() \
+            and not (order.site_id and may_work_at(user, order.site)):
+        raise PermissionDenied(_("该隔离不在您的管辖范围内"))
+    if order.state != State.ISOLATING:
+        errors["order"] = _("该人员当前不在隔离中，不需要测温")
+    if at > now + datetime.timedelta(minutes=5):
+        errors["at"] = _("测量时间不能晚于现在")
+    elif timezone.localdate(at) < order.start:
+        errors["at"] = _("测量时间不能早于隔离开始日期")
+    value = _temperature(temperature, errors)
+    symptoms = (symptoms or "").strip()
+    if len(symptoms) > 200:
+        errors["symptoms"] = _("症状描述不能超过200个字")
+    day, slot = timezone.localdate(at), slot_at(at)
+    if not errors and MonitoringCheck.objects.filter(order=order, day=day, slot=slot).exists():
+        errors["at"] = _("%(day)s %(slot)s已经测过体温") % {"day": day.isoformat(), "slot": Slot(slot).label}
+    if errors:
+        raise ValidationError(errors)
+    check = MonitoringCheck.objects.create(order=order, day=day, slot=slot, at=at, temperature=value,
+                                           symptoms=symptoms, by=user)
+    # An entry that comes late still clears the slot's missed task.
+    MonitoringTask.objects.filter(order=order, day=day, slot=slot, kind=TaskKind.MISSED, done_at__isnull=True).update(
+        done_at=now, done_by=user, note=_("已补测"))
+    if check.abnormal:
+        MonitoringTask.objects.get_or_create(order=order, day=day, slot=slot, kind=TaskKind.ABNORMAL,
+                                             defaults={"area_id": order.area_id, "worker_id": order.worker_id})
+    audit.record(AuditAction.CREATE, check, actor=user, changes={
+        "day": day.isoformat(), "slot": slot, "temperature": str(value), "symptoms": symptoms,
+        "by": user.pk if user is not None else _("本人")})
+    return check
+
+
+def open_missed_tasks(day=None, now=None) -> int:
+    """The scheduled job (after each slot's deadline): every isolating person without an entry for a slot that
+    has passed gets a task for their responsible worker. Idempotent."""
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    local = timezone.localtime(now)
+    created = 0
+    for slot, deadline in SLOT_DEADLINES.items():
+        if day == local.date() and local.time() < deadline:
+            continue
+        entered = MonitoringCheck.objects.filter(order=OuterRef("pk"), day=day, slot=slot)
+        known = MonitoringTask.objects.filter(order=OuterRef("pk"), day=day, slot=slot, kind=TaskKind.MISSED)
+        orders = (IsolationOrder.objects.isolating().filter(start__lte=day)
+                  .exclude(Exists(entered)).exclude(Exists(known)).values_list("pk", "area_id", "worker_id"))
+        tasks = [MonitoringTask(order_id=pk, area_id=area, worker_id=worker, day=day, slot=slot,
+                                kind=TaskKind.MISSED) for pk, area, worker in orders]
+        created += len(MonitoringTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=5000))
+    return created
+
+
+def run_rounds(now=None) -> tuple[int, int]:
+    """The scheduled job (isolation_rounds): due orders start, then yesterday's and today's passed slots
+    without an entry become tasks (idempotent; yesterday's too, in case a run was missed)."""
+    now = now or timezone.now()
+    started = start_due(now)
+    day = timezone.localdate(now)
+    tasks = open_missed_tasks(day - datetime.timedelta(days=1), now) + open_missed_tasks(day, now)
+    return started, tasks
+
+
+@transaction.atomic
+def close_task(task, *, user, note) -> MonitoringTask:
+    """The responsible worker (or anyone in scope) records what was done: called, visited, sent to hospital."""
+    task = MonitoringTask.objects.select_for_update().get(pk=task.pk)
+    if not MonitoringTask.objects.visible_to(user).filter(pk=task.pk).exists():
+        raise PermissionDenied(_("该待办不在您的管辖范围内"))
+    note = (note or "").strip()
+    if task.done_at is not None:
+        raise ValidationError({"note": _("该待办已处理")})
+    if not note:
+        raise ValidationError({"note": _("请填写处理情况")})
+    task.done_at, task.done_by, task.note = timezone.now(), user, note[:300]
+    task.save(update_fields=["done_at", "done_by", "note"])
+    audit.record(AuditAction.UPDATE, task, actor=user, changes={"note": task.note})
+    return task
+
+
+def board(user, day=None):
+    """每天清零: the open monitoring tasks in the user's scope, by community and worker, with the oldest's age.
+    One grouped query through the open-task index, whatever the number of persons."""
+    rows = (MonitoringTask.objects.visible_to(user).open()
+            .values("area_id", "area__name", "worker_id", "worker__full_name", "worker__username")
+            .annotate(n=Count("pk"), oldest=Min("created_at"), abnormal=Count("pk", filter=Q(kind=TaskKind.ABNORMAL)))
+            .order_by("area__name", "worker__full_name"))
+    return list(rows)
+
+
+def open_tasks_today(area, day=None) -> int:
+    """Open monitoring tasks of a community for a day (the daily report refuses submission while any)."""
+    day = day or today()
+    return MonitoringTask.objects.open().filter(area=area, day__lte=day).count()
+
+
+def open_tasks_blocking(area, day) -> str:
+    """The daily report's condition: no open monitoring task of the community up to that day."""
+    n = open_tasks_today(area, day)
+    return _("还有 %(n)d 条隔离人员监测待办未处理，清零后才能上报日报") % {"n": n} if n else ""
+
+
+def report_figures(area, day) -> dict:
+    """The isolation figures a community's daily report shows and freezes."""
+    return {**daily_counts(area.subtree_ids(), day), "open_tasks": open_tasks_today(area, day)}
+
+
+def daily_counts(area_ids, day=None) -> dict:
+    """Isolation figures for the daily report: in force by kind, new today, released today."""
+    day = day or today()
+    orders = IsolationOrder.objects.filter(area_id__in=list(area_ids))
+    counts = orders.aggregate(
+        centralized=Count("pk", filter=Q(state=State.ISOLATING, kind=Kind.CENTRALIZED)),
+        home=Count("pk", filter=Q(state=State.ISOLATING, kind=Kind.HOME)),
+        home_monitoring=Count("pk", filter=Q(state=State.ISOLATING, kind=Kind.HOME_MONITORING)),
+        new=Count("pk", filter=Q(start=day, state__in=[State.ISOLATING, State.ORDERED])),
+        released=Count("pk", filter=Q(ended_on=day, state=State.RELEASED)))
+    return counts
+
+
+def todos(user) -> list:
+    """待办: open monitoring tasks this user is responsible for (or, for officers, in their scope)."""
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+
+    if not user.has_perm("isolation.view_monitoringtask"):
+        return []
+    tasks = MonitoringTask.objects.visible_to(user).open()
+    mine = tasks.filter(worker=user).count()
+    if mine:
+        return [Todo("isolation_tasks", _("%(n)d 条隔离人员监测待办（每天清零）") % {"n": mine},
+                     reverse("isolation:board") + "?mine=1", mine, urgent=True)]
+    return []
+
+
+# Release proposals ----------------------------------------------------------------------------------
+
+def release_proposals(user, day=None):
+    """Isolating persons whose planned end has come and whose latest test since the start is negative
+    (the testing app's results as the health-code row keeps them): the worker confirms each."""
+    day = day or today()
+    return (IsolationOrder.objects.visible_to(user).isolating().filter(planned_end__lte=day)
+            .filter(person__health_status__last_test_result="negative",
+                    person__health_status__last_negative_at__date__gte=F("start"))
+            .select_related("person", "area", "worker").order_by("planned_end", "pk"))
+
+
+def monitoring_links(person_ids) -> dict[int, str]:
+    """The monitoring page of each isolating person among these (for their pass page): one query."""
+    from django.urls import reverse
+
+    rows = IsolationOrder.objects.isolating().filter(person_id__in=list(person_ids)).values_list(
+        "person_id", "monitoring_token")
+    return {person_id: reverse("isolation_monitoring", args=[token]) for person_id, token in rows}
+
+
+def verify(code: str):
+    """The order a printed notice or certificate names, by its verification code (public page)."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 12:
+        return None
+    return IsolationOrder.objects.filter(verification_code=code).select_related("person", "area", "site").first()
