@@ -265,6 +265,15 @@ def fact_declared_symptoms(world):
     return Case(resident(world), Verdict.DENY, "申报有发热、咳嗽等症状", answers={**NO, "has_symptoms": True})
 
 
+def fact_declared_symptoms_then_no_from_any_phone(world):
+    """A yes raised the colour an hour ago; the "no" each channel now declares does not lower it (issue 14)."""
+    person = resident(world)
+    Declaration.objects.create(person=person, consent_version="test", at=timezone.now() - datetime.timedelta(hours=1),
+                               **{**NO, "has_symptoms": True})
+    recompute([person.pk])
+    return Case(person, Verdict.WARN, "申报有发热、咳嗽等症状")
+
+
 def fact_declared_contact(world):
     return Case(resident(world), Verdict.DENY, "申报接触过确诊或疑似人员", answers={**NO, "had_contact": True})
 
