@@ -87,6 +87,11 @@ class User(AbstractUser):
         self.phone_index = crypto.blind_index(PHONE_FULL, phone) if phone else ""
         self.phone_tail4_index = crypto.blind_index(PHONE_TAIL4, phone[-4:]) if phone else ""
 
+    def rebuild_blind_indexes(self) -> list[str]:
+        """Key rotation (rotate_field_keys): the indexes under the newest key."""
+        self.set_phone(self.phone)
+        return ["phone_index", "phone_tail4_index"]
+
     @property
     def phone(self) -> str:
         return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""

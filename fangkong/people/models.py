@@ -177,6 +177,12 @@ class Person(Audited):
         self.phone_index = crypto.blind_index(PHONE_FULL, phone) if phone else ""
         self.phone_tail4_index = crypto.blind_index(PHONE_TAIL4, phone[-4:]) if phone else ""
 
+    def rebuild_blind_indexes(self) -> list[str]:
+        """Key rotation (rotate_field_keys): the indexes under the newest key."""
+        self.set_document(self.id_type, self.id_number)
+        self.set_phone(self.phone)
+        return ["id_index", "id_tail4_index", "id_tail6_index", "phone_index", "phone_tail4_index"]
+
     @property
     def id_number(self) -> str:
         """Plaintext: only for services that audit the read (people.services.reveal)."""

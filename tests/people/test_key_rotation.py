@@ -76,3 +76,39 @@ def test_rotate_field_keys_reencrypts_and_reindexes(settings, district, make_per
     assert Person.objects.get(pk=district.person_b.pk).phone == district.numbers["phone_b"]
     with pytest.raises(ValidationError, match="已登记"):
         make_person("钱一", district.community_a, number=number)
+
+
+def test_rotate_field_keys_covers_every_encrypted_column(settings, district, users, gate):
+    """Staff phones, place contacts, landlords and the SMS outbox too: after rotation no number needs the old key."""
+    from fangkong.core import sms
+    from fangkong.core.management.commands.rotate_field_keys import encrypted_fields
+    from fangkong.people.models import Rental
+
+    old = list(settings.FANGKONG_FIELD_KEYS)
+    gate.set_contact_phone("13600001111")
+    gate.save(update_fields=["contact_phone_encrypted"])
+    rental = Rental(household=district.person_a.household, landlord_name="房东甲")
+    rental.set_landlord_phone("13700002222")
+    rental.save()
+    users.worker_a.set_phone("13900003333")
+    users.worker_a.save()
+    sms.send("13800004444", "验证码 123456")
+
+    settings.FANGKONG_FIELD_KEYS = [NEW, *old]
+    call_command("rotate_field_keys", stdout=StringIO())
+    settings.FANGKONG_FIELD_KEYS = [NEW]
+
+    from django.apps import apps
+    checked = set()
+    for model in apps.get_models():
+        for field in encrypted_fields(model):
+            for token in model._base_manager.exclude(**{field: ""}).values_list(field, flat=True):
+                crypto.decrypt(token)  # raises under a key that is gone
+                checked.add(f"{model._meta.label}.{field}")
+    assert {"passes.Place.contact_phone_encrypted", "people.Rental.landlord_phone_encrypted",
+            "accounts.User.phone_encrypted", "core.SmsMessage.phone_encrypted",
+            "people.Person.id_number_encrypted"} <= checked
+    assert type(gate).objects.get(pk=gate.pk).contact_phone_masked.endswith("1111")
+    from fangkong.accounts.models import PHONE_FULL, User
+    assert User.objects.get(pk=users.worker_a.pk).phone == "13900003333"
+    assert list(User.objects.filter(phone_index=crypto.blind_index(PHONE_FULL, "13900003333"))) == [users.worker_a]
