@@ -9,8 +9,9 @@ import io
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -198,6 +199,21 @@ class RowErrors:
 
     def __bool__(self):
         return bool(self.items)
+
+
+def upload_page(request, kind, form, template_name, context=None, *, start=None):
+    """The upload page of an import: a valid file starts the job and goes to its page; a refused one (bad form,
+    bomb, wrong type) shows why on the form with status 400. `start(cleaned_data)` replaces the default start
+    when the form asks for more than the file (the ledger's area)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = (start(form.cleaned_data) if start
+                   else start_import(kind, form.cleaned_data["file"], request.user))
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            return redirect(job)
+    return render(request, template_name, {"form": form, **(context or {})}, status=400 if form.errors else 200)
 
 
 def start_import(kind, upload, user) -> ImportJob:

@@ -37,7 +37,6 @@ REGISTRATION_SALT = "fangkong.passes.registration"
 REGISTRATION_LINK_DAYS = 180
 # A batch PDF is made in the request (about 15 ms a page); larger areas are printed part by part.
 POSTER_BATCH_LIMIT = 1000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible(request):
@@ -245,24 +244,14 @@ def place_edit(request, pk=None):
 @imports.import_required("places")
 def place_import(request):
     form = PlaceImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = imports.start_import("places", form.cleaned_data["file"], request.user)
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "passes/places/import.html", {
-        "form": form, "columns": PlaceImporter.columns, "kinds": [label for _value, label in PlaceKind.choices],
+    return imports.upload_page(request, "places", form, "passes/places/import.html", {
+        "columns": PlaceImporter.columns, "kinds": [label for _value, label in PlaceKind.choices],
         "approves": request.user.has_perm("passes.approve_place")})
 
 
 @imports.import_required("places")
 def place_import_template(request):
-    content = imports.template(PlaceImporter.columns, PlaceImporter.example_rows)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, "场所导入模板.xlsx")
-    return response
+    return imports.template_response(PlaceImporter, _("场所导入模板.xlsx"))
 
 
 # Checkpoint staff and the duty roster -------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -97,15 +97,10 @@ def person_export(request):
 def ledger_import(request):
     """Upload a household ledger (one row per person); the job page shows progress and row errors."""
     form = LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = importer.start(form.cleaned_data["file"], request.user, form.cleaned_data["area"])
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "people/import.html", {"form": form, "columns": LedgerImporter.columns,
-                                                  "aliases": LedgerImporter.alias_hint()})
+    return imports.upload_page(
+        request, "ledger", form, "people/import.html",
+        {"columns": LedgerImporter.columns, "aliases": LedgerImporter.alias_hint()},
+        start=lambda data: importer.start(data["file"], request.user, data["area"]))
 
 
 @imports.import_required("ledger")

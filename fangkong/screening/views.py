@@ -169,15 +169,8 @@ def follow_up(request, pk):
 @imports.import_required("assistance")
 def assistance_import(request):
     form = AssistanceImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = imports.start_import("assistance", form.cleaned_data["file"], request.user)
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "screening/assistance_import.html", {
-        "form": form, "columns": AssistanceImporter.columns})
+    return imports.upload_page(request, "assistance", form, "screening/assistance_import.html",
+                               {"columns": AssistanceImporter.columns})
 
 
 @imports.import_required("assistance")

@@ -271,15 +271,8 @@ def coverage(request, pk):
 @imports.import_required("lab_results")
 def results_import(request):
     form = ResultImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = imports.start_import("lab_results", form.cleaned_data["file"], request.user)
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "testing/results_import.html", {"form": form, "columns": LabResultImporter.columns},
-                  status=400 if form.errors else 200)
+    return imports.upload_page(request, "lab_results", form, "testing/results_import.html",
+                               {"columns": LabResultImporter.columns})
 
 
 @imports.import_required("lab_results")

@@ -298,7 +298,7 @@ def test_an_officer_of_several_communities_chooses_the_default_community(users, 
     jobs = ImportJob.objects.count()
     response = client_for(users.officer).post("/people/import/", {
         "file": own_ledger(rows), "area": district.community_b.pk})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "所选社区/村不在您的管辖范围内" in response.content.decode()
     assert ImportJob.objects.count() == jobs
 
