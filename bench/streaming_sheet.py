@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
-from fangkong.core.xlsx import safe_cell
+from fangkong.core.xlsx import excel_text
 
 # --- One-sheet exports of a million rows -----------------------------------------------------------
 
@@ -52,7 +52,7 @@ _PARTS = {
 def text_cell(value) -> str:
     """A text cell (after its reference) for `StreamingSheet.append`: neutralised against formulas, escaped.
     Costly next to writing it: callers keep the cells of values that repeat (names, places)."""
-    text = safe_cell(str(value))
+    text = excel_text(str(value))
     if len(text) > _MAX_TEXT // 2:  # Excel counts UTF-16 units: a character beyond U+FFFF takes two
         text = text.encode("utf-16-le")[:2 * _MAX_TEXT].decode("utf-16-le", "ignore")
     # Escaped as Excel does: & < > as entities, control characters as _xHHHH_ (and a literal _xHHHH_ kept so).

@@ -76,7 +76,7 @@ def write_handwritten(path, count):
 def write_xlsxwriter(path, count):
     import xlsxwriter
 
-    from fangkong.core.xlsx import safe_cell
+    from fangkong.core.xlsx import excel_text
 
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_urls": False,
                                       "strings_to_formulas": False, "strings_to_numbers": False})
@@ -89,7 +89,7 @@ def write_xlsxwriter(path, count):
     number = 0
     for number, row in enumerate(rows(count), start=1):
         sheet.write_datetime(number, 0, row[0], moment)
-        sheet.write_row(number, 1, [safe_cell(v) for v in row[1:]])
+        sheet.write_row(number, 1, [excel_text(v) for v in row[1:]])
     sheet.autofilter(0, 0, number, len(HEADER) - 1)
     book.close()
 
@@ -97,11 +97,11 @@ def write_xlsxwriter(path, count):
 def write_rustpy(path, count):
     from rustpy_xlsxwriter import write_worksheet
 
-    from fangkong.core.xlsx import safe_cell
+    from fangkong.core.xlsx import excel_text
 
     def records():
         for row in rows(count):
-            yield dict(zip(HEADER, [row[0], *(safe_cell(v) for v in row[1:])], strict=True))
+            yield dict(zip(HEADER, [row[0], *(excel_text(v) for v in row[1:])], strict=True))
 
     write_worksheet(records(), path, sheet_name="出入记录", freeze_row=1, autofilter=True,
                     datetime_format="yyyy-mm-dd hh:mm:ss", column_widths=WIDTHS)

@@ -23,7 +23,7 @@ from rustpy_xlsxwriter import Format, write_worksheets
 _MAX_TEXT = 32767  # Excel's longest cell text, in UTF-16 units
 
 
-def safe_cell(value):
+def excel_text(value):
     """A text to write into an export: line breaks as Excel writes them ("\n": a bare "\r" would be stored
     escaped, and read back so by some readers), cut where Excel would cut it."""
     if isinstance(value, str):
@@ -55,12 +55,12 @@ class Sheet:
 
 def _value(value):
     if isinstance(value, str):
-        return safe_cell(value) if value else None
+        return excel_text(value) if value else None
     if value is None or isinstance(value, (int, float, datetime.date)):
         return value
     if isinstance(value, Decimal):
         return float(value)
-    return safe_cell(str(value))  # lazy translations, model instances
+    return excel_text(str(value))  # lazy translations, model instances
 
 
 def sheet_name(title, used: set) -> str:
@@ -97,10 +97,10 @@ def write_workbook(target, sheets: Iterable[Sheet]) -> None:
         options["autofilter"][name] = sheet.filter
         if sheet.heading:
             options["header_row"][name] = top
-            options["merge_ranges"][name] = [(0, 0, 0, max(1, len(headers) - 1), safe_cell(str(sheet.heading)),
+            options["merge_ranges"][name] = [(0, 0, 0, max(1, len(headers) - 1), excel_text(str(sheet.heading)),
                                               bold)]
         if sheet.footer:
-            options["totals_label"][name] = safe_cell(str(sheet.footer))
+            options["totals_label"][name] = excel_text(str(sheet.footer))
     write_worksheets(entries, target, bold_headers=True, datetime_format="yyyy-mm-dd hh:mm:ss",
                      **{key: value for key, value in options.items() if value})
 
