@@ -256,6 +256,8 @@ FANGKONG_SMS_BACKEND = os.getenv("FANGKONG_SMS_BACKEND", "" if PRODUCTION else "
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Short dates by language (templates write date:"MONTH_DAY_FORMAT", never a Chinese literal format).
+FORMAT_MODULE_PATH = ["fangkong.formats"]
 LOCALE_PATHS = [BASE_DIR / "fangkong" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
