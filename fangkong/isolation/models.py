@@ -1,11 +1,13 @@
 """Isolation (隔离管控): orders for centralized isolation, home isolation and home health monitoring, the sites
 and rooms of centralized isolation, and the twice-daily monitoring of every isolating person.
 
-Every change goes through isolation.services, which writes its audit rows explicitly with the acting user."""
+Every change goes through isolation.services, which writes its audit row with the acting user
+(audit.services.record_change: the fields each save changed) in the same transaction."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.audit.models import Audited
 from fangkong.core.scope import ScopedQuerySet
 
 
@@ -38,7 +40,7 @@ TRANSITIONS = {
 }
 
 
-class KindDefault(models.Model):
+class KindDefault(Audited):
     """Per kind, the days from start to planned end (e.g. 14 days centralized, 7 days home monitoring),
     set by a district admin."""
 
@@ -58,7 +60,7 @@ class SiteQuerySet(ScopedQuerySet):
     pass
 
 
-class Site(models.Model):
+class Site(Audited):
     """A centralized isolation site (隔离点, often a hotel), run by a district or subdistrict."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -91,7 +93,7 @@ class RoomQuerySet(ScopedQuerySet):
     scope_area_field = "site__area"
 
 
-class Room(models.Model):
+class Room(Audited):
     site = models.ForeignKey(Site, models.CASCADE, related_name="rooms", verbose_name=_("隔离点"))
     number = models.CharField(_("房间号"), max_length=20)
     capacity = models.PositiveSmallIntegerField(_("可住人数"), default=1)
@@ -121,7 +123,7 @@ class TransferQuerySet(ScopedQuerySet):
     scope_area_field = "from_area"
 
 
-class TransferBatch(models.Model):
+class TransferBatch(Audited):
     """转运: a vehicle that takes persons ordered into centralized isolation from a community to a site."""
 
     vehicle = models.CharField(_("车牌号"), max_length=20)
@@ -160,7 +162,7 @@ class OrderQuerySet(ScopedQuerySet):
         return self.filter(state=State.ISOLATING)
 
 
-class IsolationOrder(models.Model):
+class IsolationOrder(Audited):
     """One person's isolation: kind, why, where, until when, who follows it up, and where it stands."""
 
     person = models.ForeignKey("people.Person", models.PROTECT, related_name="isolation_orders",
@@ -234,6 +236,12 @@ class IsolationOrder(models.Model):
     def __str__(self):
         return f"{self.person} {self.get_kind_display()}"
 
+    def field_changes(self, created: bool) -> dict:
+        changes = super().field_changes(created)
+        if "monitoring_token" in changes:  # the person's link works without login: the audit log never shows it
+            changes["monitoring_token"] = "(不显示)"
+        return changes
+
     @property
     def is_active(self):
         return self.state in ACTIVE_STATES
@@ -253,7 +261,7 @@ class CheckQuerySet(ScopedQuerySet):
     scope_grid_field = "order__grid"
 
 
-class MonitoringCheck(models.Model):
+class MonitoringCheck(Audited):
     """One of the two temperatures a day of an isolating person, from their phone or a worker."""
 
     order = models.ForeignKey(IsolationOrder, models.CASCADE, related_name="checks", verbose_name=_("隔离"))
@@ -297,7 +305,7 @@ class TaskQuerySet(ScopedQuerySet):
         return self.filter(done_at__isnull=True)
 
 
-class MonitoringTask(models.Model):
+class MonitoringTask(Audited):
     """A missed or abnormal monitoring entry: the responsible worker's to-do until done (每天清零)."""
 
     order = models.ForeignKey(IsolationOrder, models.CASCADE, related_name="tasks", verbose_name=_("隔离"))
@@ -322,10 +330,13 @@ class MonitoringTask(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["order", "day", "slot", "kind"], name="isolation_task_once")]
         indexes = [
-            # the 每天清零 board: open tasks by community and worker
-            models.Index(fields=["area", "worker"], condition=models.Q(done_at__isnull=True),
-                         name="isolation_task_open"),
-            # the board's list of the oldest open tasks
+            # the 每天清零 board: open tasks counted by community and worker from the index alone (index-only
+            # scan: what the counts read is included, so no table row is visited)
+            models.Index(fields=["area", "worker"], include=["kind", "day", "created_at"],
+                         condition=models.Q(done_at__isnull=True), name="isolation_task_open_board"),
+            # the board's list of the oldest open tasks of a community (or of all, for the district)
+            models.Index(fields=["area", "created_at", "id"], condition=models.Q(done_at__isnull=True),
+                         name="isolation_task_open_area_age"),
             models.Index(fields=["created_at", "id"], condition=models.Q(done_at__isnull=True),
                          name="isolation_task_open_age"),
         ]

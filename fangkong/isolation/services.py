@@ -8,12 +8,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
-from fangkong.audit.models import AuditAction, AuditEvent, jsonable
+from fangkong.audit.models import AuditAction, AuditEvent
 from fangkong.healthcode.services import recompute
 
 from .models import (
@@ -46,16 +47,6 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
-def _plain(value):
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return jsonable(value)
-
-
-def _audit(action, obj, user, **changes):
-    audit.record(action, obj, actor=user, changes={key: _plain(value) for key, value in changes.items()})
-
-
 # Per-kind defaults ---------------------------------------------------------------------------------
 
 def kind_days() -> dict[str, int]:
@@ -78,7 +69,7 @@ def set_kind_days(kind: str, days, *, user) -> KindDefault:
     if not 1 <= days <= MAX_ORDER_DAYS:
         raise ValidationError({"days": _("隔离天数应为 1 到 %(n)d 之间的整数") % {"n": MAX_ORDER_DAYS}})
     default, _created = KindDefault.objects.update_or_create(kind=kind, defaults={"days": days})
-    _audit(AuditAction.UPDATE, default, user, kind=kind, days=days)
+    audit.record_change(default, user)
     return default
 
 
@@ -173,8 +164,7 @@ def order_isolation(person, *, kind, user, reason, source=Source.SCREENING, star
     except IntegrityError as exc:  # a second order for the person committed meanwhile
         raise ValidationError({"person": _("%(name)s 已有未解除的隔离，请勿重复下达") % {
             "name": person.name_masked}}) from exc
-    _audit(AuditAction.CREATE, order, user, person=person.pk, kind=kind, start=order.start,
-           planned_end=order.planned_end, reason=order.reason, source=source, state=order.state)
+    audit.record_change(order, user)
     if room is not None:
         order = allocate_room(order, room, user=user)
     recompute([person.pk])
@@ -288,12 +278,13 @@ def allocate_room(order, room, *, user) -> IsolationOrder:
     previous = order.room_id
     order.site_id, order.room = room.site_id, room
     order.save(update_fields=["site", "room"])
+    audit.record_change(order, user)
     if room.state != RoomState.OCCUPIED:
         room.state = RoomState.OCCUPIED
         room.save(update_fields=["state"])
+        audit.record_change(room, user)
     if previous:
         _room_freed(previous, user)
-    _audit(AuditAction.UPDATE, order, user, room=[previous, room.pk], site=room.site_id)
     return order
 
 
@@ -303,7 +294,7 @@ def _room_freed(room_id, user):
     if not IsolationOrder.objects.active().filter(room_id=room_id).exists():
         room.state = RoomState.DISINFECTING
         room.save(update_fields=["state"])
-        _audit(AuditAction.UPDATE, room, user, state=RoomState.DISINFECTING)
+        audit.record_change(room, user)
 
 
 @transaction.atomic
@@ -317,9 +308,9 @@ def set_room_state(room, state, *, user) -> Room:
     if IsolationOrder.objects.active().filter(room=room).exists():
         raise ValidationError({"state": _("房间 %(room)s 有人入住，不能变更为%(state)s") % {
             "room": room.number, "state": RoomState(state).label}})
-    old, room.state = room.state, state
+    room.state = state
     room.save(update_fields=["state"])
-    _audit(AuditAction.UPDATE, room, user, state=[old, state])
+    audit.record_change(room, user)
     return room
 
 
@@ -349,7 +340,8 @@ def add_rooms(site, numbers, *, capacity=1, user) -> list[Room]:
         raise ValidationError(errors)
     rooms = Room.objects.bulk_create([Room(site=site, number=n, capacity=capacity) for n in numbers])
     # Keys the audit log can name (model fields or audit.models.CHANGE_LABELS).
-    _audit(AuditAction.CREATE, site, user, created=[f"{number} × {capacity}" for number in numbers])
+    audit.record_change(site, user, action=AuditAction.UPDATE,
+                        changes={"created": [f"{number} × {capacity}" for number in numbers]})
     return rooms
 
 
@@ -366,13 +358,11 @@ def save_site(site, *, user, name, area, address="", phone="", active=True) -> S
         errors["area"] = _("只能在本辖区设置隔离点")
     if errors:
         raise ValidationError(errors)
-    created = site is None
     site = site or Site()
     site.name, site.area, site.address, site.phone, site.active = (
         name.strip()[:100], area, (address or "")[:200], (phone or "")[:30], bool(active))
     site.save()
-    _audit(AuditAction.CREATE if created else AuditAction.UPDATE, site, user, name=site.name, area=area.pk,
-           address=site.address, active=site.active)
+    audit.record_change(site, user)
     return site
 
 
@@ -391,7 +381,7 @@ def check_in(order, *, user, now=None) -> IsolationOrder:
         order.state, order.state_changed_at = State.ISOLATING, now
         fields += ["state", "state_changed_at"]
     order.save(update_fields=fields)
-    _audit(AuditAction.UPDATE, order, user, checked_in_at=now, state=order.state)
+    audit.record_change(order, user)
     recompute([order.person_id])
     return order
 
@@ -439,8 +429,7 @@ def create_transfer(*, user, from_area, to_site, vehicle, driver, departs_at, or
                                          driver_phone=(driver_phone or "")[:30], departs_at=departs_at,
                                          from_area=from_area, to_site=to_site, created_by=user)
     IsolationOrder.objects.filter(pk__in=[o.pk for o in orders]).update(transfer=batch, site=to_site)
-    _audit(AuditAction.CREATE, batch, user, vehicle_plate=batch.vehicle, driver=batch.driver,
-           persons=[o.person_id for o in orders], to_site=to_site.pk)
+    audit.record_change(batch, user, changes={"persons": [o.person_id for o in orders]})
     return batch
 
 
@@ -458,7 +447,7 @@ def receive_transfer(batch, *, user, now=None):
         raise ValidationError({"state": _("该批次已接收")})
     batch.state, batch.received_at, batch.received_by = TransferState.RECEIVED, now or timezone.now(), user
     batch.save(update_fields=["state", "received_at", "received_by"])
-    _audit(AuditAction.UPDATE, batch, user, state=batch.state)
+    audit.record_change(batch, user)
     return batch
 
 
@@ -477,7 +466,6 @@ def may_work_at(user, site) -> bool:
 
 def _end(order, state, reason, user, now=None):
     now = now or timezone.now()
-    old = order.state
     order.state, order.state_reason, order.state_changed_at = state, reason[:300], now
     order.ended_on = timezone.localdate(now)
     fields = ["state", "state_reason", "state_changed_at", "ended_on", "release_approved_by"]
@@ -489,7 +477,7 @@ def _end(order, state, reason, user, now=None):
         _room_freed(order.room_id, user)
     MonitoringTask.objects.filter(order=order, done_at__isnull=True).update(
         done_at=now, done_by=user, note=str(State(state).label))
-    _audit(AuditAction.UPDATE, order, user, state=[old, state], reason=reason)
+    audit.record_change(order, user)
     recompute([order.person_id])
     return order
 
@@ -526,7 +514,7 @@ def request_release(order, *, user, reason="", now=None) -> IsolationOrder:
     order.release_reason, order.release_requested_by = reason, user
     order.release_requested_at = now or timezone.now()
     order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
-    _audit(AuditAction.UPDATE, order, user, release_reason=reason, decision="requested")
+    audit.record_change(order, user, changes={"decision": "requested"})
     return order
 
 
@@ -555,7 +543,7 @@ def reject_release(order, *, user, note="") -> IsolationOrder:
         raise ValidationError({"reason": _("不能审批自己提交的提前解除申请，请由另一位审批人审批")})
     order.release_reason, order.release_requested_by, order.release_requested_at = "", None, None
     order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
-    _audit(AuditAction.UPDATE, order, user, decision="reject", state_reason=note)
+    audit.record_change(order, user, changes={"decision": "reject", "state_reason": (note or "")[:300]})
     return order
 
 
@@ -634,9 +622,7 @@ def record_check(order, *, temperature, symptoms="", at=None, user=None, now=Non
     if check.abnormal:
         MonitoringTask.objects.get_or_create(order=order, day=day, slot=slot, kind=TaskKind.ABNORMAL,
                                              defaults={"area_id": order.area_id, "worker_id": order.worker_id})
-    audit.record(AuditAction.CREATE, check, actor=user, changes={
-        "day": day.isoformat(), "slot": slot, "temperature": str(value), "symptoms": symptoms,
-        "by": user.pk if user is not None else _("本人")})
+    audit.record_change(check, user, changes={} if user is not None else {"by": _("本人")})
     return check
 
 
@@ -683,18 +669,27 @@ def close_task(task, *, user, note) -> MonitoringTask:
         raise ValidationError({"note": _("请填写处理情况")})
     task.done_at, task.done_by, task.note = timezone.now(), user, note[:300]
     task.save(update_fields=["done_at", "done_by", "note"])
-    audit.record(AuditAction.UPDATE, task, actor=user, changes={"note": task.note})
+    audit.record_change(task, user)
     return task
 
 
 def board(user, day=None):
-    """每天清零: the open monitoring tasks in the user's scope, by community and worker, with the oldest's age.
-    One grouped query through the open-task index, whatever the number of persons."""
-    rows = (MonitoringTask.objects.visible_to(user).open()
-            .values("area_id", "area__name", "worker_id", "worker__full_name", "worker__username")
-            .annotate(n=Count("pk"), oldest=Min("created_at"), abnormal=Count("pk", filter=Q(kind=TaskKind.ABNORMAL)))
-            .order_by("area__name", "worker__full_name"))
-    return list(rows)
+    """每天清零: the open monitoring tasks in the user's scope, by community and worker: how many, how many abnormal,
+    how many from before today, and the oldest's age. One query whatever the number of persons: the tasks are
+    grouped on their own (area, worker) from the covering open-task index alone, and only the few groups found
+    are then named (subqueries per group, not a join per task)."""
+    from fangkong.accounts.models import User
+    from fangkong.territory.models import Area
+
+    day = day or today()
+    rows = (MonitoringTask.objects.visible_to(user).open().order_by().values("area_id", "worker_id").annotate(
+        # count(*) and indexed columns, not count(id): the id is not in the index, reading it visits every row
+        n=Count("*"), oldest=Min("created_at"), abnormal=Count("kind", filter=Q(kind=TaskKind.ABNORMAL)),
+        overdue=Count("day", filter=Q(day__lt=day)))
+        .annotate(area__name=Subquery(Area.objects.filter(pk=OuterRef("area_id")).order_by().values("name")),
+                  worker_name=Subquery(User.objects.filter(pk=OuterRef("worker_id")).annotate(
+                      shown=Coalesce(NullIf("full_name", Value("")), "username")).values("shown"))))
+    return sorted(rows, key=lambda r: (r["area__name"], r["worker_name"] or ""))
 
 
 def open_tasks_today(area, day=None) -> int:

@@ -323,11 +323,13 @@ def kind_days(request):
 @permission_required("isolation.view_monitoringtask", raise_exception=True)
 def board(request):
     tasks = MonitoringTask.objects.visible_to(request.user).open().select_related("order__person", "worker")
-    if request.GET.get("mine"):
+    mine = bool(request.GET.get("mine"))
+    if mine:
         tasks = tasks.filter(worker=request.user)
+    rows = services.board(request.user)
     return render(request, "isolation/board.html", {
-        "rows": services.board(request.user), "tasks": tasks.order_by("created_at", "id")[:BOARD_TASKS],
-        "now": timezone.now(), "mine": bool(request.GET.get("mine"))})
+        "rows": rows, "total": sum(row["n"] for row in rows if not mine or row["worker_id"] == request.user.pk),
+        "tasks": tasks.order_by("created_at", "id")[:BOARD_TASKS], "now": timezone.now(), "mine": mine})
 
 
 @login_required
