@@ -41,11 +41,15 @@ TRANSITIONS = {
 
 
 class KindDefault(Audited):
-    """Per kind, the days from start to planned end (e.g. 14 days centralized, 7 days home monitoring),
-    set by a district admin."""
+    """Per kind, set by a district admin: the days from start to planned end, the days of home health monitoring
+    that follow a release (14+7), and the negative tests a release asks for (so many, on different days, within
+    the last so many days and after the start)."""
 
     kind = models.CharField(_("隔离类型"), max_length=20, choices=Kind.choices, unique=True)
     days = models.PositiveSmallIntegerField(_("隔离天数"))
+    then_days = models.PositiveSmallIntegerField(_("解除后居家健康监测天数"), default=0)
+    release_tests = models.PositiveSmallIntegerField(_("解除前核酸阴性次数"), default=2)
+    release_window_days = models.PositiveSmallIntegerField(_("阴性结果须在最近几天内"), default=3)
 
     class Meta:
         verbose_name = _("隔离期限")
@@ -53,7 +57,7 @@ class KindDefault(Audited):
         ordering = ["kind"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.days}"
+        return f"{self.get_kind_display()} {self.days}+{self.then_days}"
 
 
 class SiteQuerySet(ScopedQuerySet):
@@ -343,3 +347,31 @@ class MonitoringTask(Audited):
 
     def __str__(self):
         return f"{self.order} {self.day} {self.get_kind_display()}"
+
+
+class OpenTaskCountQuerySet(ScopedQuerySet):
+    pass
+
+
+class OpenTaskCount(models.Model):
+    """How many monitoring tasks are open, by community, worker, day and kind: what the 每天清零 board reads, a
+    few hundred rows for a district however many persons are isolated. Kept by PostgreSQL itself (statement
+    triggers on the task table, migration 0005), so every path that opens, closes, moves or deletes tasks (bulk
+    creates and updates included) counts, and nothing in Python can forget to."""
+
+    area = models.ForeignKey("territory.Area", models.DO_NOTHING, db_constraint=False, related_name="+")
+    worker_key = models.BigIntegerField()  # the responsible worker's id; 0 for none
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=TaskKind.choices)
+    n = models.IntegerField(default=0)
+
+    objects = OpenTaskCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("监测待办计数")
+        verbose_name_plural = _("监测待办计数")
+        constraints = [models.UniqueConstraint(fields=["area", "worker_key", "day", "kind"],
+                                               name="isolation_open_task_count_key")]
+
+    def __str__(self):
+        return f"{self.area_id} {self.worker_key} {self.day} {self.kind} {self.n}"

@@ -8,7 +8,21 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +39,7 @@ from .models import (
     KindDefault,
     MonitoringCheck,
     MonitoringTask,
+    OpenTaskCount,
     Room,
     RoomState,
     Site,
@@ -34,8 +49,14 @@ from .models import (
     TaskKind,
 )
 
-# Days from start to planned end when a district admin has set none (centralized 14 + home monitoring 7).
-DEFAULT_DAYS = {Kind.CENTRALIZED: 14, Kind.HOME: 14, Kind.HOME_MONITORING: 7}
+# Each kind's defaults while a district admin has saved none: days, then days of home health monitoring after the
+# release (14+7), and the negative tests a release asks for (count, within the last so many days).
+DEFAULTS = {
+    Kind.CENTRALIZED: {"days": 14, "then_days": 7, "release_tests": 2, "release_window_days": 3},
+    Kind.HOME: {"days": 14, "then_days": 0, "release_tests": 2, "release_window_days": 3},
+    Kind.HOME_MONITORING: {"days": 7, "then_days": 0, "release_tests": 1, "release_window_days": 3},
+}
+DEFAULT_FIELDS = ("days", "then_days", "release_tests", "release_window_days")
 MIN_TEMPERATURE, MAX_TEMPERATURE, FEVER = Decimal("34.0"), Decimal("43.0"), Decimal("37.3")
 MAX_ORDER_DAYS = 60
 # The afternoon measurement is due from this local hour; a slot without an entry by its deadline is a task.
@@ -49,26 +70,52 @@ def today() -> datetime.date:
 
 # Per-kind defaults ---------------------------------------------------------------------------------
 
+def kind_defaults() -> dict[str, dict]:
+    """{kind: {days, then_days, release_tests, release_window_days}}: what is saved, else the defaults."""
+    rules = {kind.value: dict(values) for kind, values in DEFAULTS.items()}
+    for row in KindDefault.objects.values("kind", *DEFAULT_FIELDS):
+        rules[row.pop("kind")] = row
+    return rules
+
+
 def kind_days() -> dict[str, int]:
-    days = {kind.value: value for kind, value in DEFAULT_DAYS.items()}
-    days.update(KindDefault.objects.values_list("kind", "days"))
-    return days
+    return {kind: rule["days"] for kind, rule in kind_defaults().items()}
+
+
+# The accepted range of each default, and its message.
+DEFAULT_LIMITS = {"days": (1, MAX_ORDER_DAYS), "then_days": (0, 30), "release_tests": (0, 10),
+                  "release_window_days": (1, 30)}
 
 
 @transaction.atomic
-def set_kind_days(kind: str, days, *, user) -> KindDefault:
-    """A district admin sets the days from start to planned end of a kind of isolation."""
+def set_kind_default(kind: str, *, user, **values) -> KindDefault:
+    """A district admin sets a kind's defaults (any of days, then_days, release_tests, release_window_days; the
+    others stay). Whole numbers in range, or a Chinese message by field and nothing saved."""
     if not user.has_perm("isolation.change_kinddefault"):
         raise PermissionDenied(_("只有区级管理员可以设置隔离期限"))
     if kind not in Kind.values:
         raise ValidationError({"kind": _("请选择隔离类型")})
-    try:
-        days = int(days)
-    except (TypeError, ValueError):
-        days = 0
-    if not 1 <= days <= MAX_ORDER_DAYS:
-        raise ValidationError({"days": _("隔离天数应为 1 到 %(n)d 之间的整数") % {"n": MAX_ORDER_DAYS}})
-    default, _created = KindDefault.objects.update_or_create(kind=kind, defaults={"days": days})
+    current = kind_defaults()[kind]
+    errors = {}
+    for name, value in values.items():
+        if name not in DEFAULT_FIELDS:
+            raise ValueError(name)
+        low, high = DEFAULT_LIMITS[name]
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not low <= number <= high:
+            errors[name] = _("%(field)s应为 %(low)d 到 %(high)d 之间的整数") % {
+                "field": KindDefault._meta.get_field(name).verbose_name, "low": low, "high": high}
+        else:
+            current[name] = number
+    if errors:
+        raise ValidationError(errors)
+    default = KindDefault.objects.select_for_update().filter(kind=kind).first() or KindDefault(kind=kind)
+    for name in DEFAULT_FIELDS:
+        setattr(default, name, current[name])
+    default.save()
     audit.record_change(default, user)
     return default
 
@@ -478,8 +525,28 @@ def _end(order, state, reason, user, now=None):
     MonitoringTask.objects.filter(order=order, done_at__isnull=True).update(
         done_at=now, done_by=user, note=str(State(state).label))
     audit.record_change(order, user)
+    if state == State.RELEASED:
+        _follow_up(order, user, now)
     recompute([order.person_id])
     return order
+
+
+def _follow_up(order, user, now):
+    """14+7: a release of a kind with days of home health monitoring after it puts the person under home health
+    monitoring from the release day, followed by the same worker."""
+    then = kind_defaults()[order.kind]["then_days"] if order.kind != Kind.HOME_MONITORING else 0
+    if not then:
+        return None
+    verification, token = _new_codes()
+    follow = IsolationOrder(
+        person_id=order.person_id, area_id=order.area_id, grid_id=order.grid_id, kind=Kind.HOME_MONITORING,
+        reason=(_("解除%(kind)s后居家健康监测") % {"kind": order.get_kind_display()})[:300], source=order.source,
+        start=order.ended_on, planned_end=order.ended_on + datetime.timedelta(days=then), worker_id=order.worker_id,
+        state=State.ISOLATING, state_changed_at=now, verification_code=verification, monitoring_token=token,
+        created_by=user)
+    follow.save()
+    audit.record_change(follow, user)
+    return follow
 
 
 def _locked_active(order, user):
@@ -675,21 +742,28 @@ def close_task(task, *, user, note) -> MonitoringTask:
 
 def board(user, day=None):
     """每天清零: the open monitoring tasks in the user's scope, by community and worker: how many, how many abnormal,
-    how many from before today, and the oldest's age. One query whatever the number of persons: the tasks are
-    grouped on their own (area, worker) from the covering open-task index alone, and only the few groups found
-    are then named (subqueries per group, not a join per task)."""
+    how many from before today, and the oldest day. One query whatever the number of persons: it sums the few
+    counter rows PostgreSQL keeps per community, worker, day and kind (OpenTaskCount), and names the groups
+    found by a subquery each. A grid worker's scope is the tasks of their grids: counted from the tasks (few)."""
     from fangkong.accounts.models import User
     from fangkong.territory.models import Area
 
     day = day or today()
-    rows = (MonitoringTask.objects.visible_to(user).open().order_by().values("area_id", "worker_id").annotate(
-        # count(*) and indexed columns, not count(id): the id is not in the index, reading it visits every row
-        n=Count("*"), oldest=Min("created_at"), abnormal=Count("kind", filter=Q(kind=TaskKind.ABNORMAL)),
-        overdue=Count("day", filter=Q(day__lt=day)))
-        .annotate(area__name=Subquery(Area.objects.filter(pk=OuterRef("area_id")).order_by().values("name")),
-                  worker_name=Subquery(User.objects.filter(pk=OuterRef("worker_id")).annotate(
-                      shown=Coalesce(NullIf("full_name", Value("")), "username")).values("shown"))))
-    return sorted(rows, key=lambda r: (r["area__name"], r["worker_name"] or ""))
+    if user.is_authenticated and user.grid_id and not user.is_superuser:
+        rows = (MonitoringTask.objects.visible_to(user).open().order_by()
+                .values("area_id", worker_key=Coalesce("worker_id", 0)).annotate(
+                    tasks=Count("pk"), abnormal=Count("pk", filter=Q(kind=TaskKind.ABNORMAL)),
+                    overdue=Count("pk", filter=Q(day__lt=day)), oldest=Min("day")))
+    else:
+        rows = (OpenTaskCount.objects.visible_to(user).filter(n__gt=0).order_by().values("area_id", "worker_key")
+                .annotate(tasks=Sum("n"), abnormal=Sum("n", filter=Q(kind=TaskKind.ABNORMAL), default=0),
+                          overdue=Sum("n", filter=Q(day__lt=day), default=0), oldest=Min("day")))
+    rows = rows.annotate(
+        area__name=Subquery(Area.objects.filter(pk=OuterRef("area_id")).order_by().values("name")),
+        worker_name=Subquery(User.objects.filter(pk=OuterRef("worker_key")).annotate(
+            shown=Coalesce(NullIf("full_name", Value("")), "username")).values("shown")))
+    rows = [{**row, "n": row["tasks"], "worker_id": row["worker_key"] or None} for row in rows]
+    return sorted(rows, key=lambda r: (r["area__name"] or "", r["worker_name"] or ""))
 
 
 def open_tasks_today(area, day=None) -> int:
@@ -740,14 +814,40 @@ def todos(user) -> list:
 
 # Release proposals ----------------------------------------------------------------------------------
 
+def _negatives(day, rules):
+    """The orders annotated with `negatives` (negative results from testing, counted once a day, after the
+    order's start and within its kind's window up to `day`) and `needed` (its kind's count)."""
+    from fangkong.testing.models import Sample, TubeResult
+
+    def by_kind(value, field):
+        return Case(*[When(kind=kind, then=Value(value(rule))) for kind, rule in rules.items()], output_field=field)
+
+    window_from = by_kind(lambda rule: day - datetime.timedelta(days=rule["release_window_days"] - 1), DateField())
+    results = (Sample.objects.filter(person_id=OuterRef("person_id"), tube__result=TubeResult.NEGATIVE,
+                                     tube__result_at__date__lte=day)
+               .filter(tube__result_at__date__gte=OuterRef("start"))
+               .filter(tube__result_at__date__gte=OuterRef("window_from"))
+               .order_by().values("person_id").annotate(n=Count("tube__result_at__date", distinct=True)).values("n"))
+    return lambda orders: orders.annotate(window_from=window_from).annotate(
+        negatives=Coalesce(Subquery(results), 0), needed=by_kind(lambda rule: rule["release_tests"], IntegerField()))
+
+
 def release_proposals(user, day=None):
-    """Isolating persons whose planned end has come and whose latest test since the start is negative
-    (the testing app's results as the health-code row keeps them): the worker confirms each."""
+    """Isolating persons whose planned end has come and who have the negative tests their kind asks for (read
+    from testing: so many results on different days, after the start, within the window): the worker confirms
+    each."""
     day = day or today()
-    return (IsolationOrder.objects.visible_to(user).isolating().filter(planned_end__lte=day)
-            .filter(person__health_status__last_test_result="negative",
-                    person__health_status__last_negative_at__date__gte=F("start"))
+    orders = IsolationOrder.objects.visible_to(user).isolating().filter(planned_end__lte=day)
+    return (_negatives(day, kind_defaults())(orders).filter(negatives__gte=F("needed"))
             .select_related("person", "area", "worker").order_by("planned_end", "pk"))
+
+
+def release_tests(order, day=None) -> tuple[int, int]:
+    """(negative results that count towards the release, results the kind asks for), for the order page."""
+    day = day or today()
+    row = _negatives(day, kind_defaults())(IsolationOrder.objects.filter(pk=order.pk)).values(
+        "negatives", "needed").get()
+    return row["negatives"], row["needed"]
 
 
 def monitoring_links(person_ids) -> dict[int, str]:

@@ -25,6 +25,7 @@ from fangkong.territory.models import Area, AreaLevel
 
 from . import documents, services
 from .api import filter_orders
+from .models import KindDefault as IsolationKindDefault
 from .models import (
     ACTIVE_STATES,
     IsolationOrder,
@@ -295,25 +296,37 @@ def import_template(request):
 @login_required
 @permission_required("isolation.change_kinddefault", raise_exception=True)
 def kind_days(request):
-    """隔离期限: a district admin sets the days from start to planned end of each kind."""
+    """隔离期限: a district admin sets, per kind, the days (14+7) and the negative tests a release asks for.
+    Fields are named <kind>-<field> ("centralized-days"); a kind's lone number is its days (<kind>)."""
     errors = {}
     if request.method == "POST":
         try:
             with transaction.atomic():  # all kinds or none
                 for kind in Kind.values:
+                    values = {name: request.POST[f"{kind}-{name}"] for name in services.DEFAULT_FIELDS
+                              if f"{kind}-{name}" in request.POST}
+                    if kind in request.POST:
+                        values["days"] = request.POST[kind]
                     try:
-                        services.set_kind_days(kind, request.POST.get(kind), user=request.user)
+                        services.set_kind_default(kind, user=request.user, **values)
                     except ValidationError as exc:
-                        errors[kind] = exc.messages
+                        errors[kind] = exc.message_dict
                 if errors:
-                    raise ValidationError(errors)
+                    raise ValidationError(_("隔离期限有误"))
         except ValidationError:
             pass
         else:
             messages.success(request, _("已保存隔离期限"))
             return redirect("isolation:kind_days")
-    days = services.kind_days()
-    rows = [(value, label, request.POST.get(value, days[value]), errors.get(value)) for value, label in Kind.choices]
+    saved = services.kind_defaults()
+    fields = [(name, IsolationKindDefault._meta.get_field(name).verbose_name) for name in services.DEFAULT_FIELDS]
+
+    def typed(kind, name):  # what was typed (kept on a refusal), else what is saved
+        posted = request.POST.get(f"{kind}-{name}", request.POST.get(kind) if name == "days" else None)
+        return saved[kind][name] if posted is None else posted
+
+    rows = [(value, label, [(name, title, typed(value, name), errors.get(value, {}).get(name))
+                            for name, title in fields]) for value, label in Kind.choices]
     return render(request, "isolation/kind_days.html", {"rows": rows}, status=400 if errors else 200)
 
 
