@@ -25,11 +25,11 @@ from fangkong.territory.models import Area, AreaLevel
 
 from . import documents, services
 from .api import filter_orders
-from .models import KindDefault as IsolationKindDefault
 from .models import (
     ACTIVE_STATES,
     IsolationOrder,
     Kind,
+    KindDefault,
     MonitoringTask,
     Room,
     RoomState,
@@ -319,7 +319,7 @@ def kind_days(request):
             messages.success(request, _("已保存隔离期限"))
             return redirect("isolation:kind_days")
     saved = services.kind_defaults()
-    fields = [(name, IsolationKindDefault._meta.get_field(name).verbose_name) for name in services.DEFAULT_FIELDS]
+    fields = [(name, KindDefault._meta.get_field(name).verbose_name) for name in services.DEFAULT_FIELDS]
 
     def typed(kind, name):  # what was typed (kept on a refusal), else what is saved
         posted = request.POST.get(f"{kind}-{name}", request.POST.get(kind) if name == "days" else None)
