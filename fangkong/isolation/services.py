@@ -184,9 +184,44 @@ def _build(person, *, kind, reason, source, start, planned_end, site, room, work
         monitoring_token=token, created_by=user)
 
 
-def _check_worker(worker, user):
-    if worker is not None and worker != user and not worker.is_active:
+def workers_for(area_id, user):
+    """Who may be responsible for an order of this community: the active community and grid workers bound to it
+    (or to one of its grids), and only as far as the choosing user sees them."""
+    from fangkong.accounts.models import User
+    from fangkong.accounts.roles import Role
+
+    return (User.objects.visible_to(user).filter(is_active=True, area_id=area_id,
+                                                groups__name__in=[Role.COMMUNITY_WORKER, Role.GRID_WORKER])
+            .distinct().order_by("full_name", "username"))
+
+
+def _check_worker(worker, user, area_id, *, self_allowed=True):
+    """A chosen worker must be one of workers_for the order's community; none chosen (or, when ordering, the
+    ordering user themself): the ordering user follows it up."""
+    if worker is None or (self_allowed and worker == user):
+        return
+    if not worker.is_active:
         raise ValidationError({"worker": _("该责任人账号已停用")})
+    if not workers_for(area_id, user).filter(pk=worker.pk).exists():
+        raise ValidationError({"worker": _("责任人须是该人员所在社区的社区工作人员或网格员")})
+
+
+@transaction.atomic
+def set_worker(order, worker, *, user) -> IsolationOrder:
+    """Hand an order to another responsible worker of its community; its open monitoring tasks follow."""
+    if not user.has_perm("isolation.change_isolationorder"):
+        raise PermissionDenied(_("您没有变更隔离的权限"))
+    order = _locked_active(order, user)
+    if worker is None:
+        raise ValidationError({"worker": _("请选择责任人")})
+    _check_worker(worker, user, order.area_id, self_allowed=False)
+    if order.worker_id == worker.pk:
+        return order
+    order.worker = worker
+    order.save(update_fields=["worker"])
+    MonitoringTask.objects.filter(order=order, done_at__isnull=True).update(worker=worker)
+    audit.record_change(order, user)
+    return order
 
 
 @transaction.atomic
@@ -202,7 +237,7 @@ def order_isolation(person, *, kind, user, reason, source=Source.SCREENING, star
                     site=site, room=room, user=user, days=days)
     if errors:
         raise ValidationError(errors)
-    _check_worker(worker, user)
+    _check_worker(worker, user, _person_scope(person)[0])
     order = _build(person, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
                    site=site, room=room, worker=worker, user=user, days=days)
     try:
@@ -254,7 +289,8 @@ def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=No
         row_errors.append(_("请至少选择一名人员"))
     if row_errors:
         raise ValidationError({"persons": row_errors})
-    _check_worker(worker, user)
+    for area_id in {_person_scope(loaded[person.pk])[0] for person in persons}:
+        _check_worker(worker, user, area_id)
     orders = [_build(loaded[person.pk], kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
                      site=None, room=None, worker=worker, user=user, days=days) for person in persons]
     try:

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.core import imports
+from fangkong.core.identity import mask_name
 from fangkong.core.pages import paginate
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
@@ -34,6 +35,7 @@ from .models import (
     Room,
     RoomState,
     Site,
+    Slot,
     Source,
     State,
     TaskKind,
@@ -261,7 +263,7 @@ def order_document(request, pk, kind):
     return response
 
 
-BOARD_TASKS = 50  # the oldest open tasks listed under the counts (the counts cover them all)
+BOARD_TASKS = 20  # the oldest open tasks listed under the counts (the counts cover them all; a phone shows 20)
 
 
 @imports.import_required("isolation_orders")
@@ -335,14 +337,19 @@ def kind_days(request):
 @login_required
 @permission_required("isolation.view_monitoringtask", raise_exception=True)
 def board(request):
-    tasks = MonitoringTask.objects.visible_to(request.user).open().select_related("order__person", "worker")
+    tasks = MonitoringTask.objects.visible_to(request.user).open()
     mine = bool(request.GET.get("mine"))
     if mine:
         tasks = tasks.filter(worker=request.user)
     rows = services.board(request.user)
+    slots, kinds = dict(Slot.choices), dict(TaskKind.choices)
+    # The oldest open tasks as plain rows (the person's masked name, the words looked up once): no model per row.
+    oldest = [{"pk": pk, "order_id": order_id, "day": day, "slot_label": slots[slot], "kind_label": kinds[kind],
+               "person_name": mask_name(name)} for pk, order_id, day, slot, kind, name in tasks.order_by(
+        "created_at", "id").values_list("pk", "order_id", "day", "slot", "kind", "order__person__name")[:BOARD_TASKS]]
     return render(request, "isolation/board.html", {
         "rows": rows, "total": sum(row["n"] for row in rows if not mine or row["worker_id"] == request.user.pk),
-        "tasks": tasks.order_by("created_at", "id")[:BOARD_TASKS], "now": timezone.now(), "mine": mine})
+        "tasks": oldest, "mine": mine, "may_close": request.user.has_perm("isolation.change_monitoringtask")})
 
 
 @login_required
