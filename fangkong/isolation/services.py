@@ -126,6 +126,11 @@ def _new_codes():
     return secrets.token_hex(4).upper(), secrets.token_urlsafe(16)
 
 
+def person_area(person) -> int:
+    """The community an order of this person belongs to (its responsible workers are chosen from it)."""
+    return _person_scope(person)[0]
+
+
 def _person_scope(person):
     """The order's community and grid: the person's household's (where they live), else their own area."""
     household = person.household if person.household_id else None
@@ -237,7 +242,7 @@ def order_isolation(person, *, kind, user, reason, source=Source.SCREENING, star
                     site=site, room=room, user=user, days=days)
     if errors:
         raise ValidationError(errors)
-    _check_worker(worker, user, _person_scope(person)[0])
+    _check_worker(worker, user, person_area(person))
     order = _build(person, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
                    site=site, room=room, worker=worker, user=user, days=days)
     try:

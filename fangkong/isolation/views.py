@@ -87,13 +87,23 @@ def order_list(request):
         "today": services.today(), "proposals": services.release_proposals(request.user)[:20]})
 
 
+def _worker(request, value):
+    """The chosen responsible worker: any account id reads as a user the service then checks against the
+    community's workers (an id out of scope is refused there with its message)."""
+    from fangkong.accounts.models import User
+
+    value = value or ""
+    return User.objects.filter(pk=value).first() if value.isdigit() else None
+
+
 def _order_form_context(request, person=None, errors=None, data=None):
     days = services.kind_days()
     sites = Site.objects.filter(active=True).order_by("name")
     sites = [site for site in sites if services.may_work_at(request.user, site)]
     return {"person": person, "errors": errors or {}, "data": data or {}, "kinds": Kind.choices,
             "sources": Source.choices, "kind_days": [(label, days[value]) for value, label in Kind.choices],
-            "sites": sites, "today": services.today()}
+            "sites": sites, "today": services.today(),
+            "workers": services.workers_for(services.person_area(person), request.user) if person else []}
 
 
 @login_required
@@ -112,7 +122,8 @@ def order_new(request):
             order = services.order_isolation(
                 person, kind=data.get("kind", ""), user=request.user, reason=data.get("reason", ""),
                 source=data.get("source", Source.SCREENING), start=_date(data.get("start")),
-                planned_end=_date(data.get("planned_end")), site=site, room=room)
+                planned_end=_date(data.get("planned_end")), site=site, room=room,
+                worker=_worker(request, data.get("worker")))
         except (ValidationError, PermissionDenied) as exc:
             errors = _errors(exc) if isinstance(exc, ValidationError) else {"general": [str(exc)]}
             return render(request, "isolation/new.html", _order_form_context(request, person, errors, data),
@@ -160,7 +171,9 @@ def order_detail(request, pk):
         and order.release_requested_by_id not in (None, request.user.pk),
         "monitoring_url": request.build_absolute_uri(f"/m/{order.monitoring_token}/"),
         "today": services.today(), "end_states": [(State.CANCELLED, State.CANCELLED.label),
-                                                  (State.TRANSFERRED, State.TRANSFERRED.label)]})
+                                                  (State.TRANSFERRED, State.TRANSFERRED.label)],
+        "workers": services.workers_for(order.area_id, request.user) if order.is_active else [],
+        "release_tests": services.release_tests(order) if order.state == State.ISOLATING else None})
 
 
 def _free_rooms(site):
@@ -214,6 +227,15 @@ def order_state(request, pk):
                               reason=request.POST.get("reason", ""))
         messages.success(request, _("已变更状态"))
     return _act(request, pk, change)
+
+
+@login_required
+@require_POST
+def order_worker(request, pk):
+    def hand_over(order):
+        order = services.set_worker(order, _worker(request, request.POST.get("worker")), user=request.user)
+        messages.success(request, _("责任人已变更为 %(name)s") % {"name": order.worker})
+    return _act(request, pk, hand_over)
 
 
 @login_required
