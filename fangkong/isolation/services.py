@@ -5,9 +5,10 @@ health code of the persons it changes (the gate then denies them from their stat
 import datetime
 import secrets
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -28,7 +29,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
-from fangkong.audit.models import AuditAction, AuditEvent
+from fangkong.audit.context import current_request as audit_context
+from fangkong.audit.models import AuditAction
+from fangkong.core.db import id_array
+from fangkong.core.identity import mask_name
 from fangkong.healthcode.services import recompute
 
 from .models import (
@@ -260,9 +264,10 @@ def order_isolation(person, *, kind, user, reason, source=Source.SCREENING, star
 
 @transaction.atomic
 def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=None, planned_end=None,
-               worker=None) -> list[IsolationOrder]:
+               worker=None) -> list["Ordered"]:
     """Order many persons at once (a selection or a list), all or nothing: any row's error refuses them all,
-    with the errors by row number (1-based, in the given order). One insert, one recompute in bulk."""
+    with the errors by row number (1-based, in the given order). One insert, one recompute in bulk; the orders
+    come back as (pk, person_id) pairs, not models (10,000 of those cost a second to build)."""
     if not user.has_perm("isolation.add_isolationorder"):
         raise PermissionDenied(_("您没有下达隔离的权限"))
     from fangkong.people.models import Person
@@ -271,9 +276,11 @@ def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=No
     days = kind_days()
     persons = list(persons)
     ids = [p.pk for p in persons]
-    # The persons as the orders need them (household: their community and grid), read once for all.
-    loaded = Person.objects.visible_to(user).select_related("household").only(
-        "pk", "name", "area_id", "household__area_id", "household__grid_id").in_bulk(ids)
+    # The persons as the orders need them (household: their community and grid), read once for all, as rows.
+    loaded = {pk: (pk, name, household_area or area, grid if household_area else None)
+              for pk, name, area, household_area, grid in Person.objects.visible_to(user).filter(
+                  pk__in=id_array(ids)).values_list("pk", "name", "area_id", "household__area_id",
+                                                    "household__grid_id").order_by()}
     visible = set(loaded)
     busy = set(IsolationOrder.objects.active().filter(person_id__in=ids).values_list("person_id", flat=True))
     shared = _check(None, kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
@@ -294,23 +301,73 @@ def bulk_order(persons, *, kind, user, reason, source=Source.SCREENING, start=No
         row_errors.append(_("请至少选择一名人员"))
     if row_errors:
         raise ValidationError({"persons": row_errors})
-    for area_id in {_person_scope(loaded[person.pk])[0] for person in persons}:
+    for area_id in {loaded[person.pk][2] for person in persons}:
         _check_worker(worker, user, area_id)
-    orders = [_build(loaded[person.pk], kind=kind, reason=reason, source=source, start=start, planned_end=planned_end,
-                     site=None, room=None, worker=worker, user=user, days=days) for person in persons]
-    try:
-        with transaction.atomic():
-            IsolationOrder.objects.bulk_create(orders, batch_size=2000)
-    except IntegrityError as exc:
-        raise ValidationError({"persons": [_("有人员刚刚被下达了隔离，请刷新后重试")]}) from exc
-    AuditEvent.objects.bulk_create([AuditEvent(
-        actor=user, actor_name=user.username, action=AuditAction.CREATE, object_type="isolation.IsolationOrder",
-        object_id=str(order.pk), object_repr=str(order)[:200],
-        changes={"person": order.person_id, "kind": kind, "start": str(order.start),
-                 "planned_end": str(order.planned_end), "reason": order.reason})
-        for order in orders], batch_size=2000)
+    orders = _insert_orders([loaded[person.pk] for person in persons], kind=kind, reason=reason, source=source,
+                            start=start, planned_end=planned_end or start + datetime.timedelta(days=days[kind]),
+                            worker=worker or user, user=user)
     recompute(ids)
     return orders
+
+
+def _literal(values, quoted=False) -> str:
+    """A PostgreSQL array literal (one parameter, not one per value: 10,000 orders bind in a millisecond)."""
+    def one(value):
+        if value is None:
+            return "NULL"
+        return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' if quoted else str(int(value))
+    return "{" + ",".join(map(one, values)) + "}"
+
+
+class Ordered(NamedTuple):
+    pk: int
+    person_id: int
+
+
+def _insert_orders(persons, *, kind, reason, source, start, planned_end, worker, user) -> list[Ordered]:
+    """The bulk order's rows ((pk, name, community, grid) of each person) and their audit rows, each in one INSERT
+    from arrays (the ORM spent 9 s building 10,000 of each; bench/isolation.py). bulk_order has checked them with
+    the rules of one order."""
+    now = timezone.now()
+    state = State.ISOLATING if start <= today() else State.ORDERED
+    codes = [_new_codes() for _person in persons]
+    reason = reason.strip()[:300]
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("""
+                    INSERT INTO isolation_isolationorder (person_id, area_id, grid_id, kind, reason, source, start,
+                        planned_end, worker_id, state, state_reason, state_changed_at, release_reason,
+                        verification_code, monitoring_token, created_by_id, created_at)
+                    SELECT u.person, u.area, u.grid, %s, %s, %s, %s, %s, %s, %s, '', %s, '', u.code, u.token, %s, %s
+                    FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[])
+                         AS u(person, area, grid, code, token)
+                    RETURNING id, person_id""", [
+                    kind, reason, source, start, planned_end, worker.pk, state,
+                    now if state == State.ISOLATING else None, user.pk, now, _literal(p[0] for p in persons),
+                    _literal(p[2] for p in persons),
+                    _literal(p[3] for p in persons), _literal((c for c, _t in codes), quoted=True),
+                    _literal((t for _c, t in codes), quoted=True)])
+                created = cursor.fetchall()
+        except IntegrityError as exc:  # a person was ordered meanwhile (one active order per person)
+            raise ValidationError({"persons": [_("有人员刚刚被下达了隔离，请刷新后重试")]}) from exc
+        names = {pk: mask_name(name) for pk, name, _area, _grid in persons}
+        label = str(Kind(kind).label)
+        context = audit_context()
+        cursor.execute("""
+            INSERT INTO audit_auditevent (at, actor_id, actor_name, action, object_type, object_id, object_repr,
+                                          changes, ip, user_agent)
+            SELECT %s, %s, %s, %s, 'isolation.IsolationOrder', u.id::text, left(u.repr, 200),
+                   jsonb_build_object('person', u.person, 'kind', %s::text, 'start', %s::text, 'planned_end', %s::text,
+                                      'reason', %s::text, 'source', %s::text, 'state', %s::text,
+                                      'worker', %s::bigint),
+                   %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS u(id, person, repr)""", [
+            now, user.pk, user.username, AuditAction.CREATE, kind, start.isoformat(), planned_end.isoformat(), reason,
+            source, state, worker.pk, context.ip, context.user_agent, _literal(pk for pk, _p in created),
+            _literal(person for _pk, person in created),
+            _literal((f"{names[person]} {label}" for _pk, person in created), quoted=True)])
+    return [Ordered(pk, person_id) for pk, person_id in created]
 
 
 def start_due(now=None) -> int:
