@@ -18,6 +18,12 @@ from . import services
 from .models import IsolationOrder, Kind, MonitoringCheck, Room, Site, Source, State
 
 
+def _user(pk):
+    from fangkong.accounts.models import User
+
+    return User.objects.filter(pk=pk).first() if pk else None
+
+
 def _call(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
@@ -60,6 +66,11 @@ class OrderCreateSerializer(serializers.Serializer):
     planned_end = serializers.DateField(required=False, allow_null=True)
     site = serializers.IntegerField(required=False, allow_null=True)
     room = serializers.IntegerField(required=False, allow_null=True)
+    worker = serializers.IntegerField(required=False, allow_null=True)
+
+
+class WorkerSerializer(serializers.Serializer):
+    worker = serializers.IntegerField()
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -87,7 +98,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [ModelPermission]
     permission_model = IsolationOrder
     queryset = IsolationOrder.objects.none()  # the model, for the OpenAPI document; get_queryset scopes
-    actions_with_own_permission = ("release", "approve_release", "checks", "cancel")
+    actions_with_own_permission = ("release", "approve_release", "checks", "cancel", "worker")
 
     def get_queryset(self):
         orders = IsolationOrder.objects.visible_to(self.request.user)
@@ -110,12 +121,28 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             errors["site"] = [_("没有这个隔离点")]
         if fields.get("room") and room is None:
             errors["room"] = [_("没有这个房间")]
+        worker = _user(fields.get("worker"))
+        if fields.get("worker") and worker is None:
+            errors["worker"] = [_("责任人须是该人员所在社区的社区工作人员或网格员")]
         if errors:
             raise ApiValidationError(errors)
         order = _call(services.order_isolation, person, kind=fields["kind"], user=request.user,
                       reason=fields["reason"], source=fields["source"], start=fields.get("start"),
-                      planned_end=fields.get("planned_end"), site=site, room=room)
+                      planned_end=fields.get("planned_end"), site=site, room=room, worker=worker)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WorkerSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def worker(self, request, pk=None):
+        """Hand the order to another responsible worker of its community; its open monitoring tasks follow."""
+        order = self.get_object()
+        data = WorkerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        worker = _user(data.validated_data["worker"])
+        if worker is None:
+            raise ApiValidationError({"worker": [_("责任人须是该人员所在社区的社区工作人员或网格员")]})
+        order = _call(services.set_worker, order, worker, user=request.user)
+        return Response(OrderSerializer(order).data)
 
     @extend_schema(request=ReleaseSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -17,12 +18,16 @@ def _short(day: datetime.date) -> str:
 
 @fact_source
 def isolating(person_ids):
-    """One query: the isolating orders of these persons (at most one each, by the partial unique constraint)."""
+    """One query: the isolating orders of these persons (at most one each, by the partial unique constraint),
+    grouped by kind and days in PostgreSQL, so that a bulk order's 10,000 persons share a few facts rather than
+    have one formatted each (bench/isolation.py)."""
     found = {}
     rows = (IsolationOrder.objects.filter(person_id__in=id_array(person_ids), state=State.ISOLATING)
-            .values_list("person_id", "kind", "start", "planned_end").order_by())
-    for person_id, kind, start, planned_end in rows:
+            .order_by().values_list("kind", "start", "planned_end").annotate(ids=ArrayAgg("person_id")))
+    for kind, start, planned_end, ids in rows:
         at = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-        found[person_id] = [Fact(f"isolation:{kind}", at, _("%(kind)s中（%(start)s起，计划%(end)s解除）") % {
-            "kind": Kind(kind).label, "start": _short(start), "end": _short(planned_end)})]
+        facts = (Fact(f"isolation:{kind}", at, _("%(kind)s中（%(start)s起，计划%(end)s解除）") % {
+            "kind": Kind(kind).label, "start": _short(start), "end": _short(planned_end)}),)
+        for person_id in ids:
+            found[person_id] = facts
     return found

@@ -1,11 +1,13 @@
 """Isolation (隔离管控): orders for centralized isolation, home isolation and home health monitoring, the sites
 and rooms of centralized isolation, and the twice-daily monitoring of every isolating person.
 
-Every change goes through isolation.services, which writes its audit rows explicitly with the acting user."""
+Every change goes through isolation.services, which writes its audit row with the acting user
+(audit.services.record_change: the fields each save changed) in the same transaction."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.audit.models import Audited
 from fangkong.core.scope import ScopedQuerySet
 
 
@@ -38,12 +40,16 @@ TRANSITIONS = {
 }
 
 
-class KindDefault(models.Model):
-    """Per kind, the days from start to planned end (e.g. 14 days centralized, 7 days home monitoring),
-    set by a district admin."""
+class KindDefault(Audited):
+    """Per kind, set by a district admin: the days from start to planned end, the days of home health monitoring
+    that follow a release (14+7), and the negative tests a release asks for (so many, on different days, within
+    the last so many days and after the start)."""
 
     kind = models.CharField(_("隔离类型"), max_length=20, choices=Kind.choices, unique=True)
     days = models.PositiveSmallIntegerField(_("隔离天数"))
+    then_days = models.PositiveSmallIntegerField(_("解除后居家健康监测天数"), default=0)
+    release_tests = models.PositiveSmallIntegerField(_("解除前核酸阴性次数"), default=2)
+    release_window_days = models.PositiveSmallIntegerField(_("阴性结果须在最近几天内"), default=3)
 
     class Meta:
         verbose_name = _("隔离期限")
@@ -51,14 +57,14 @@ class KindDefault(models.Model):
         ordering = ["kind"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.days}"
+        return f"{self.get_kind_display()} {self.days}+{self.then_days}"
 
 
 class SiteQuerySet(ScopedQuerySet):
     pass
 
 
-class Site(models.Model):
+class Site(Audited):
     """A centralized isolation site (隔离点, often a hotel), run by a district or subdistrict."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -91,7 +97,7 @@ class RoomQuerySet(ScopedQuerySet):
     scope_area_field = "site__area"
 
 
-class Room(models.Model):
+class Room(Audited):
     site = models.ForeignKey(Site, models.CASCADE, related_name="rooms", verbose_name=_("隔离点"))
     number = models.CharField(_("房间号"), max_length=20)
     capacity = models.PositiveSmallIntegerField(_("可住人数"), default=1)
@@ -121,7 +127,7 @@ class TransferQuerySet(ScopedQuerySet):
     scope_area_field = "from_area"
 
 
-class TransferBatch(models.Model):
+class TransferBatch(Audited):
     """转运: a vehicle that takes persons ordered into centralized isolation from a community to a site."""
 
     vehicle = models.CharField(_("车牌号"), max_length=20)
@@ -160,7 +166,7 @@ class OrderQuerySet(ScopedQuerySet):
         return self.filter(state=State.ISOLATING)
 
 
-class IsolationOrder(models.Model):
+class IsolationOrder(Audited):
     """One person's isolation: kind, why, where, until when, who follows it up, and where it stands."""
 
     person = models.ForeignKey("people.Person", models.PROTECT, related_name="isolation_orders",
@@ -234,6 +240,12 @@ class IsolationOrder(models.Model):
     def __str__(self):
         return f"{self.person} {self.get_kind_display()}"
 
+    def field_changes(self, created: bool) -> dict:
+        changes = super().field_changes(created)
+        if "monitoring_token" in changes:  # the person's link works without login: the audit log never shows it
+            changes["monitoring_token"] = "(不显示)"
+        return changes
+
     @property
     def is_active(self):
         return self.state in ACTIVE_STATES
@@ -253,7 +265,7 @@ class CheckQuerySet(ScopedQuerySet):
     scope_grid_field = "order__grid"
 
 
-class MonitoringCheck(models.Model):
+class MonitoringCheck(Audited):
     """One of the two temperatures a day of an isolating person, from their phone or a worker."""
 
     order = models.ForeignKey(IsolationOrder, models.CASCADE, related_name="checks", verbose_name=_("隔离"))
@@ -297,7 +309,7 @@ class TaskQuerySet(ScopedQuerySet):
         return self.filter(done_at__isnull=True)
 
 
-class MonitoringTask(models.Model):
+class MonitoringTask(Audited):
     """A missed or abnormal monitoring entry: the responsible worker's to-do until done (每天清零)."""
 
     order = models.ForeignKey(IsolationOrder, models.CASCADE, related_name="tasks", verbose_name=_("隔离"))
@@ -322,13 +334,44 @@ class MonitoringTask(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["order", "day", "slot", "kind"], name="isolation_task_once")]
         indexes = [
-            # the 每天清零 board: open tasks by community and worker
-            models.Index(fields=["area", "worker"], condition=models.Q(done_at__isnull=True),
-                         name="isolation_task_open"),
-            # the board's list of the oldest open tasks
+            # the 每天清零 board: open tasks counted by community and worker from the index alone (index-only
+            # scan: what the counts read is included, so no table row is visited)
+            models.Index(fields=["area", "worker"], include=["kind", "day", "created_at"],
+                         condition=models.Q(done_at__isnull=True), name="isolation_task_open_board"),
+            # the board's list of the oldest open tasks of a community (or of all, for the district)
+            models.Index(fields=["area", "created_at", "id"], condition=models.Q(done_at__isnull=True),
+                         name="isolation_task_open_area_age"),
             models.Index(fields=["created_at", "id"], condition=models.Q(done_at__isnull=True),
                          name="isolation_task_open_age"),
         ]
 
     def __str__(self):
         return f"{self.order} {self.day} {self.get_kind_display()}"
+
+
+class OpenTaskCountQuerySet(ScopedQuerySet):
+    pass
+
+
+class OpenTaskCount(models.Model):
+    """How many monitoring tasks are open, by community, worker, day and kind: what the 每天清零 board reads, a
+    few hundred rows for a district however many persons are isolated. Kept by PostgreSQL itself (statement
+    triggers on the task table, migration 0005), so every path that opens, closes, moves or deletes tasks (bulk
+    creates and updates included) counts, and nothing in Python can forget to."""
+
+    area = models.ForeignKey("territory.Area", models.DO_NOTHING, db_constraint=False, related_name="+")
+    worker_key = models.BigIntegerField()  # the responsible worker's id; 0 for none
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=TaskKind.choices)
+    n = models.IntegerField(default=0)
+
+    objects = OpenTaskCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("监测待办计数")
+        verbose_name_plural = _("监测待办计数")
+        constraints = [models.UniqueConstraint(fields=["area", "worker_key", "day", "kind"],
+                                               name="isolation_open_task_count_key")]
+
+    def __str__(self):
+        return f"{self.area_id} {self.worker_key} {self.day} {self.kind} {self.n}"

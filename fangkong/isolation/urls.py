@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/approve-release/", views.order_approve_release, name="approve_release"),
     path("<int:pk>/state/", views.order_state, name="state"),
     path("<int:pk>/room/", views.order_room, name="room"),
+    path("<int:pk>/worker/", views.order_worker, name="worker"),
     path("<int:pk>/check-in/", views.order_check_in, name="check_in"),
     path("<int:pk>/check/", views.order_check, name="check"),
     path("<int:pk>/<str:kind>.pdf", views.order_document, name="document"),

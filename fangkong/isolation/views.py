@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fangkong.core import imports
+from fangkong.core.identity import mask_name
 from fangkong.core.pages import paginate
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel
@@ -29,10 +30,12 @@ from .models import (
     ACTIVE_STATES,
     IsolationOrder,
     Kind,
+    KindDefault,
     MonitoringTask,
     Room,
     RoomState,
     Site,
+    Slot,
     Source,
     State,
     TaskKind,
@@ -84,13 +87,23 @@ def order_list(request):
         "today": services.today(), "proposals": services.release_proposals(request.user)[:20]})
 
 
+def _worker(request, value):
+    """The chosen responsible worker: any account id reads as a user the service then checks against the
+    community's workers (an id out of scope is refused there with its message)."""
+    from fangkong.accounts.models import User
+
+    value = value or ""
+    return User.objects.filter(pk=value).first() if value.isdigit() else None
+
+
 def _order_form_context(request, person=None, errors=None, data=None):
     days = services.kind_days()
     sites = Site.objects.filter(active=True).order_by("name")
     sites = [site for site in sites if services.may_work_at(request.user, site)]
     return {"person": person, "errors": errors or {}, "data": data or {}, "kinds": Kind.choices,
             "sources": Source.choices, "kind_days": [(label, days[value]) for value, label in Kind.choices],
-            "sites": sites, "today": services.today()}
+            "sites": sites, "today": services.today(),
+            "workers": services.workers_for(services.person_area(person), request.user) if person else []}
 
 
 @login_required
@@ -109,7 +122,8 @@ def order_new(request):
             order = services.order_isolation(
                 person, kind=data.get("kind", ""), user=request.user, reason=data.get("reason", ""),
                 source=data.get("source", Source.SCREENING), start=_date(data.get("start")),
-                planned_end=_date(data.get("planned_end")), site=site, room=room)
+                planned_end=_date(data.get("planned_end")), site=site, room=room,
+                worker=_worker(request, data.get("worker")))
         except (ValidationError, PermissionDenied) as exc:
             errors = _errors(exc) if isinstance(exc, ValidationError) else {"general": [str(exc)]}
             return render(request, "isolation/new.html", _order_form_context(request, person, errors, data),
@@ -157,7 +171,9 @@ def order_detail(request, pk):
         and order.release_requested_by_id not in (None, request.user.pk),
         "monitoring_url": request.build_absolute_uri(f"/m/{order.monitoring_token}/"),
         "today": services.today(), "end_states": [(State.CANCELLED, State.CANCELLED.label),
-                                                  (State.TRANSFERRED, State.TRANSFERRED.label)]})
+                                                  (State.TRANSFERRED, State.TRANSFERRED.label)],
+        "workers": services.workers_for(order.area_id, request.user) if order.is_active else [],
+        "release_tests": services.release_tests(order) if order.state == State.ISOLATING else None})
 
 
 def _free_rooms(site):
@@ -215,6 +231,15 @@ def order_state(request, pk):
 
 @login_required
 @require_POST
+def order_worker(request, pk):
+    def hand_over(order):
+        order = services.set_worker(order, _worker(request, request.POST.get("worker")), user=request.user)
+        messages.success(request, _("责任人已变更为 %(name)s") % {"name": order.worker})
+    return _act(request, pk, hand_over)
+
+
+@login_required
+@require_POST
 def order_room(request, pk):
     def allocate(order):
         room_id = request.POST.get("room", "")
@@ -260,7 +285,7 @@ def order_document(request, pk, kind):
     return response
 
 
-BOARD_TASKS = 50  # the oldest open tasks listed under the counts (the counts cover them all)
+BOARD_TASKS = 20  # the oldest open tasks listed under the counts (the counts cover them all; a phone shows 20)
 
 
 @imports.import_required("isolation_orders")
@@ -295,25 +320,37 @@ def import_template(request):
 @login_required
 @permission_required("isolation.change_kinddefault", raise_exception=True)
 def kind_days(request):
-    """隔离期限: a district admin sets the days from start to planned end of each kind."""
+    """隔离期限: a district admin sets, per kind, the days (14+7) and the negative tests a release asks for.
+    Fields are named <kind>-<field> ("centralized-days"); a kind's lone number is its days (<kind>)."""
     errors = {}
     if request.method == "POST":
         try:
             with transaction.atomic():  # all kinds or none
                 for kind in Kind.values:
+                    values = {name: request.POST[f"{kind}-{name}"] for name in services.DEFAULT_FIELDS
+                              if f"{kind}-{name}" in request.POST}
+                    if kind in request.POST:
+                        values["days"] = request.POST[kind]
                     try:
-                        services.set_kind_days(kind, request.POST.get(kind), user=request.user)
+                        services.set_kind_default(kind, user=request.user, **values)
                     except ValidationError as exc:
-                        errors[kind] = exc.messages
+                        errors[kind] = exc.message_dict
                 if errors:
-                    raise ValidationError(errors)
+                    raise ValidationError(_("隔离期限有误"))
         except ValidationError:
             pass
         else:
             messages.success(request, _("已保存隔离期限"))
             return redirect("isolation:kind_days")
-    days = services.kind_days()
-    rows = [(value, label, request.POST.get(value, days[value]), errors.get(value)) for value, label in Kind.choices]
+    saved = services.kind_defaults()
+    fields = [(name, KindDefault._meta.get_field(name).verbose_name) for name in services.DEFAULT_FIELDS]
+
+    def typed(kind, name):  # what was typed (kept on a refusal), else what is saved
+        posted = request.POST.get(f"{kind}-{name}", request.POST.get(kind) if name == "days" else None)
+        return saved[kind][name] if posted is None else posted
+
+    rows = [(value, label, [(name, title, typed(value, name), errors.get(value, {}).get(name))
+                            for name, title in fields]) for value, label in Kind.choices]
     return render(request, "isolation/kind_days.html", {"rows": rows}, status=400 if errors else 200)
 
 
@@ -322,12 +359,19 @@ def kind_days(request):
 @login_required
 @permission_required("isolation.view_monitoringtask", raise_exception=True)
 def board(request):
-    tasks = MonitoringTask.objects.visible_to(request.user).open().select_related("order__person", "worker")
-    if request.GET.get("mine"):
+    tasks = MonitoringTask.objects.visible_to(request.user).open()
+    mine = bool(request.GET.get("mine"))
+    if mine:
         tasks = tasks.filter(worker=request.user)
+    rows = services.board(request.user)
+    slots, kinds = dict(Slot.choices), dict(TaskKind.choices)
+    # The oldest open tasks as plain rows (the person's masked name, the words looked up once): no model per row.
+    oldest = [{"pk": pk, "order_id": order_id, "day": day, "slot_label": slots[slot], "kind_label": kinds[kind],
+               "person_name": mask_name(name)} for pk, order_id, day, slot, kind, name in tasks.order_by(
+        "created_at", "id").values_list("pk", "order_id", "day", "slot", "kind", "order__person__name")[:BOARD_TASKS]]
     return render(request, "isolation/board.html", {
-        "rows": services.board(request.user), "tasks": tasks.order_by("created_at", "id")[:BOARD_TASKS],
-        "now": timezone.now(), "mine": bool(request.GET.get("mine"))})
+        "rows": rows, "total": sum(row["n"] for row in rows if not mine or row["worker_id"] == request.user.pk),
+        "tasks": oldest, "mine": mine, "may_close": request.user.has_perm("isolation.change_monitoringtask")})
 
 
 @login_required

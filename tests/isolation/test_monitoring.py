@@ -120,3 +120,36 @@ def test_the_hourly_round_starts_due_orders_and_opens_tasks_after_each_deadline(
     out = StringIO()
     call_command("isolation_rounds", stdout=out)
     assert "开始隔离 0 人" in out.getvalue()
+
+
+def _live_counts():
+    from django.db.models import Count
+    from django.db.models.functions import Coalesce
+
+    live = (MonitoringTask.objects.open().order_by().values_list("area_id", Coalesce("worker_id", 0), "day", "kind")
+            .annotate(n=Count("pk")))
+    return {row[:4]: row[4] for row in live}
+
+
+def _kept_counts():
+    from fangkong.isolation.models import OpenTaskCount
+
+    return {(c.area_id, c.worker_key, c.day, c.kind): c.n for c in OpenTaskCount.objects.all()}
+
+
+def test_the_boards_counters_follow_every_way_tasks_open_close_move_and_go(district, users):
+    """PostgreSQL keeps the board's counters: bulk opening, a late entry, a worker closing one, an order ended
+    (a bulk update) and a deleted order (cascade) all leave them equal to a count of the tasks themselves."""
+    orders = [isolate(person, users.worker_a, start_days_ago=2) for person in district.persons_a]
+    for day_back in (1, 2):
+        services.open_missed_tasks(day=timezone.localdate() - datetime.timedelta(days=day_back))
+    assert _kept_counts() == _live_counts() and sum(_kept_counts().values()) == 12
+    services.record_check(orders[0], temperature="38.2", at=_local(9, 1))  # closes a missed one, opens abnormal
+    services.close_task(MonitoringTask.objects.open().filter(order=orders[1]).first(), user=users.worker_a,
+                        note="电话联系")
+    assert _kept_counts() == _live_counts()
+    services.change_state(orders[2], "cancelled", user=users.worker_a, reason="误报")
+    assert _kept_counts() == _live_counts()
+    MonitoringTask.objects.filter(order=orders[0]).delete()
+    assert _kept_counts() == _live_counts() and 0 not in _kept_counts().values()
+    assert sum(row["n"] for row in services.board(users.admin)) == MonitoringTask.objects.open().count()

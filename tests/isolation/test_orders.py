@@ -42,12 +42,12 @@ def test_home_health_monitoring_is_yellow_and_still_denied(district, users):
 
 
 def test_the_planned_end_follows_the_days_a_district_admin_sets(district, users):
-    services.set_kind_days(Kind.HOME, 7, user=users.admin)
+    services.set_kind_default(Kind.HOME, days=7, user=users.admin)
     assert isolate(district.person_a, users.worker_a).planned_end == timezone.localdate() + datetime.timedelta(days=7)
     with pytest.raises(PermissionDenied):
-        services.set_kind_days(Kind.HOME, 10, user=users.worker_a)
+        services.set_kind_default(Kind.HOME, days=10, user=users.worker_a)
     with pytest.raises(ValidationError) as error:
-        services.set_kind_days(Kind.HOME, 0, user=users.admin)
+        services.set_kind_default(Kind.HOME, days=0, user=users.admin)
     assert "隔离天数应为 1 到 60 之间的整数" in str(error.value)
     assert KindDefault.objects.get(kind=Kind.HOME).days == 7
 
@@ -172,21 +172,28 @@ def test_scope_a_worker_sees_only_orders_of_their_community(district, users):
     assert IsolationOrder.objects.visible_to(users.admin).count() == 2
 
 
-def test_release_is_proposed_once_the_days_are_done_and_a_test_since_the_start_is_negative(district, users):
-    from tests.healthcode.helpers import EXTRA_FACTS, negative_test
+def test_release_is_proposed_once_the_days_are_done_and_the_kinds_negative_tests_are_in(district, users,
+                                                                                        negative_results):
+    done = isolate(district.person_a, users.worker_a, start_days_ago=14)
+    one_test = isolate(district.person_a_neighbour, users.worker_a, start_days_ago=14)
+    early = isolate(district.person_a_other_grid, users.worker_a, start_days_ago=3)
+    negative_results(district.person_a, 0, 1)  # two days, within the window of 3 days (the default)
+    negative_results(district.person_a_neighbour, 0)  # one day only: twice the same day counts once
+    negative_results(district.person_a_neighbour, 0)
+    negative_results(district.person_a_other_grid, 0, 1)
+    assert list(services.release_proposals(users.worker_a)) == [done]
+    assert services.release_tests(done) == (2, 2) and services.release_tests(one_test) == (1, 2)
+    assert early not in services.release_proposals(users.worker_a)
+    assert list(services.release_proposals(users.worker_b)) == []
+    # What a district admin sets decides: one test is enough for home isolation now
+    services.set_kind_default(Kind.HOME, release_tests=1, user=users.admin)
+    assert list(services.release_proposals(users.worker_a)) == [done, one_test]
 
-    try:
-        done = isolate(district.person_a, users.worker_a, start_days_ago=14)
-        untested = isolate(district.person_a_neighbour, users.worker_a, start_days_ago=14)
-        early = isolate(district.person_a_other_grid, users.worker_a, start_days_ago=3)
-        for person in (district.person_a, district.person_a_other_grid):
-            negative_test(person, hours_ago=5)
-        from fangkong.healthcode.services import recompute
 
-        recompute([p.pk for p in district.persons_a])
-        assert list(services.release_proposals(users.worker_a)) == [done]
-        assert untested not in services.release_proposals(users.worker_a)
-        assert early not in services.release_proposals(users.worker_a)
-        assert list(services.release_proposals(users.worker_b)) == []
-    finally:
-        EXTRA_FACTS.clear()
+def test_negatives_before_the_start_or_outside_the_window_do_not_count(district, users, negative_results):
+    order = isolate(district.person_a, users.worker_a, start_days_ago=14)
+    negative_results(district.person_a, 15, 5, 4)  # before the start; after it but not in the last 3 days
+    assert services.release_tests(order) == (0, 2) and not services.release_proposals(users.worker_a).exists()
+    services.set_kind_default(Kind.HOME, release_window_days=6, user=users.admin)
+    assert services.release_tests(order) == (2, 2)
+    assert list(services.release_proposals(users.worker_a)) == [order]
