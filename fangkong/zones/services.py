@@ -440,7 +440,9 @@ def _timetable(zone, rule, today):
     if rounds_left:
         missing.append(_("还需 %(n)d 轮连续阴性、覆盖率≥%(c)d%%的核酸检测") % {
             "n": rounds_left, "c": rule.min_coverage})
-    planned = max(quiet_until, today + datetime.timedelta(days=rounds_left))
+    # All rounds done: due from the later of the quiet days and the last round; else one round a day from today.
+    planned = max(quiet_until, last_good_day if not rounds_left and last_good_day else
+                  today + datetime.timedelta(days=rounds_left))
     return planned, last_positive, good, missing
 
 

@@ -68,11 +68,11 @@ def zone_list(request):
         zones = zones.active()
     elif show in ZoneKind.values:
         zones = zones.filter(kind=show)
-    page_obj = paginate(request, zones.order_by("-started_at", "-pk"))
-    population = services.populations([zone.pk for zone in page_obj])
-    for zone in page_obj:
+    page = paginate(request, zones.order_by("-started_at", "-pk"))
+    population = services.populations([zone.pk for zone in page["page_obj"]])
+    for zone in page["page_obj"]:
         zone.population = population.get(zone.pk, 0)
-    return render(request, "zones/list.html", {"page_obj": page_obj, "kinds": ZoneKind.choices, "show": show})
+    return render(request, "zones/list.html", {**page, "kinds": ZoneKind.choices, "show": show})
 
 
 def _scope_choices(user):
@@ -208,7 +208,7 @@ def pass_list(request):
               .order_by("-starts_at", "-pk"))
     if request.GET.get("show") != "all":
         passes = passes.filter(revoked_at__isnull=True, ends_at__gt=timezone.now())
-    return render(request, "zones/passes.html", {"page_obj": paginate(request, passes), "now": timezone.now(),
+    return render(request, "zones/passes.html", {**paginate(request, passes), "now": timezone.now(),
                                                  "show": request.GET.get("show", "")})
 
 
@@ -260,11 +260,11 @@ def supply_list(request, errors=None, status=200):
     requests = services.open_requests(request.user) if show == "open" else (
         SupplyRequest.objects.visible_to(request.user).select_related("household", "area", "taken_by")
         .order_by("-created_at", "-pk"))
-    page_obj = paginate(request, requests)
+    page = paginate(request, requests)
     now = timezone.now()
-    for item in page_obj:
+    for item in page["page_obj"]:
         item.overdue = services.is_overdue(item, now)
-    return render(request, "zones/supply.html", {"page_obj": page_obj, "show": show, "errors": errors or {},
+    return render(request, "zones/supply.html", {**page, "show": show, "errors": errors or {},
                                                  "now": now}, status=status)
 
 
