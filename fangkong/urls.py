@@ -22,6 +22,8 @@ from fangkong.people.api_ledger import CareViewSet, RentalViewSet
 from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
 from fangkong.territory.api import AreaViewSet
 from fangkong.testing.api import CampaignViewSet, ResultViewSet, SiteViewSet, TubeViewSet
+from fangkong.zones import views as zone_views
+from fangkong.zones.api import SupplyRequestViewSet, ZoneViewSet
 
 # Under /api/ the answers are JSON, a database outage is a 503 with Retry-After (core/errors.py).
 handler404 = "fangkong.core.errors.not_found"
@@ -48,6 +50,8 @@ router.register("testing/tubes", TubeViewSet, basename="testing-tube")
 router.register("testing/results", ResultViewSet, basename="testing-result")
 router.register("isolations", IsolationViewSet, basename="isolation")
 router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-site")
+router.register("zones", ZoneViewSet, basename="zone")
+router.register("supply-requests", SupplyRequestViewSet, basename="supply-request")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).
@@ -82,6 +86,8 @@ urlpatterns = [
     path("testing/", include("fangkong.testing.urls")),
     path("isolation/", include("fangkong.isolation.urls")),
     path("m/<str:token>/", isolation_views.monitoring, name="isolation_monitoring"),
+    path("zones/", include("fangkong.zones.urls")),
+    path("s/<str:token>/", zone_views.resident_supply, name="zones_supply"),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
     path("", include("fangkong.healthcode.urls_pass")),

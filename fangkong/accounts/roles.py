@@ -139,6 +139,21 @@ for _role, _extra in {
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
 
 
+# Risk zones (封控区/管控区/防范区): officers draw, change and lift zones and approve exception passes; community and
+# grid workers see them and run supply requests (保供) of their scope; district admins set the unlock rules.
+VIEW_ZONES = ["zones.view_riskzone", "zones.view_exceptionpass", "zones.view_supplyrequest", "zones.view_unlockrule"]
+RUN_SUPPLY = ["zones.add_supplyrequest", "zones.change_supplyrequest"]
+MANAGE_ZONES = ["zones.add_riskzone", "zones.change_riskzone", "zones.lift_riskzone", "zones.add_exceptionpass"]
+for _role, _extra in {
+    Role.DISTRICT_ADMIN: VIEW_ZONES + RUN_SUPPLY + MANAGE_ZONES + ["zones.change_unlockrule"],
+    Role.SUBDISTRICT_OFFICER: VIEW_ZONES + RUN_SUPPLY + MANAGE_ZONES,
+    Role.COMMUNITY_WORKER: VIEW_ZONES + RUN_SUPPLY,
+    Role.GRID_WORKER: VIEW_ZONES + RUN_SUPPLY,
+    Role.LEADER: VIEW_ZONES,
+}.items():
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
+
+
 # Accounts: district admins and subdistrict officers run their area's accounts in the app (accounts.services).
 for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER):
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + ["accounts.manage_users"]

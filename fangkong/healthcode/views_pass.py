@@ -54,6 +54,9 @@ def qr_svg(text: str) -> str:
 # Where an isolated person on this phone reports their temperatures: finders (person ids → {id: url}) that the
 # isolation app, above this one, registers at start-up.
 MONITORING_LINKS = []
+# Lines under a person's code from the apps above (risk zones: 今日可出行 / 今日不可出行, the 保供 link): finders
+# (person ids → {id: [(text, url or "")]}) registered at start-up.
+PASS_NOTES = []
 
 
 @never_cache
@@ -66,9 +69,14 @@ def my_pass(request):
     links = {}
     for finder in MONITORING_LINKS:
         links.update(finder([screen.person.pk for screen in screens]))
+    notes = {}
+    for finder in PASS_NOTES:
+        for person_id, found in finder([screen.person.pk for screen in screens]).items():
+            notes.setdefault(person_id, []).extend(found)
     for screen in screens:
         screen.qr = qr_svg(screen.issued.token)
         screen.monitoring_url = links.get(screen.person.pk, "")
+        screen.notes = notes.get(screen.person.pk, [])
     return render(request, "healthcode/pass_resident.html", {
         "screens": screens, "refresh_seconds": passcode.REFRESH_SECONDS, "valid_seconds": passcode.TOKEN_SECONDS,
         "back": _back(request), "members": members})

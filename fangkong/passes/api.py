@@ -149,7 +149,7 @@ class PassageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def _record(self, user, place, data, key):
         person = None
         if data.get("person") is not None:
-            person = services.persons_recordable_by(user, place).filter(pk=data["person"]).first()
+            person = services.gate_person_in(services.persons_recordable_by(user, place), data["person"])
             if person is None:
                 raise DjangoValidationError({"person": _("人员不存在或不在您的管辖范围内")})
         return services.register_and_pass(

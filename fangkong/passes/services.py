@@ -360,6 +360,19 @@ def gate_person(values):
     return person
 
 
+def gate_person_in(persons, person_id):
+    """The person of `persons` (a scoped queryset) with this id, read as gate_person() builds them, or None:
+    one query for the person, their scope, latest declaration and the apps' row parts (the API's passage)."""
+    if not str(person_id).isdigit():
+        return None
+    columns, joins = gate_person_sql()
+    scope, params = persons.filter(pk=int(person_id)).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM people_person p {joins} WHERE p.id IN ({scope})", params)
+        row = cursor.fetchone()
+    return gate_person(row) if row else None
+
+
 # The device's people, each read as gate_person() needs them, in one query.
 DEVICE_MEMBERS_SQL = """
 SELECT m.id, m.label, m.verified_at, {columns}
@@ -530,7 +543,8 @@ def record_passage(person, place, *, channel, idempotency_key, direction=Directi
     temperature = clean_temperature(temperature)
     at = at or timezone.now()
     if declaration is LATEST:
-        declaration = latest_declaration(person)
+        # A person read by gate_person() carries their latest declaration: no second read.
+        declaration = person.declared if "declared" in person.__dict__ else latest_declaration(person)
     decision = gate_verdict(person, place, at, temperature=temperature, declaration=declaration)
     passage = Passage(person=person, place=place, area_id=place.area_id, direction=direction, at=at,
                       temperature=temperature, verdict=decision.verdict, reasons=decision.reasons,

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from fangkong.core.api import ModelPermission, ScopedFilterSet
 from fangkong.core.identity import DocumentType
-from fangkong.territory.models import Area, Household
+from fangkong.territory.models import Area, Compound, Household
 
 from . import services
 from .models import MAX_VACCINE_DOSES, HouseholdRole, Person, Residency, Sex
@@ -67,6 +67,9 @@ class PersonSerializer(serializers.ModelSerializer):
 class PersonFilter(ScopedFilterSet):
     q = filters.CharFilter(method="search", label="姓名、证件号后4-6位或手机号")
     area = filters.NumberFilter(method="in_area")
+    # The residents of one compound (小区), e.g. a sealed one.
+    compound = filters.ModelChoiceFilter(field_name="household__unit__building__compound",
+                                         queryset=Compound.objects.all(), label="小区")
 
     returned_since = filters.DateFilter(field_name="returned_on", lookup_expr="gte")
 

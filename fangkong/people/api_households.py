@@ -7,7 +7,7 @@ from rest_framework import serializers, viewsets
 
 from fangkong.core.api import ModelPermission, ScopedFilterSet
 from fangkong.core.scope import ScopedQuerySet
-from fangkong.territory.models import Household
+from fangkong.territory.models import Compound, Household
 
 from . import services
 
@@ -58,6 +58,8 @@ class HouseholdDetailSerializer(HouseholdSerializer):
 
 class HouseholdFilter(ScopedFilterSet):
     q = filters.CharFilter(method="search")
+    compound = filters.ModelChoiceFilter(field_name="unit__building__compound", queryset=Compound.objects.all(),
+                                         label="小区")
 
     class Meta:
         model = Household

@@ -36,6 +36,8 @@ from fangkong.people.models import Person, Residency
 from fangkong.screening import services as screening
 from fangkong.screening.models import Category
 from fangkong.territory.models import Building, Compound, Household, Unit
+from fangkong.zones import services as zones
+from fangkong.zones.models import OutRule, PassKind, ZoneKind
 from tests.conftest import _person, make_user, resident_id
 from tests.healthcode.helpers import EXTRA_FACTS, add_fact
 from tests.passes.office_helpers import make_place
@@ -393,6 +395,92 @@ def fact_isolation_released(world):
     order = IsolationOrder.objects.get(person=person)
     isolation.request_release(order, user=world.admin)
     return Case(person, Verdict.ALLOW)
+
+
+def _zone(world, kind, days_ago=0, **fields):
+    """A zone over 幸福里小区 (the resident's compound), started `days_ago` days ago."""
+    return zones.create_zone(user=world.admin, kind=kind, name="幸福里小区", reason="发现1例阳性感染者",
+                             compounds=[world.district.compound_a.pk],
+                             started_at=timezone.now() - datetime.timedelta(days=days_ago), **fields)
+
+
+def _elsewhere(world):
+    """The gate belongs to another compound: leaving one's own."""
+    _gate(world, compound=other_compound_resident(world).household.unit.building.compound)
+
+
+def fact_sealed_risk_zone(world):
+    _zone(world, ZoneKind.SEALED)
+    return Case(resident(world), Verdict.DENY, "封控区（幸福里小区）：发现1例阳性感染者。封控期间足不出户")
+
+
+def fact_sealed_risk_zone_at_another_compound(world):
+    _zone(world, ZoneKind.SEALED)
+    _elsewhere(world)
+    return Case(resident(world), Verdict.DENY, "封控期间足不出户")
+
+
+def fact_controlled_zone_inside_the_compound(world):
+    _zone(world, ZoneKind.CONTROLLED)
+    return Case(resident(world), Verdict.ALLOW)
+
+
+def fact_controlled_zone_leaving_the_compound(world):
+    _zone(world, ZoneKind.CONTROLLED)
+    _elsewhere(world)
+    return Case(resident(world), Verdict.DENY, "管控区（幸福里小区）：发现1例阳性感染者。管控期间不出小区")
+
+
+def _turn(world, on_day):
+    """Days since the zone's start that make today the household's day (or not) under 每户每2天."""
+    household = world.district.household_a101.pk
+    return household % 2 if on_day else (household + 1) % 2
+
+
+def fact_precaution_zone_on_the_household_day(world):
+    _zone(world, ZoneKind.PRECAUTION, days_ago=_turn(world, True), out_rule=OutRule.EVERY_N_DAYS, out_every_days=2)
+    _elsewhere(world)
+    return Case(resident(world), Verdict.ALLOW)
+
+
+def fact_precaution_zone_off_the_household_day(world):
+    _zone(world, ZoneKind.PRECAUTION, days_ago=_turn(world, False), out_rule=OutRule.EVERY_N_DAYS, out_every_days=2)
+    _elsewhere(world)
+    return Case(resident(world), Verdict.DENY, "今日不可出行，下次可出行日")
+
+
+def fact_precaution_zone_inside_the_compound_off_day(world):
+    _zone(world, ZoneKind.PRECAUTION, days_ago=_turn(world, False), out_rule=OutRule.EVERY_N_DAYS, out_every_days=2)
+    return Case(resident(world), Verdict.ALLOW)
+
+
+def fact_sealed_zone_with_an_exception_pass(world):
+    _zone(world, ZoneKind.SEALED)
+    now = timezone.now()
+    zones.grant_pass(resident(world), user=world.admin, kind=PassKind.DIALYSIS, reason="每周二、五透析",
+                     starts_at=now - datetime.timedelta(hours=1), ends_at=now + datetime.timedelta(hours=6))
+    return Case(resident(world), Verdict.ALLOW, "例外通行（透析）")
+
+
+def fact_sealed_zone_with_an_expired_exception_pass(world):
+    _zone(world, ZoneKind.SEALED)
+    now = timezone.now()
+    zones.grant_pass(resident(world), user=world.admin, kind=PassKind.MEDICAL, reason="就医",
+                     starts_at=now - datetime.timedelta(hours=8), ends_at=now - datetime.timedelta(hours=1))
+    return Case(resident(world), Verdict.DENY, "封控期间足不出户")
+
+
+def fact_sealed_zone_eased_to_controlled(world):
+    zone = _zone(world, ZoneKind.SEALED)
+    zones.change_kind(zone, user=world.admin, kind=ZoneKind.CONTROLLED, reason="连续3轮阴性")
+    _elsewhere(world)
+    return Case(resident(world), Verdict.DENY, "管控期间不出小区")
+
+
+def fact_sealed_zone_lifted(world):
+    zone = _zone(world, ZoneKind.SEALED)
+    zones.lift(zone, user=world.admin, reason="14天无新增，连续3轮阴性")
+    return Case(resident(world), Verdict.ALLOW)
 
 
 def fact_temperature_required_by_policy(world):
