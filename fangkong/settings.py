@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "fangkong.healthcode",
     "fangkong.testing",
     "fangkong.isolation",
+    "fangkong.enterprises",
     "fangkong.district",
 ]
 
@@ -281,6 +282,8 @@ MEDIA_URL = "media/"
 
 # Uploads: spreadsheets are read in full, so cap them (bytes).
 FANGKONG_MAX_UPLOAD_BYTES = envint("FANGKONG_MAX_UPLOAD_MB", "50") * 1024 * 1024
+# Each attachment of a reopening application (a PDF scan or a photo).
+FANGKONG_ATTACHMENT_MAX_BYTES = envint("FANGKONG_ATTACHMENT_MAX_MB", "10") * 1024 * 1024
 # An .xlsx is a zip: what it unpacks to (all its parts), and the rows and cells its sheets span, are checked
 # before any reader sees it (core/xlsx.py check_archive), since readers hold a sheet and its strings in memory.
 FANGKONG_IMPORT_MAX_UNPACKED_MB = envint("FANGKONG_IMPORT_MAX_UNPACKED_MB", "256")
