@@ -171,7 +171,7 @@ class RosterImporter:
         from fangkong.people.services import find_duplicate
 
         enterprise = Enterprise.objects.visible_to(self.user).filter(
-            pk=RosterImport.objects.filter(job=self.job).values("enterprise_id")).first()
+            pk__in=RosterImport.objects.filter(job=self.job).values("enterprise_id")).first()
         if enterprise is None:
             errors.add(0, "", _("没有这个企业，或不在您的管辖范围内"))
             return None

@@ -389,7 +389,7 @@ SELECT DISTINCT ON (e.id) e.enterprise_id, e.id, %(day)s, p.at, p.temperature, f
 FROM passes_passage p
 JOIN enterprises_enterprisegate g ON g.place_id = p.place_id
 JOIN enterprises_employee e ON e.person_id = p.person_id AND e.enterprise_id = g.enterprise_id AND e.active
-WHERE p.at >= %(since)s AND p.at < %(until)s {only}
+WHERE p.at >= %(since)s AND p.at < %(until)s AND p.verdict <> 'deny' {only}
 ORDER BY e.id, p.at
 ON CONFLICT (employee_id, day) DO NOTHING
 """
@@ -397,7 +397,7 @@ ON CONFLICT (employee_id, day) DO NOTHING
 
 def record_gate_presence(enterprise: Enterprise | None = None, day: datetime.date | None = None) -> int:
     """A scan at one of the enterprise's gates counts as the day's presence: the day's passages of its employees
-    become check-ins (source 门岗) where none exists. Run before the figures are read and by the periodic task;
+    (a denied one is no presence) become check-ins (source 门岗) where none exists. Run before the figures are read and by the periodic task;
     the passage's hot path writes nothing more."""
     day = day or today()
     since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
