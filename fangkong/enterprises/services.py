@@ -397,8 +397,8 @@ ON CONFLICT (employee_id, day) DO NOTHING
 
 def record_gate_presence(enterprise: Enterprise | None = None, day: datetime.date | None = None) -> int:
     """A scan at one of the enterprise's gates counts as the day's presence: the day's passages of its employees
-    (a denied one is no presence) become check-ins (source 门岗) where none exists. Run before the figures are read and by the periodic task;
-    the passage's hot path writes nothing more."""
+    (a denied one is no presence) become check-ins (source 门岗) where none exists. Run before the figures are
+    read and by the periodic task; the passage's hot path writes nothing more."""
     day = day or today()
     since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     only = "AND g.enterprise_id = %(enterprise)s" if enterprise is not None else ""
