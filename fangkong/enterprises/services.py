@@ -697,16 +697,19 @@ def set_closed_loop(enterprise: Enterprise, *, on: bool, reason: str = "", user)
 
 
 @transaction.atomic
-def schedule_testing(enterprise: Enterprise, *, starts_on, ends_on, round_days=1, user):
+def schedule_testing(enterprise: Enterprise, *, starts_on, ends_on, every=1, user):
     """On-site testing rounds (驻厂核酸): a campaign of the testing app at the enterprise, with its site."""
     from fangkong.testing import services as testing
 
     _check_editor(enterprise, user)
     if not enterprise.closed_loop:
         raise ValidationError(_("只有闭环管理的企业安排驻厂核酸检测"))
-    campaign = testing.create_campaign(name=_("%(name)s 闭环核酸检测") % {"name": enterprise.name}[:100],
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("结束日期不能早于开始日期")})
+    days = [starts_on + datetime.timedelta(days=n) for n in range(0, (ends_on - starts_on).days + 1, every)]
+    campaign = testing.create_campaign(name=(_("%(name)s 闭环核酸检测") % {"name": enterprise.name})[:100],
                                        area=enterprise.area, starts_on=starts_on, ends_on=ends_on, user=user,
-                                       round_days=round_days)
+                                       round_days=days)
     testing.create_site(campaign, name=enterprise.name[:100], area=enterprise.area, user=user,
                         address=enterprise.address)
     enterprise.testing_campaign = campaign

@@ -185,7 +185,7 @@ def enterprise_testing(request, pk):
         messages.error(request, _("请填写开始和结束日期"))
     else:
         _attempt(request, services.schedule_testing, enterprise, starts_on=starts, ends_on=ends,
-                 round_days=2 if request.POST.get("round_days") == "2" else 1, user=request.user)
+                 every=2 if request.POST.get("every") == "2" else 1, user=request.user)
     return _back(request, enterprise)
 
 
