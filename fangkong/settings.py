@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.isolation",
     "fangkong.zones",
+    "fangkong.enterprises",
     "fangkong.district",
 ]
 
@@ -284,6 +285,8 @@ MEDIA_URL = "media/"
 
 # Uploads: spreadsheets are read in full, so cap them (bytes).
 FANGKONG_MAX_UPLOAD_BYTES = envint("FANGKONG_MAX_UPLOAD_MB", "50") * 1024 * 1024
+# Each attachment of a reopening application (a PDF scan or a photo).
+FANGKONG_ATTACHMENT_MAX_BYTES = envint("FANGKONG_ATTACHMENT_MAX_MB", "10") * 1024 * 1024
 # An .xlsx is a zip: what it unpacks to (all its parts), and the rows and cells its sheets span, are checked
 # before any reader sees it (core/xlsx.py check_archive), since readers hold a sheet and its strings in memory.
 FANGKONG_IMPORT_MAX_UNPACKED_MB = envint("FANGKONG_IMPORT_MAX_UNPACKED_MB", "256")
@@ -353,6 +356,8 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stale-jobs": {"task": "fangkong.core.tasks.fail_stale_jobs", "schedule": 60.0},
     # Orders whose day has come start; missed monitoring slots become tasks (每天清零).
     "isolation-rounds": {"task": "fangkong.isolation.tasks.isolation_rounds", "schedule": 600.0},
+    # Scans at enterprises' gates count as the employees' presence of the day (enterprises.services).
+    "enterprise-gate-presence": {"task": "fangkong.enterprises.tasks.gate_presence", "schedule": 300.0},
 }
 
 # The cache holds what every process must agree on at once: revocations (place codes, recorder access, API

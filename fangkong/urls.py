@@ -10,6 +10,8 @@ from fangkong.core import views as core
 from fangkong.core.api_exports import ExportViewSet
 from fangkong.core.api_imports import ImportViewSet
 from fangkong.district import views as district
+from fangkong.enterprises import views as enterprise_views
+from fangkong.enterprises.api import EnterpriseViewSet
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.isolation import views as isolation_views
@@ -52,6 +54,7 @@ router.register("isolations", IsolationViewSet, basename="isolation")
 router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-site")
 router.register("zones", ZoneViewSet, basename="zone")
 router.register("supply-requests", SupplyRequestViewSet, basename="supply-request")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).
@@ -88,6 +91,8 @@ urlpatterns = [
     path("m/<str:token>/", isolation_views.monitoring, name="isolation_monitoring"),
     path("zones/", include("fangkong.zones.urls")),
     path("s/<str:token>/", zone_views.resident_supply, name="zones_supply"),
+    path("enterprises/", include("fangkong.enterprises.urls")),
+    path("e/<str:token>/", enterprise_views.phone_checkin, name="enterprise_checkin"),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
     path("", include("fangkong.healthcode.urls_pass")),

@@ -154,6 +154,31 @@ for _role, _extra in {
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
 
 
+# Enterprises (复工复产): an enterprise admin runs its own enterprise (roster, check-ins, application, problems);
+# officers of the area register enterprises, review applications at their level, set closed loop and handle
+# problems; district admins edit the reopening checklist.
+VIEW_ENTERPRISES = ["enterprises.view_enterprise", "enterprises.view_employee", "enterprises.view_application",
+                    "enterprises.view_problem", "enterprises.view_checkin"]
+RUN_ENTERPRISE = VIEW_ENTERPRISES + ["enterprises.change_enterprise", "enterprises.add_employee",
+                                     "enterprises.change_employee", "enterprises.add_checkin",
+                                     "enterprises.add_application", "enterprises.change_application",
+                                     "enterprises.add_problem"]
+OVERSEE_ENTERPRISES = VIEW_ENTERPRISES + ["enterprises.add_enterprise", "enterprises.change_enterprise",
+                                          "enterprises.import_enterprise", "enterprises.add_employee",
+                                          "enterprises.change_employee", "enterprises.add_checkin",
+                                          "enterprises.review_application", "enterprises.set_closed_loop",
+                                          "enterprises.change_problem", "enterprises.add_delivery"]
+for _role, _extra in {
+    Role.DISTRICT_ADMIN: OVERSEE_ENTERPRISES + ["enterprises.change_checklistitem", "enterprises.add_checklistitem"],
+    Role.SUBDISTRICT_OFFICER: OVERSEE_ENTERPRISES,
+    Role.COMMUNITY_WORKER: OVERSEE_ENTERPRISES,
+    Role.ENTERPRISE_ADMIN: RUN_ENTERPRISE + ["enterprises.add_delivery"],
+    Role.CHECKPOINT_STAFF: ["enterprises.add_delivery"],
+    Role.LEADER: VIEW_ENTERPRISES,
+}.items():
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
+
+
 # Accounts: district admins and subdistrict officers run their area's accounts in the app (accounts.services).
 for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER):
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + ["accounts.manage_users"]

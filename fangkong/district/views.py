@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from fangkong.core import imports
+from fangkong.enterprises import services as enterprises
 from fangkong.healthcode import services as healthcode
 from fangkong.isolation import services as isolation
 from fangkong.passes import services as passes
@@ -12,7 +13,8 @@ from fangkong.territory import services as territory
 from fangkong.testing import services as testing
 
 # Each app's 待办 for the home page, in the order they are shown (a reminder from above goes first).
-TODO_SOURCES = (screening.todos, isolation.todos, passes.todos, healthcode.todos, testing.todos, imports.todos)
+TODO_SOURCES = (screening.todos, isolation.todos, enterprises.todos, passes.todos, healthcode.todos, testing.todos,
+                imports.todos)
 
 
 @login_required

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from fangkong.core.identity import DocumentType
 
-from . import search, services
+from . import search, services, verdict
 from .models import Channel, Direction, Passage, Place, PlaceState
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -128,7 +128,8 @@ class PassageViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         incoming = PassageCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        place = Place.objects.visible_to(request.user).filter(pk=data["place"]).select_related("area").first()
+        place = Place.objects.visible_to(request.user).filter(pk=data["place"]).select_related(
+            *verdict.PLACE_RELATED).first()
         if place is None:
             raise NotFound(_("场所不存在或不在您的管辖范围内"))
         if not services.may_record_at(request.user, place):

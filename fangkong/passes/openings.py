@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from fangkong.audit.context import client_ip
 from fangkong.core import limits
 
-from . import services
+from . import services, verdict
 from .models import Place
 
 
@@ -59,7 +59,7 @@ def resident_page(view):
 
 def station_place(request, pk) -> Place:
     """The place of a station page, for those who may run its station; a 404 for everyone else."""
-    place = get_object_or_404(Place.objects.select_related("area"), pk=pk)
+    place = get_object_or_404(Place.objects.select_related(*verdict.PLACE_RELATED), pk=pk)
     if not services.may_run_station(request.user, place):
         raise Http404
     return place

@@ -70,7 +70,7 @@ def _cached_place(key, **lookup) -> Place | None:
     """A place with its area, kept CODE_CACHE_SECONDS or until any place changes (forget_place)."""
     place = cache.get(key)
     if place is None:
-        place = Place.objects.select_related("area").filter(**lookup).first()
+        place = Place.objects.select_related(*verdict.PLACE_RELATED).filter(**lookup).first()
         if place is not None:
             cache.set(key, place, CODE_CACHE_SECONDS)
     return place
@@ -545,7 +545,7 @@ def record_passage(person, place, *, channel, idempotency_key, direction=Directi
     if declaration is LATEST:
         # A person read by gate_person() carries their latest declaration: no second read.
         declaration = person.declared if "declared" in person.__dict__ else latest_declaration(person)
-    decision = gate_verdict(person, place, at, temperature=temperature, declaration=declaration)
+    decision = gate_verdict(person, place, at, temperature=temperature, declaration=declaration, direction=direction)
     passage = Passage(person=person, place=place, area_id=place.area_id, direction=direction, at=at,
                       temperature=temperature, verdict=decision.verdict, reasons=decision.reasons,
                       channel=channel, recorder=recorder, vehicle_plate=vehicle_plate, corrects=corrects,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .models import PassPolicy, PlaceState, Verdict
+from .models import Direction, PassPolicy, PlaceState, Verdict
 
 FEVER = Decimal("37.3")
 SEVERITY = {Verdict.ALLOW: 0, Verdict.WARN: 1, Verdict.DENY: 2}
@@ -36,6 +36,17 @@ def read_with_gate_row(part: GateRowPart):
     ROW_PARTS.append(part)
 
 
+# The place side of the gate row: relations of a place its providers read (`select_related` paths). Every
+# channel reads its place with them (passes.services.place_relations) and keeps it cached, so a scan reads
+# nothing more for them. An app above adds its own (the enterprise that owns a gate).
+PLACE_RELATED = ["area"]
+
+
+def read_with_place(path: str):
+    if path not in PLACE_RELATED:
+        PLACE_RELATED.append(path)
+
+
 @dataclass
 class GateDecision:
     verdict: str = Verdict.ALLOW
@@ -52,15 +63,16 @@ class GateDecision:
 
 
 def fact_provider(func):
-    """Register `func(person, place, at, decision, **facts)`: it adds verdicts with reasons to `decision`."""
+    """Register `func(person, place, at, decision, **facts)`: it adds verdicts with reasons to `decision`.
+    The facts are `temperature`, `declaration` and `direction` (入 or 出)."""
     PROVIDERS.append(func)
     return func
 
 
-def gate_verdict(person, place, at, *, temperature=None, declaration=None) -> GateDecision:
+def gate_verdict(person, place, at, *, temperature=None, declaration=None, direction=Direction.IN) -> GateDecision:
     decision = GateDecision()
     for provider in PROVIDERS:
-        provider(person, place, at, decision, temperature=temperature, declaration=declaration)
+        provider(person, place, at, decision, temperature=temperature, declaration=declaration, direction=direction)
     return decision
 
 

@@ -19,7 +19,7 @@ LAYERS = [
     ("people",),
     ("screening", "testing", "passes"),
     ("healthcode",),
-    ("isolation", "zones"),
+    ("isolation", "zones", "enterprises"),
     ("district",),
 ]
 ROOT = Path(fangkong.__file__).parent

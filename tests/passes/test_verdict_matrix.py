@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from fangkong.accounts import tokens
 from fangkong.accounts.roles import Role
+from fangkong.enterprises.models import Employee, Enterprise, EnterpriseGate
+from fangkong.enterprises.models import State as EnterpriseState
 from fangkong.healthcode import passcode
 from fangkong.healthcode.models import PlacePolicy
 from fangkong.healthcode.services import recompute
@@ -481,6 +483,34 @@ def fact_sealed_zone_lifted(world):
     zone = _zone(world, ZoneKind.SEALED)
     zones.lift(zone, user=world.admin, reason="14天无新增，连续3轮阴性")
     return Case(resident(world), Verdict.ALLOW)
+def _enterprise_gate(world, person, **fields):
+    """The gate is also the gate of an enterprise (一区一码 of 复工复产) that employs `person`."""
+    enterprise = Enterprise.objects.create(name="幸福里食品厂", credit_code="91350100M000100Y43",
+                                           area=world.gate.area, **fields)
+    EnterpriseGate.objects.create(place=world.gate, enterprise=enterprise)
+    if person is not None:
+        Employee.objects.create(enterprise=enterprise, person=person)
+    services.forget_place(instance=world.gate)
+    return person
+
+
+def fact_employee_before_the_reopening_is_approved(world):
+    return Case(_enterprise_gate(world, resident(world)), Verdict.DENY, "尚未批准复工")
+
+
+def fact_employee_after_the_reopening_is_approved(world):
+    return Case(_enterprise_gate(world, resident(world), state=EnterpriseState.APPROVED), Verdict.ALLOW)
+
+
+def fact_visitor_at_the_gate_of_an_enterprise_not_yet_reopened(world):
+    _enterprise_gate(world, None)
+    return Case(resident(world), Verdict.ALLOW)
+
+
+def fact_employee_entering_an_enterprise_in_closed_loop(world):
+    # Closed loop keeps employees in: coming in is allowed, going out is not (tests/enterprises).
+    return Case(_enterprise_gate(world, resident(world), state=EnterpriseState.APPROVED, closed_loop=True),
+                Verdict.ALLOW)
 
 
 def fact_temperature_required_by_policy(world):
