@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "fangkong.healthcode",
     "fangkong.testing",
     "fangkong.isolation",
+    "fangkong.tracing",
     "fangkong.district",
 ]
 

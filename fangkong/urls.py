@@ -22,6 +22,7 @@ from fangkong.people.api_ledger import CareViewSet, RentalViewSet
 from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
 from fangkong.territory.api import AreaViewSet
 from fangkong.testing.api import CampaignViewSet, ResultViewSet, SiteViewSet, TubeViewSet
+from fangkong.tracing.api import TraceViewSet
 
 # Under /api/ the answers are JSON, a database outage is a 503 with Retry-After (core/errors.py).
 handler404 = "fangkong.core.errors.not_found"
@@ -48,6 +49,7 @@ router.register("testing/tubes", TubeViewSet, basename="testing-tube")
 router.register("testing/results", ResultViewSet, basename="testing-result")
 router.register("isolations", IsolationViewSet, basename="isolation")
 router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-site")
+router.register("traces", TraceViewSet, basename="trace")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).
@@ -81,6 +83,7 @@ urlpatterns = [
     path("health-code/", include("fangkong.healthcode.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("isolation/", include("fangkong.isolation.urls")),
+    path("tracing/", include("fangkong.tracing.urls")),
     path("m/<str:token>/", isolation_views.monitoring, name="isolation_monitoring"),
     path("", include("fangkong.passes.urls_places")),
     path("", include("fangkong.passes.urls_office")),
