@@ -131,7 +131,8 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise ApiPermissionDenied(_("您没有开展流调的权限"))
 
     @extend_schema(request=VisitCreateSerializer, responses={200: VisitSerializer(many=True), 201: VisitSerializer})
-    @action(detail=True, methods=["get", "post"])
+    # A trace's visits and contacts are answered whole, ranked: not paginated (nor documented so).
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def visits(self, request, pk=None):
         """GET the case's visits (paired from passages, and told in the interview); POST one told in the
         interview: place, start, end (default: the place kind's stay)."""
@@ -149,7 +150,7 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ContactSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def contacts(self, request, pk=None):
         """The contacts, ranked: level, overlap minutes, then household before workplace."""
         return Response(ContactSerializer(services.contacts_of(self.get_object()), many=True).data)
@@ -175,6 +176,8 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Selected contacts (`persons`) into a key-person screening of `category` and an isolation order of
         `isolation_kind`, with a task for their community: all or nothing; acting twice changes nothing."""
         trace = self.get_object()
+        if not request.user.has_perm("tracing.act_on_contacts"):
+            raise ApiPermissionDenied(_("您没有判定密接并转入管控的权限"))
         data = ActSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data

@@ -52,6 +52,8 @@ def trace_list(request):
     traces = Trace.objects.visible_to(request.user).select_related("case", "area", "opened_by")[:200]
     errors, data = {}, {}
     if request.method == "POST":
+        if not request.user.has_perm("tracing.add_trace"):
+            raise PermissionDenied
         data = request.POST
         case = Person.objects.visible_to(request.user).select_related("household").filter(
             pk=int(data["case"]) if (data.get("case") or "").isdigit() else 0).first()
