@@ -511,3 +511,32 @@ def todos(user) -> list:
         return []
     return [Todo("tracing_tasks", _("%(n)d 名流调接触者待落实管控") % {"n": waiting},
                  reverse("tracing:tasks"), waiting, urgent=True)]
+
+
+# The resident's own records (我的出入记录) --------------------------------------------------------------------
+
+def risk_notes(passages) -> dict[int, str]:
+    """{passage id: what to do} for the passages at a risk place within its window widened by the kind's margin:
+    one query for the windows of those places."""
+    passages = list(passages)
+    if not passages:
+        return {}
+    rules = kind_rules()
+    widest = datetime.timedelta(minutes=max(margin for _stay, margin in rules.values()))
+    earliest = min(p.at for p in passages) - widest
+    windows = defaultdict(list)
+    for place_id, starts, ends in RiskPlace.objects.filter(
+            active=True, place_id__in={p.place_id for p in passages}, ends_at__gte=earliest).values_list(
+            "place_id", "starts_at", "ends_at"):
+        windows[place_id].append((starts, ends))
+    notes = {}
+    for passage in passages:
+        margin = datetime.timedelta(minutes=rules[passage.place.kind][1])
+        for starts, ends in windows.get(passage.place_id, ()):
+            if starts - margin <= passage.at <= ends + margin:
+                notes[passage.pk] = _(
+                    "此时段（%(from)s–%(to)s）该场所有病例到过：请立即向所在社区报告，居家等待，配合核酸检测，"
+                    "不要外出") % {"from": timezone.localtime(starts).strftime("%m月%d日 %H:%M"),
+                                 "to": timezone.localtime(ends).strftime("%H:%M")}
+                break
+    return notes
