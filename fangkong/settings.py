@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "fangkong.isolation",
     "fangkong.zones",
     "fangkong.enterprises",
+    "fangkong.tracing",
     "fangkong.district",
 ]
 

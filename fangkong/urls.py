@@ -24,6 +24,7 @@ from fangkong.people.api_ledger import CareViewSet, RentalViewSet
 from fangkong.screening.api import CategoryViewSet, ScreeningViewSet
 from fangkong.territory.api import AreaViewSet
 from fangkong.testing.api import CampaignViewSet, ResultViewSet, SiteViewSet, TubeViewSet
+from fangkong.tracing.api import TraceViewSet
 from fangkong.zones import views as zone_views
 from fangkong.zones.api import SupplyRequestViewSet, ZoneViewSet
 
@@ -55,6 +56,7 @@ router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-sit
 router.register("zones", ZoneViewSet, basename="zone")
 router.register("supply-requests", SupplyRequestViewSet, basename="supply-request")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("traces", TraceViewSet, basename="trace")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).
@@ -88,6 +90,7 @@ urlpatterns = [
     path("health-code/", include("fangkong.healthcode.urls")),
     path("testing/", include("fangkong.testing.urls")),
     path("isolation/", include("fangkong.isolation.urls")),
+    path("tracing/", include("fangkong.tracing.urls")),
     path("m/<str:token>/", isolation_views.monitoring, name="isolation_monitoring"),
     path("zones/", include("fangkong.zones.urls")),
     path("s/<str:token>/", zone_views.resident_supply, name="zones_supply"),

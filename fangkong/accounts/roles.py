@@ -179,6 +179,22 @@ for _role, _extra in {
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
 
 
+# Tracing (流调): district admins and subdistrict officers trace cases, mark contacts and turn them into key persons
+# under isolation; community and grid workers see the trace of their scope and close the tasks it hands them.
+VIEW_TRACING = ["tracing.view_trace", "tracing.view_contact", "tracing.view_riskplace", "tracing.view_contacttask",
+                "tracing.view_kindrule"]
+TRACE = VIEW_TRACING + ["tracing.add_trace", "tracing.change_trace", "tracing.change_contact",
+                        "tracing.act_on_contacts", "tracing.change_contacttask"]
+for _role, _extra in {
+    Role.DISTRICT_ADMIN: TRACE + ["tracing.change_kindrule"],
+    Role.SUBDISTRICT_OFFICER: TRACE,
+    Role.COMMUNITY_WORKER: VIEW_TRACING + ["tracing.change_contacttask"],
+    Role.GRID_WORKER: ["tracing.view_contacttask", "tracing.change_contacttask"],
+    Role.LEADER: VIEW_TRACING,
+}.items():
+    DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + _extra
+
+
 # Accounts: district admins and subdistrict officers run their area's accounts in the app (accounts.services).
 for _role in (Role.DISTRICT_ADMIN, Role.SUBDISTRICT_OFFICER):
     DEFAULT_PERMISSIONS[_role] = DEFAULT_PERMISSIONS[_role] + ["accounts.manage_users"]

@@ -179,13 +179,24 @@ def own_reasons(passage, typed) -> list[str]:
     return reasons
 
 
+# What to tell a resident about some of their passages (one that overlaps a risk place's window): finders
+# (passages → {passage id: text}) that the apps above this one (tracing) register at start-up.
+PASSAGE_NOTES = []
+
+
 @never_cache
 @resident_page
 def mine(request, place, context):
     """The resident's own passages of the last 14 days, for the people on this phone only."""
     persons = [m.person_id for m in context["members"] if m.proven]
-    passages = Passage.objects.filter(person_id__in=persons, at__gte=timezone.now() - timedelta(days=HISTORY_DAYS)) \
-        .select_related("place", "person").order_by("-at")[:200]
+    passages = list(Passage.objects.filter(person_id__in=persons,
+                                           at__gte=timezone.now() - timedelta(days=HISTORY_DAYS))
+                    .select_related("place", "person").order_by("-at")[:200])
+    notes = {}
+    for finder in PASSAGE_NOTES:
+        notes.update(finder(passages))
+    for passage in passages:
+        passage.note = notes.get(passage.pk, "")
     unproven = [m for m in context["members"] if not m.proven]
     return render(request, "passes/resident/mine.html", {**context, "passages": passages, "unproven": unproven})
 

@@ -115,7 +115,7 @@ class StateSerializer(serializers.Serializer):
 
 class ScreeningViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Key persons in the user's scope. Filters: q, category (id or code), state (open|all|<state>), source,
-    area, overdue=1 — the key-person list's."""
+    area, overdue=1 — the key-person list's — and person (an id)."""
 
     serializer_class = ScreeningSerializer
     permission_classes = [ModelPermission]

@@ -66,6 +66,52 @@ def open_screening(person: Person, category: Category, *, user, source=Source.GR
 
 
 @transaction.atomic
+def bulk_open_screenings(persons, category: Category, *, user, source=Source.GRID_VISIT, origin="",
+                         plan="") -> list[Screening]:
+    """open_screening for many persons at once (tracing's bulk action): the same rules, all or nothing; persons
+    already open in the category are skipped, not refused. One insert and one bulk of audit rows; each new
+    screening is announced like a saved one (post_save), so the health code recomputes once on commit."""
+    from django.db.models.signals import post_save
+
+    from fangkong.audit.models import AuditEvent
+
+    persons = list(persons)
+    ids = [person.pk for person in persons]
+    if not category.active:
+        raise ValidationError({"category": _("该类别已停用")})
+    if source not in Source.values:
+        raise ValidationError({"source": _("请选择排查来源")})
+    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    outside = [person for person in persons if person.pk not in visible]
+    if outside:
+        raise ValidationError({"person": [_("%(name)s 不在您的管辖范围内") % {"name": person.name_masked}
+                                          for person in outside]})
+    already = set(Screening.objects.active().filter(person_id__in=ids, category=category)
+                  .values_list("person_id", flat=True))
+    day = today()
+    screenings, seen = [], set(already)
+    for person in persons:
+        if person.pk in seen:
+            continue
+        seen.add(person.pk)
+        screenings.append(Screening(
+            person=person, category=category, area_id=person.area_id,
+            grid_id=person.household.grid_id if person.household_id else None, source=source, origin=origin[:100],
+            reported_on=day, worker=user, plan=plan[:500], follow_up=category.follow_up,
+            control_until=day + datetime.timedelta(days=category.follow_up_days), created_by=user))
+    Screening.objects.bulk_create(screenings, batch_size=2000)
+    AuditEvent.objects.bulk_create([AuditEvent(
+        actor=user, actor_name=user.username, action=AuditAction.CREATE, object_type="screening.Screening",
+        object_id=str(screening.pk), object_repr=str(screening)[:200],
+        changes={"person": screening.person_id, "category": category.pk, "source": source,
+                 "reported_on": day.isoformat()}) for screening in screenings], batch_size=2000)
+    for screening in screenings:
+        post_save.send(sender=Screening, instance=screening, created=True, raw=False, using="default",
+                       update_fields=None)
+    return screenings
+
+
+@transaction.atomic
 def change_state(screening: Screening, to_state: str, reason: str, *, user) -> Screening:
     """Move a screening to its next state; the reason is required and kept with the change."""
     reason = (reason or "").strip()
@@ -214,13 +260,13 @@ def overdue(screenings, day: datetime.date | None = None):
 
 
 OPEN, ALL = "open", "all"
-FILTERS = ("q", "category", "state", "source", "area", "overdue")
+FILTERS = ("q", "category", "state", "source", "area", "overdue", "person")
 
 
 def filter_screenings(user, params: dict):
     """The key-person list with its search and filters, within the user's scope (pages and API).
 
-    `state` is "open" (the default: reported, verified, under control), "all", or one state.
+    `person` is a person's id. `state` is "open" (the default: reported, verified, under control), "all", or one state.
     """
     screenings = Screening.objects.visible_to(user)
     state = params.get("state") or OPEN
@@ -235,6 +281,9 @@ def filter_screenings(user, params: dict):
         screenings = screenings.filter(category__code=category)
     if params.get("source") in Source.values:
         screenings = screenings.filter(source=params["source"])
+    person = str(params.get("person") or "")
+    if person:  # one person's screenings (a trace's contact); not a number finds none
+        screenings = screenings.filter(person_id=int(person)) if person.isdigit() else screenings.none()
     area = str(params.get("area") or "")
     if area.isdigit():
         area = Area.objects.visible_to(user).filter(pk=int(area)).first()

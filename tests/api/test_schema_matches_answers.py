@@ -116,5 +116,29 @@ def test_every_answer_is_the_one_the_document_describes(document, district, user
     check(at_gate.post("/api/pass-codes/verify/", {"code": "nonsense", "place": gate.pk}, content_type=JSON))
     check(worker.get("/api/passages/", {"place": "not-a-number"}))
 
+    # Tracing: open, read, act (twice), refusals.
+    from fangkong.passes.models import Direction
+
+    scanned_in(a, gate, direction=Direction.IN)
+    scanned_in(district.person_a_neighbour, gate, direction=Direction.IN)
+    officer = client_for(users.officer)
+    trace = check(officer.post("/api/traces/", {"case": a.pk, "onset": today.isoformat()}, content_type=JSON))
+    check(officer.post("/api/traces/", {"case": a.pk, "onset": "2999-01-01"}, content_type=JSON))
+    trace_id = trace.json()["id"]
+    for path in ("/api/traces/", f"/api/traces/{trace_id}/", f"/api/traces/{trace_id}/visits/",
+                 f"/api/traces/{trace_id}/contacts/"):
+        check(officer.get(path))
+    check(officer.post(f"/api/traces/{trace_id}/visits/", {"place": gate.pk, "start": timezone.now().isoformat()},
+                       content_type=JSON))
+    check(officer.post(f"/api/traces/{trace_id}/visits/", {"place": 0, "start": "nonsense"}, content_type=JSON))
+    contact = officer.get(f"/api/traces/{trace_id}/contacts/").json()[0]
+    check(officer.post(f"/api/traces/{trace_id}/mark/", {"contact": contact["id"], "mark": "close"},
+                       content_type=JSON))
+    act = {"persons": [contact["person"]], "category": returnee.pk, "isolation_kind": "home"}
+    check(officer.post(f"/api/traces/{trace_id}/act/", act, content_type=JSON))
+    check(officer.post(f"/api/traces/{trace_id}/act/", {**act, "persons": [b.pk]}, content_type=JSON))
+    check(worker.post(f"/api/traces/{trace_id}/act/", act, content_type=JSON))
+    check(client_for(users.worker_b).get(f"/api/traces/{trace_id}/contacts/"))
+
     statuses = {status for _method, _path, status in document.checked}
     assert {"200", "201", "400", "401", "403", "404"} <= statuses

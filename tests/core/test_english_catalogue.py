@@ -5,6 +5,7 @@ The strings are extracted the way a translator does (`makemessages`), from a cop
 needs nothing but gettext (installed by .ci/run) and leaves the working tree alone.
 """
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -40,3 +41,11 @@ def test_the_catalogue_is_compiled_and_its_formats_match(tmp_path):
     compiled = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check-format", "-o", str(compiled), str(CATALOGUE / "django.po")], check=True)
     assert compiled.read_bytes() == (CATALOGUE / "django.mo").read_bytes(), "run `manage.py compilemessages`"
+
+
+def test_pages_format_dates_by_language():
+    """A literal 'n月j日' would show 12月3日 on the English pages: templates name a format of fangkong/formats."""
+    literal = [f"{path.relative_to(ROOT)}:{number}" for path in ROOT.rglob("*.html")
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if re.search(r'date:"[^"]*[年月日]', line)]
+    assert literal == [], 'use date:"MONTH_DAY_FORMAT", "DATE_FORMAT" or "SHORT_DATETIME_FORMAT"'

@@ -20,6 +20,7 @@ LAYERS = [
     ("screening", "testing", "passes"),
     ("healthcode",),
     ("isolation", "zones", "enterprises"),
+    ("tracing",),
     ("district",),
 ]
 ROOT = Path(fangkong.__file__).parent
