@@ -331,6 +331,9 @@ SPECTACULAR_SETTINGS = {
         "ScreeningSourceEnum": "fangkong.screening.models.Source",
         "IsolationSourceEnum": "fangkong.isolation.models.Source",
         "IsolationStateEnum": "fangkong.isolation.models.State",
+        "SupplyKindEnum": "fangkong.zones.models.SupplyKind",
+        "ProblemKindEnum": "fangkong.enterprises.models.ProblemKind",
+        "EnterpriseStateEnum": "fangkong.enterprises.models.State",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema maps every endpoint and field: for signed-in staff only (the docs page asks for a login too).
