@@ -13,6 +13,7 @@ from fangkong.district import views as district
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.isolation import views as isolation_views
+from fangkong.isolation.api import KindDefaultViewSet as IsolationKindViewSet
 from fangkong.isolation.api import OrderViewSet as IsolationViewSet
 from fangkong.isolation.api import SiteViewSet as IsolationSiteViewSet
 from fangkong.passes.api import PassageViewSet, PlaceViewSet
@@ -48,6 +49,7 @@ router.register("testing/tubes", TubeViewSet, basename="testing-tube")
 router.register("testing/results", ResultViewSet, basename="testing-result")
 router.register("isolations", IsolationViewSet, basename="isolation")
 router.register("isolation-sites", IsolationSiteViewSet, basename="isolation-site")
+router.register("isolation-kinds", IsolationKindViewSet, basename="isolation-kind")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).

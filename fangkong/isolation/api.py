@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from fangkong.core.api import ModelPermission, api_errors
 from fangkong.people.models import Person
 
 from . import services
-from .models import IsolationOrder, Kind, MonitoringCheck, Room, Site, Source, State
+from .models import IsolationOrder, Kind, KindDefault, MonitoringCheck, Room, Site, Source, State
 
 
 def _user(pk):
@@ -240,3 +241,47 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         return (Site.objects.visible_to(user) | Site.objects.filter(staff=user)).distinct().prefetch_related(
             "rooms").order_by("name")
+
+
+class KindDefaultSerializer(serializers.Serializer):
+    kind = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    days = serializers.IntegerField(required=False, help_text="days from start to planned end")
+    then_days = serializers.IntegerField(required=False, help_text="home health monitoring after the release (14+7)")
+    release_tests = serializers.IntegerField(required=False, help_text="negative results (on different days) a "
+                                                                      "release asks for")
+    release_window_days = serializers.IntegerField(required=False, help_text="the results within the last so many "
+                                                                            "days")
+
+
+class KindDefaultViewSet(viewsets.ViewSet):
+    """Per-kind defaults (隔离期限): GET the list; PATCH /api/isolation-kinds/{kind}/ (district admin) with any of
+    days, then_days, release_tests, release_window_days. New orders take their planned end from them."""
+
+    permission_classes = [ModelPermission]
+    permission_model = KindDefault
+    lookup_value_regex = "[a-z_]+"
+
+    @staticmethod
+    def _rows():
+        rules = services.kind_defaults()
+        return [{"kind": kind, "label": str(label), **rules[kind]} for kind, label in Kind.choices]
+
+    @extend_schema(responses={200: KindDefaultSerializer(many=True)})
+    def list(self, request):
+        return Response(KindDefaultSerializer(self._rows(), many=True).data)
+
+    @extend_schema(responses={200: KindDefaultSerializer})
+    def retrieve(self, request, pk=None):
+        row = next((row for row in self._rows() if row["kind"] == pk), None)
+        if row is None:
+            raise NotFound
+        return Response(KindDefaultSerializer(row).data)
+
+    @extend_schema(request=KindDefaultSerializer, responses={200: KindDefaultSerializer})
+    def partial_update(self, request, pk=None):
+        if pk not in Kind.values:
+            raise NotFound
+        values = {name: request.data[name] for name in services.DEFAULT_FIELDS if name in request.data}
+        _call(services.set_kind_default, pk, user=request.user, **values)
+        return self.retrieve(request, pk)

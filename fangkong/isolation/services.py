@@ -2,6 +2,7 @@
 its rules, writes inside one transaction with an explicit audit row by the acting user, and recomputes the
 health code of the persons it changes (the gate then denies them from their status row, with no new query)."""
 
+import base64
 import datetime
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -127,7 +128,10 @@ def set_kind_default(kind: str, *, user, **values) -> KindDefault:
 # Ordering -------------------------------------------------------------------------------------------
 
 def _new_codes():
-    return secrets.token_hex(4).upper(), secrets.token_urlsafe(16)
+    """A printed verification code and a monitoring link token. The code has 50 bits (10 base-32 characters):
+    8 hex digits (32 bits) met a code already given once in ten bulk orders of 10,000 at 80,000 orders
+    (bench/isolation.py), and a refused bulk order is no answer to a duplicate nobody chose."""
+    return base64.b32encode(secrets.token_bytes(7)).decode()[:10], secrets.token_urlsafe(16)
 
 
 def person_area(person) -> int:
