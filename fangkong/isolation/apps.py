@@ -11,6 +11,7 @@ class IsolationConfig(AppConfig):
         from fangkong.screening import reports
 
         from . import exports, facts, importer  # noqa: F401  (the export kind, the health-code fact source and
+
         # the list import register)
         from .models import Kind
         from .services import monitoring_links, open_tasks_blocking, report_figures
