@@ -10,9 +10,8 @@ class IsolationConfig(AppConfig):
         from fangkong.healthcode import verdict, views_pass
         from fangkong.screening import reports
 
-        from . import exports, facts, importer  # noqa: F401  (the export kind, the health-code fact source and
-
-        # the list import register)
+        # The export kind, the health-code fact source and the list import register on import.
+        from . import exports, facts, importer  # noqa: F401
         from .models import Kind
         from .services import monitoring_links, open_tasks_blocking, report_figures
 
