@@ -967,3 +967,50 @@ def verify(code: str):
     if not code or len(code) > 12:
         return None
     return IsolationOrder.objects.filter(verification_code=code).select_related("person", "area", "site").first()
+
+
+# The person's page: the isolation history ----------------------------------------------------------
+
+def person_section(user, person):
+    """The isolation timeline of a person for their page (people.sections): every order the user may see, with
+    its transfer, room, check-in and out, monitoring entries and release, newest first. Two queries."""
+    from fangkong.people.sections import Section
+
+    if not user.has_perm("isolation.view_isolationorder"):
+        return None
+    orders = list(IsolationOrder.objects.visible_to(user).filter(person_id=person.pk).select_related(
+        "site", "room", "transfer", "worker", "created_by", "release_requested_by", "release_approved_by")
+        .order_by("-id"))
+    if not orders:
+        return None
+    checks = MonitoringCheck.objects.filter(order__in=[order.pk for order in orders]).select_related("by")
+    events = []
+    for order in orders:
+        kind = order.get_kind_display()
+        events.append((order.created_at, order, _("下达%(kind)s：%(reason)s（%(start)s 至 %(end)s）") % {
+            "kind": kind, "reason": order.reason, "start": order.start.isoformat(),
+            "end": order.planned_end.isoformat()}, order.created_by))
+        if order.transfer_id:
+            batch = order.transfer
+            events.append((batch.departs_at, order, _("转运：%(vehicle)s 前往 %(site)s") % {
+                "vehicle": batch.vehicle, "site": order.site.name if order.site_id else ""}, None))
+        if order.checked_in_at:
+            events.append((order.checked_in_at, order, _("入住 %(site)s %(room)s 房间") % {
+                "site": order.site.name if order.site_id else "", "room": order.room.number if order.room_id else ""},
+                None))
+        if order.checked_out_at:
+            events.append((order.checked_out_at, order, _("退房"), None))
+        if order.release_requested_at:
+            events.append((order.release_requested_at, order, _("申请提前解除：%(reason)s") % {
+                "reason": order.release_reason or "—"}, order.release_requested_by))
+        if order.state_changed_at and order.state not in ACTIVE_STATES:
+            events.append((order.state_changed_at, order, _("%(state)s：%(reason)s") % {
+                "state": order.get_state_display(), "reason": order.state_reason or "—"},
+                order.release_approved_by))
+    for check in checks:
+        events.append((check.at, None, _("%(slot)s测温 %(t)s ℃%(symptoms)s") % {
+            "slot": check.get_slot_display(), "t": check.temperature,
+            "symptoms": f"，{check.symptoms}" if check.symptoms else ""}, check.by or _("本人")))
+    events.sort(key=lambda event: event[0], reverse=True)
+    return Section("isolation-history", _("隔离管控"), "isolation/_person_section.html",
+                   {"orders": orders, "events": events})
