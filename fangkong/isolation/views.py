@@ -450,6 +450,8 @@ def site_detail(request, pk):
         "waiting": orders.filter(state__in=ACTIVE_STATES, checked_in_at__isnull=True).order_by("id"),
         "transfers": site.transfers.filter(state=TransferState.DISPATCHED).select_related("from_area"),
         "room_states": [(RoomState.FREE, RoomState.FREE.label), (RoomState.DISINFECTING, RoomState.DISINFECTING.label)],
+        "chart": services.site_occupancy(site, today),
+        "chart_labels": {"past": _("在住人数"), "next": _("预计在住（按计划解除日期）"), "capacity": _("床位")},
     })
 
 
