@@ -41,11 +41,13 @@ class OrderSerializer(serializers.ModelSerializer):
     site_name = serializers.SerializerMethodField()
     room_number = serializers.SerializerMethodField()
     release_pending = serializers.BooleanField(read_only=True)
+    worker_name = serializers.SerializerMethodField()
 
     class Meta:
         model = IsolationOrder
         fields = ["id", "person", "person_name", "person_id_number", "area", "area_name", "kind", "reason",
-                  "source", "start", "planned_end", "site", "site_name", "room", "room_number", "worker", "state",
+                  "source", "start", "planned_end", "site", "site_name", "room", "room_number", "worker", "worker_name",
+                  "state",
                   "state_reason", "checked_in_at", "checked_out_at", "ended_on", "release_reason",
                   "release_requested_by", "release_approved_by", "release_pending", "verification_code",
                   "created_at"]
@@ -56,6 +58,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_room_number(self, obj) -> str:
         return obj.room.number if obj.room_id else ""
+
+    def get_worker_name(self, obj) -> str:
+        return str(obj.worker) if obj.worker_id else ""
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -105,7 +110,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         orders = IsolationOrder.objects.visible_to(self.request.user)
         if self.action == "list":
             orders = filter_orders(orders, self.request.query_params)
-        return orders.select_related("person", "area", "site", "room").order_by("-id")
+        return orders.select_related("person", "area", "site", "room", "worker").order_by("-id")
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def create(self, request, *args, **kwargs):
