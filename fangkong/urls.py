@@ -15,6 +15,7 @@ from fangkong.enterprises.api import EnterpriseViewSet
 from fangkong.healthcode.api import HealthCodeViewSet, OverrideViewSet
 from fangkong.healthcode.views_pass import PassCodeViewSet
 from fangkong.isolation import views as isolation_views
+from fangkong.isolation.api import KindDefaultViewSet as IsolationKindViewSet
 from fangkong.isolation.api import OrderViewSet as IsolationViewSet
 from fangkong.isolation.api import SiteViewSet as IsolationSiteViewSet
 from fangkong.passes.api import PassageViewSet, PlaceViewSet
@@ -57,6 +58,7 @@ router.register("zones", ZoneViewSet, basename="zone")
 router.register("supply-requests", SupplyRequestViewSet, basename="supply-request")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("traces", TraceViewSet, basename="trace")
+router.register("isolation-kinds", IsolationKindViewSet, basename="isolation-kind")
 
 
 # The gates' hot paths resolve first: a resident's scan (c/...) and the API (a checkpoint's pass-code scan).

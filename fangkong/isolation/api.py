@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from fangkong.core.api import ModelPermission, api_errors
 from fangkong.people.models import Person
 
 from . import services
-from .models import IsolationOrder, Kind, MonitoringCheck, Room, Site, Source, State
+from .models import IsolationOrder, Kind, KindDefault, MonitoringCheck, Room, Site, Source, State
 
 
 def _user(pk):
@@ -40,11 +41,13 @@ class OrderSerializer(serializers.ModelSerializer):
     site_name = serializers.SerializerMethodField()
     room_number = serializers.SerializerMethodField()
     release_pending = serializers.BooleanField(read_only=True)
+    worker_name = serializers.SerializerMethodField()
 
     class Meta:
         model = IsolationOrder
         fields = ["id", "person", "person_name", "person_id_number", "area", "area_name", "kind", "reason",
-                  "source", "start", "planned_end", "site", "site_name", "room", "room_number", "worker", "state",
+                  "source", "start", "planned_end", "site", "site_name", "room", "room_number", "worker", "worker_name",
+                  "state",
                   "state_reason", "checked_in_at", "checked_out_at", "ended_on", "release_reason",
                   "release_requested_by", "release_approved_by", "release_pending", "verification_code",
                   "created_at"]
@@ -55,6 +58,9 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_room_number(self, obj) -> str:
         return obj.room.number if obj.room_id else ""
+
+    def get_worker_name(self, obj) -> str:
+        return str(obj.worker) if obj.worker_id else ""
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -104,7 +110,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         orders = IsolationOrder.objects.visible_to(self.request.user)
         if self.action == "list":
             orders = filter_orders(orders, self.request.query_params)
-        return orders.select_related("person", "area", "site", "room").order_by("-id")
+        return orders.select_related("person", "area", "site", "room", "worker").order_by("-id")
 
     @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
     def create(self, request, *args, **kwargs):
@@ -240,3 +246,47 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         return (Site.objects.visible_to(user) | Site.objects.filter(staff=user)).distinct().prefetch_related(
             "rooms").order_by("name")
+
+
+class KindDefaultSerializer(serializers.Serializer):
+    kind = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    days = serializers.IntegerField(required=False, help_text="days from start to planned end")
+    then_days = serializers.IntegerField(required=False, help_text="home health monitoring after the release (14+7)")
+    release_tests = serializers.IntegerField(required=False, help_text="negative results (on different days) a "
+                                                                      "release asks for")
+    release_window_days = serializers.IntegerField(required=False, help_text="the results within the last so many "
+                                                                            "days")
+
+
+class KindDefaultViewSet(viewsets.ViewSet):
+    """Per-kind defaults (隔离期限): GET the list; PATCH /api/isolation-kinds/{kind}/ (district admin) with any of
+    days, then_days, release_tests, release_window_days. New orders take their planned end from them."""
+
+    permission_classes = [ModelPermission]
+    permission_model = KindDefault
+    lookup_value_regex = "[a-z_]+"
+
+    @staticmethod
+    def _rows():
+        rules = services.kind_defaults()
+        return [{"kind": kind, "label": str(label), **rules[kind]} for kind, label in Kind.choices]
+
+    @extend_schema(responses={200: KindDefaultSerializer(many=True)})
+    def list(self, request):
+        return Response(KindDefaultSerializer(self._rows(), many=True).data)
+
+    @extend_schema(responses={200: KindDefaultSerializer})
+    def retrieve(self, request, pk=None):
+        row = next((row for row in self._rows() if row["kind"] == pk), None)
+        if row is None:
+            raise NotFound
+        return Response(KindDefaultSerializer(row).data)
+
+    @extend_schema(request=KindDefaultSerializer, responses={200: KindDefaultSerializer})
+    def partial_update(self, request, pk=None):
+        if pk not in Kind.values:
+            raise NotFound
+        values = {name: request.data[name] for name in services.DEFAULT_FIELDS if name in request.data}
+        _call(services.set_kind_default, pk, user=request.user, **values)
+        return self.retrieve(request, pk)

@@ -8,11 +8,13 @@ class IsolationConfig(AppConfig):
 
     def ready(self):
         from fangkong.healthcode import verdict, views_pass
+        from fangkong.people import sections
         from fangkong.screening import reports
 
-        from . import facts, importer  # noqa: F401  (the health-code fact source and the list import register)
+        # The export kind, the health-code fact source and the list import register on import.
+        from . import exports, facts, importer  # noqa: F401
         from .models import Kind
-        from .services import monitoring_links, open_tasks_blocking, report_figures
+        from .services import monitoring_links, open_tasks_blocking, person_section, report_figures
 
         verdict.ISOLATION_LABELS.update(Kind.choices)
         if monitoring_links not in views_pass.MONITORING_LINKS:
@@ -22,3 +24,6 @@ class IsolationConfig(AppConfig):
         reports.DAY_FIGURES["isolation"] = report_figures
         if open_tasks_blocking not in reports.SUBMIT_BLOCKERS:
             reports.SUBMIT_BLOCKERS.append(open_tasks_blocking)
+
+        # The person's page shows their isolation history.
+        sections.register(person_section)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_new, name="new"),
     path("bulk/", views.order_bulk, name="bulk"),
+    path("export/", views.order_export, name="export"),
     path("import/", views.order_import, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("board/", views.board, name="board"),

@@ -96,6 +96,20 @@ def _worker(request, value):
     return User.objects.filter(pk=value).first() if value.isdigit() else None
 
 
+@login_required
+@require_POST
+def order_export(request):
+    """导出 Excel of the list as filtered, in the background; the job page shows progress and the file."""
+    from fangkong.core import exports
+
+    try:
+        job = exports.start("isolations", request.user, request.POST)
+    except ValidationError as exc:
+        _flash(request, exc)
+        return redirect("isolation:list")
+    return redirect("export_job", job.pk)
+
+
 def _order_form_context(request, person=None, errors=None, data=None):
     days = services.kind_days()
     sites = Site.objects.filter(active=True).order_by("name")
@@ -436,6 +450,8 @@ def site_detail(request, pk):
         "waiting": orders.filter(state__in=ACTIVE_STATES, checked_in_at__isnull=True).order_by("id"),
         "transfers": site.transfers.filter(state=TransferState.DISPATCHED).select_related("from_area"),
         "room_states": [(RoomState.FREE, RoomState.FREE.label), (RoomState.DISINFECTING, RoomState.DISINFECTING.label)],
+        "chart": services.site_occupancy(site, today),
+        "chart_labels": {"past": _("在住人数"), "next": _("预计在住（按计划解除日期）"), "capacity": _("床位")},
     })
 
 

@@ -11,7 +11,7 @@ from fangkong.core import exports, imports
 from fangkong.core.pages import paginate
 from fangkong.territory.models import Area, AreaLevel, Household
 
-from . import importer, services
+from . import importer, sections, services
 from .forms import LedgerImportForm, PersonForm
 from .importer import LedgerImporter
 from .models import HouseholdRole, Person, Rental, Residency, Sex, Tag
@@ -47,6 +47,7 @@ def person_detail(request, pk):
         "person": person, "history": history, "declarations": services.declarations_of(person),
         "ancestors": person.area.ancestors() + [person.area],
         "may_reveal": user.may_see_full_numbers(), "person_numbers": services.display_numbers(person),
+        "sections": sections.sections_for(user, person),
     })
 
 

@@ -120,5 +120,6 @@ def test_a_site_worker_receives_a_transfer_and_allocates_a_room(live_server, pho
     assert (order.room.number, order.state) == ("301", State.ISOLATING)
     page.goto(f"{live_server.url}/isolation/sites/{hotel.pk}/")
     expect(page.locator("#free-beds")).to_contain_text("空余床位 1")
+    expect(page.locator("#occupancy-chart canvas")).to_have_count(1)  # ECharts drew from the page's JSON
     no_horizontal_scroll(page)
     assert_clean(phone)

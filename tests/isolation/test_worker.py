@@ -38,6 +38,9 @@ def test_a_hand_over_moves_the_open_tasks_and_the_board_and_is_audited(district,
     assert set(MonitoringTask.objects.open().values_list("worker", flat=True)) == {users.grid_worker.pk}
     assert services.todos(users.worker_a) == [] and services.todos(users.grid_worker)[0].count == 2
     assert [(row["worker_id"], row["n"]) for row in services.board(users.admin)] == [(users.grid_worker.pk, 2)]
+    # a grid worker's board counts the tasks of their grid from the tasks themselves, in the same shape
+    assert [(row["worker_name"], row["n"], row["overdue"]) for row in services.board(users.grid_worker)] == [
+        ("网格员", 2, 2)]
     row = AuditEvent.objects.filter(object_type="isolation.IsolationOrder", object_id=str(order.pk)).latest("id")
     assert (row.actor, row.changes["worker"]) == (users.worker_a, [users.worker_a.pk, users.grid_worker.pk])
     with pytest.raises(ValidationError) as error:
@@ -72,6 +75,7 @@ def test_the_api_names_and_hands_over_the_worker(district, users, client_for):
     created = api.post("/api/isolations/", {"person": district.person_a.pk, "kind": "home", "reason": "密接",
                                             "worker": users.grid_worker.pk}, content_type=JSON)
     assert created.status_code == 201 and created.json()["worker"] == users.grid_worker.pk
+    assert created.json()["worker_name"] == "网格员"
     order_id = created.json()["id"]
     moved = api.post(f"/api/isolations/{order_id}/worker/", {"worker": users.worker_a.pk}, content_type=JSON)
     assert moved.status_code == 200 and moved.json()["worker"] == users.worker_a.pk
