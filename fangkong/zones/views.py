@@ -165,11 +165,11 @@ def zone_rule(request, pk):
 @login_required
 @permission_required("zones.view_riskzone", raise_exception=True)
 def timetable(request):
-    zones = list(services.timetable(request.user))
-    population = services.populations([zone.pk for zone in zones])
-    for zone in zones:
+    page = paginate(request, services.timetable(request.user))
+    population = services.populations([zone.pk for zone in page["page_obj"]])
+    for zone in page["page_obj"]:
         zone.population = population.get(zone.pk, 0)
-    return render(request, "zones/timetable.html", {"zones": zones, "today": timezone.localdate()})
+    return render(request, "zones/timetable.html", {**page, "today": timezone.localdate()})
 
 
 @login_required
