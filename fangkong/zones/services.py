@@ -139,6 +139,13 @@ def _area_of(field, row):
             "households": lambda r: r.area}[field](row)
 
 
+def _coverage_text(field, row) -> str:
+    """小区 幸福里小区（#12）: what the audit row says the zone covers."""
+    words = {"areas": _("社区/村"), "compounds": _("小区"), "buildings": _("楼栋"), "households": _("户")}
+    name = row.address if field == "households" else str(row)
+    return f"{words[field]} {name}（#{row.pk}）"
+
+
 def _check_rule(out_rule, out_every_days, errors):
     if out_rule not in OutRule.values:
         errors["out_rule"] = _("请选择出行规则")
@@ -192,8 +199,7 @@ def create_zone(*, user, kind, name, reason, areas=(), compounds=(), buildings=(
     zone.save()
     ZoneCoverage.objects.bulk_create([ZoneCoverage(zone=zone, **{field[:-1]: row}) for field, row in rows])
     ZoneChange.objects.create(zone=zone, from_kind="", to_kind=kind, reason=reason, by=user)
-    audit.record_change(zone, user, changes={"covers": {field: [row.pk for row in found]
-                                                        for field, found in targets.items() if found}})
+    audit.record_change(zone, user, changes={"covers": [_coverage_text(field, row) for field, row in rows]})
     _rebuild([zone.pk])
     refresh_timetable([zone.pk])
     return zone

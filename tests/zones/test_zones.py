@@ -37,7 +37,7 @@ def test_sealing_a_compound_holds_its_households_audited_with_history(district, 
     assert sealed.area == district.community_a  # the lowest area holding what it covers
     assert services.populations([sealed.pk]) == {sealed.pk: 3}
     event = AuditEvent.objects.get(object_type="zones.RiskZone", object_id=str(sealed.pk))
-    assert event.actor == users.officer and event.changes["covers"] == {"compounds": [district.compound_a.pk]}
+    assert event.actor == users.officer and event.changes["covers"] == [f"小区 幸福里小区（#{district.compound_a.pk}）"]
     change = ZoneChange.objects.get(zone=sealed)
     assert (change.from_kind, change.to_kind, change.by) == ("", ZoneKind.SEALED, users.officer)
     assert [row[1:] for row in services.buildings_of(sealed)] == [["1号楼", 2, 2], ["2号楼", 1, 1]]
