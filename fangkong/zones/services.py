@@ -668,3 +668,20 @@ def pass_notes(person_ids) -> dict[int, list]:
             link = reverse("zones_supply", args=[supply_token(person_id)])
             notes[person_id] = [(today_line(zone, household_id), ""), (_("申请保供（生活物资、药品、就医）"), link)]
     return notes
+
+
+def todos(user) -> list:
+    """待办: the open supply requests in the user's scope (one counting query), urgent when medical or overdue."""
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+
+    if not user.has_perm("zones.change_supplyrequest"):
+        return []
+    late = timezone.now() - datetime.timedelta(hours=OVERDUE_HOURS)
+    counts = SupplyRequest.objects.visible_to(user).filter(state__in=OPEN_SUPPLY_STATES).aggregate(
+        n=Count("pk"), urgent=Count("pk", filter=Q(urgent=True) | Q(created_at__lte=late)))
+    if not counts["n"]:
+        return []
+    return [Todo("supply_open", _("%(n)d 条保供需求未办结（其中紧急或超时 %(u)d 条）") % {
+        "n": counts["n"], "u": counts["urgent"]}, reverse("zones:supply"), counts["n"], urgent=bool(counts["urgent"]))]
