@@ -238,6 +238,8 @@ FANGKONG_LIMITS = {
     "register": {"address": "20/h", "target": "60/h"},
     # the resident's pass code pages (/my/pass/), refreshed every few seconds per person
     "my_pass": {"address": "300/1m"},
+    # a zone resident's supply requests (保供, /s/<signed link>/); target: the link
+    "supply": {"address": "120/10m", "target": "30/h"},
     # verifying pass codes (station page and API); target: the staff member
     "pass_verify": {"address": "600/1m", "target": "120/1m"},
     # POST /api/auth/token/; target: the username (django-axes locks it after 10 wrong passwords)

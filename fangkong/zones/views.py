@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fangkong.core import limits
 from fangkong.core.pages import paginate
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel, Building, Compound, Household
@@ -303,6 +304,7 @@ def supply_step(request, pk, step):
 
 
 @never_cache
+@limits.limited("supply", target=lambda request, token: token[-43:])
 def resident_supply(request, token):
     """The resident's 保供 page from their pass page: ask, and see their household's requests."""
     person = services.person_of_token(token)
