@@ -353,6 +353,8 @@ CELERY_BEAT_SCHEDULE = {
     "fail-stale-jobs": {"task": "fangkong.core.tasks.fail_stale_jobs", "schedule": 60.0},
     # Orders whose day has come start; missed monitoring slots become tasks (每天清零).
     "isolation-rounds": {"task": "fangkong.isolation.tasks.isolation_rounds", "schedule": 600.0},
+    # Risk zones: new households of covered buildings join; the unlock timetable counts the passing days.
+    "zones-refresh": {"task": "fangkong.zones.tasks.refresh_zones", "schedule": 1800.0},
 }
 
 # The cache holds what every process must agree on at once: revocations (place codes, recorder access, API

@@ -685,3 +685,14 @@ def todos(user) -> list:
         return []
     return [Todo("supply_open", _("%(n)d 条保供需求未办结（其中紧急或超时 %(u)d 条）") % {
         "n": counts["n"], "u": counts["urgent"]}, reverse("zones:supply"), counts["n"], urgent=bool(counts["urgent"]))]
+
+
+def refresh_all() -> int:
+    """Rebuild what the gate reads for every active zone (new households in covered buildings join) and recompute
+    every active zone's timetable; returns the number of active zones."""
+    zone_ids = list(RiskZone.objects.active().values_list("pk", flat=True))
+    if zone_ids:
+        with transaction.atomic():
+            _rebuild(zone_ids)
+        refresh_timetable(zone_ids)
+    return len(zone_ids)
