@@ -173,7 +173,8 @@ def may_manage(user) -> bool:
 
 @transaction.atomic
 def create_zone(*, user, kind, name, reason, areas=(), compounds=(), buildings=(), households=(),
-                started_at=None, out_rule=OutRule.EVERY_N_DAYS, out_every_days=2) -> RiskZone:
+                started_at=None, out_rule=OutRule.EVERY_N_DAYS, out_every_days=2,
+                one_per_household=True) -> RiskZone:
     if not may_manage(user):
         raise PermissionDenied(_("您没有划定风险区域的权限"))
     errors = {}
@@ -194,7 +195,8 @@ def create_zone(*, user, kind, name, reason, areas=(), compounds=(), buildings=(
     if errors:
         raise ValidationError(errors)
     zone = RiskZone(name=name, kind=kind, reason=reason, started_at=started_at or timezone.now(),
-                    out_rule=out_rule, out_every_days=days or 2, created_by=user,
+                    out_rule=out_rule, out_every_days=days or 2, one_per_household=bool(one_per_household),
+                    created_by=user,
                     area=_common_area([_area_of(field, row) for field, row in rows]))
     zone.save()
     ZoneCoverage.objects.bulk_create([ZoneCoverage(zone=zone, **{field[:-1]: row}) for field, row in rows])
@@ -254,7 +256,7 @@ def lift(zone, *, user, reason) -> RiskZone:
 
 
 @transaction.atomic
-def set_out_rule(zone, *, user, out_rule, out_every_days) -> RiskZone:
+def set_out_rule(zone, *, user, out_rule, out_every_days, one_per_household=True) -> RiskZone:
     if not may_manage(user):
         raise PermissionDenied(_("您没有调整风险区域的权限"))
     errors = {}
@@ -263,6 +265,7 @@ def set_out_rule(zone, *, user, out_rule, out_every_days) -> RiskZone:
         raise ValidationError(errors)
     zone = _locked(zone)
     zone.out_rule, zone.out_every_days = out_rule, days or zone.out_every_days
+    zone.one_per_household = bool(one_per_household)
     zone.save()
     audit.record_change(zone, user)
     return zone

@@ -96,7 +96,8 @@ def zone_new(request):
                 user=request.user, kind=data.get("kind", ""), name=data.get("name", ""),
                 reason=data.get("reason", ""), areas=data.getlist("areas"), compounds=data.getlist("compounds"),
                 buildings=data.getlist("buildings"), households=households,
-                out_rule=data.get("out_rule", OutRule.EVERY_N_DAYS), out_every_days=data.get("out_every_days", 2))
+                out_rule=data.get("out_rule", OutRule.EVERY_N_DAYS), out_every_days=data.get("out_every_days", 2),
+                one_per_household=data.get("one_per_household") == "on")
         except ValidationError as exc:
             errors = _errors(exc)
         else:
@@ -160,7 +161,8 @@ def zone_lift(request, pk):
 @require_POST
 def zone_rule(request, pk):
     return _act(request, pk, services.set_out_rule, out_rule=request.POST.get("out_rule", ""),
-                out_every_days=request.POST.get("out_every_days", ""))
+                out_every_days=request.POST.get("out_every_days", ""),
+                one_per_household=request.POST.get("one_per_household") == "on")
 
 
 @login_required
