@@ -240,6 +240,8 @@ FANGKONG_LIMITS = {
     "register": {"address": "20/h", "target": "60/h"},
     # the resident's pass code pages (/my/pass/), refreshed every few seconds per person
     "my_pass": {"address": "300/1m"},
+    # a zone resident's supply requests (保供, /s/<signed link>/); target: the link
+    "supply": {"address": "120/10m", "target": "30/h"},
     # verifying pass codes (station page and API); target: the staff member
     "pass_verify": {"address": "600/1m", "target": "120/1m"},
     # POST /api/auth/token/; target: the username (django-axes locks it after 10 wrong passwords)
@@ -362,6 +364,8 @@ CELERY_BEAT_SCHEDULE = {
     "isolation-rounds": {"task": "fangkong.isolation.tasks.isolation_rounds", "schedule": 600.0},
     # Scans at enterprises' gates count as the employees' presence of the day (enterprises.services).
     "enterprise-gate-presence": {"task": "fangkong.enterprises.tasks.gate_presence", "schedule": 300.0},
+    # Risk zones: new households of covered buildings join; the unlock timetable counts the passing days.
+    "zones-refresh": {"task": "fangkong.zones.tasks.refresh_zones", "schedule": 1800.0},
 }
 
 # The cache holds what every process must agree on at once: revocations (place codes, recorder access, API

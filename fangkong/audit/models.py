@@ -29,7 +29,7 @@ CHANGE_LABELS = {
     "totals": _("合计"), "kind": _("类型"), "tubes": _("试管"), "unchanged": _("未变化"), "negative": _("阴性"),
     "positive_pools": _("阳性混管"), "positive_singles": _("阳性单管"), "retests_opened": _("新开复核"),
     "retests_resolved": _("已完成复核"), "created": _("新增"), "updated": _("更新"), "merged": _("合并"),
-    "skipped": _("跳过"), "unmatched": _("未匹配"), "matched": _("已匹配"),
+    "skipped": _("跳过"), "unmatched": _("未匹配"), "matched": _("已匹配"), "covers": _("管控范围"),
 }
 
 

@@ -12,10 +12,11 @@ from fangkong.screening import services as screening
 from fangkong.territory import services as territory
 from fangkong.testing import services as testing
 from fangkong.tracing import services as tracing
+from fangkong.zones import services as zones
 
 # Each app's 待办 for the home page, in the order they are shown (a reminder from above goes first).
-TODO_SOURCES = (screening.todos, isolation.todos, tracing.todos, enterprises.todos, passes.todos, healthcode.todos,
-                testing.todos, imports.todos)
+TODO_SOURCES = (screening.todos, isolation.todos, zones.todos, tracing.todos, enterprises.todos, passes.todos,
+                healthcode.todos, testing.todos, imports.todos)
 
 
 @login_required

@@ -42,8 +42,8 @@ class ZoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = RiskZone
         fields = ["id", "name", "kind", "reason", "area", "area_name", "started_at", "out_rule", "out_every_days",
-                  "lifted_at", "lift_reason", "planned_lift_on", "last_positive_on", "negative_rounds", "missing",
-                  "covers"]
+                  "one_per_household", "lifted_at", "lift_reason", "planned_lift_on", "last_positive_on",
+                  "negative_rounds", "missing", "covers"]
         read_only_fields = fields
 
     def get_covers(self, obj) -> dict:
@@ -65,6 +65,7 @@ class ZoneCreateSerializer(serializers.Serializer):
     households = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     out_rule = serializers.ChoiceField(choices=OutRule.choices, default=OutRule.EVERY_N_DAYS)
     out_every_days = serializers.IntegerField(default=2)
+    one_per_household = serializers.BooleanField(default=True)
 
 
 class ChangeSerializer(serializers.Serializer):

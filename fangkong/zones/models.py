@@ -45,6 +45,8 @@ class RiskZone(Audited):
     started_at = models.DateTimeField(_("开始时间"))
     out_rule = models.CharField(_("出行规则"), max_length=15, choices=OutRule.choices, default=OutRule.EVERY_N_DAYS)
     out_every_days = models.PositiveSmallIntegerField(_("每几天可出行"), default=2)
+    # On the household's day, only one of its members goes out of the compound (每户每次限一人).
+    one_per_household = models.BooleanField(_("每户限一人外出"), default=True)
     created_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("创建人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     lifted_at = models.DateTimeField(_("解封时间"), null=True, blank=True)

@@ -139,6 +139,13 @@ def _area_of(field, row):
             "households": lambda r: r.area}[field](row)
 
 
+def _coverage_text(field, row) -> str:
+    """小区 幸福里小区（#12）: what the audit row says the zone covers."""
+    words = {"areas": _("社区/村"), "compounds": _("小区"), "buildings": _("楼栋"), "households": _("户")}
+    name = row.address if field == "households" else str(row)
+    return f"{words[field]} {name}（#{row.pk}）"
+
+
 def _check_rule(out_rule, out_every_days, errors):
     if out_rule not in OutRule.values:
         errors["out_rule"] = _("请选择出行规则")
@@ -166,7 +173,8 @@ def may_manage(user) -> bool:
 
 @transaction.atomic
 def create_zone(*, user, kind, name, reason, areas=(), compounds=(), buildings=(), households=(),
-                started_at=None, out_rule=OutRule.EVERY_N_DAYS, out_every_days=2) -> RiskZone:
+                started_at=None, out_rule=OutRule.EVERY_N_DAYS, out_every_days=2,
+                one_per_household=True) -> RiskZone:
     if not may_manage(user):
         raise PermissionDenied(_("您没有划定风险区域的权限"))
     errors = {}
@@ -187,13 +195,13 @@ def create_zone(*, user, kind, name, reason, areas=(), compounds=(), buildings=(
     if errors:
         raise ValidationError(errors)
     zone = RiskZone(name=name, kind=kind, reason=reason, started_at=started_at or timezone.now(),
-                    out_rule=out_rule, out_every_days=days or 2, created_by=user,
+                    out_rule=out_rule, out_every_days=days or 2, one_per_household=bool(one_per_household),
+                    created_by=user,
                     area=_common_area([_area_of(field, row) for field, row in rows]))
     zone.save()
     ZoneCoverage.objects.bulk_create([ZoneCoverage(zone=zone, **{field[:-1]: row}) for field, row in rows])
     ZoneChange.objects.create(zone=zone, from_kind="", to_kind=kind, reason=reason, by=user)
-    audit.record_change(zone, user, changes={"covers": {field: [row.pk for row in found]
-                                                        for field, found in targets.items() if found}})
+    audit.record_change(zone, user, changes={"covers": [_coverage_text(field, row) for field, row in rows]})
     _rebuild([zone.pk])
     refresh_timetable([zone.pk])
     return zone
@@ -248,7 +256,7 @@ def lift(zone, *, user, reason) -> RiskZone:
 
 
 @transaction.atomic
-def set_out_rule(zone, *, user, out_rule, out_every_days) -> RiskZone:
+def set_out_rule(zone, *, user, out_rule, out_every_days, one_per_household=True) -> RiskZone:
     if not may_manage(user):
         raise PermissionDenied(_("您没有调整风险区域的权限"))
     errors = {}
@@ -257,6 +265,7 @@ def set_out_rule(zone, *, user, out_rule, out_every_days) -> RiskZone:
         raise ValidationError(errors)
     zone = _locked(zone)
     zone.out_rule, zone.out_every_days = out_rule, days or zone.out_every_days
+    zone.one_per_household = bool(one_per_household)
     zone.save()
     audit.record_change(zone, user)
     return zone
@@ -662,3 +671,31 @@ def pass_notes(person_ids) -> dict[int, list]:
             link = reverse("zones_supply", args=[supply_token(person_id)])
             notes[person_id] = [(today_line(zone, household_id), ""), (_("申请保供（生活物资、药品、就医）"), link)]
     return notes
+
+
+def todos(user) -> list:
+    """待办: the open supply requests in the user's scope (one counting query), urgent when medical or overdue."""
+    from django.urls import reverse
+
+    from fangkong.core.todo import Todo
+
+    if not user.has_perm("zones.change_supplyrequest"):
+        return []
+    late = timezone.now() - datetime.timedelta(hours=OVERDUE_HOURS)
+    counts = SupplyRequest.objects.visible_to(user).filter(state__in=OPEN_SUPPLY_STATES).aggregate(
+        n=Count("pk"), urgent=Count("pk", filter=Q(urgent=True) | Q(created_at__lte=late)))
+    if not counts["n"]:
+        return []
+    return [Todo("supply_open", _("%(n)d 条保供需求未办结（其中紧急或超时 %(u)d 条）") % {
+        "n": counts["n"], "u": counts["urgent"]}, reverse("zones:supply"), counts["n"], urgent=bool(counts["urgent"]))]
+
+
+def refresh_all() -> int:
+    """Rebuild what the gate reads for every active zone (new households in covered buildings join) and recompute
+    every active zone's timetable; returns the number of active zones."""
+    zone_ids = list(RiskZone.objects.active().values_list("pk", flat=True))
+    if zone_ids:
+        with transaction.atomic():
+            _rebuild(zone_ids)
+        refresh_timetable(zone_ids)
+    return len(zone_ids)

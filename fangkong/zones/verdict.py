@@ -14,6 +14,7 @@ import datetime
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -28,10 +29,20 @@ COLUMNS_SQL = """zz.id, zz.kind, zz.name, zz.reason, zz.started_at, zz.out_rule,
 CASE WHEN zz.id IS NULL THEN NULL ELSE (
     SELECT jsonb_agg(jsonb_build_array(extract(epoch FROM e.starts_at), extract(epoch FROM e.ends_at), e.kind))
     FROM zones_exceptionpass e
-    WHERE e.person_id = p.id AND e.revoked_at IS NULL AND e.ends_at > now() - interval '1 day') END"""
+    WHERE e.person_id = p.id AND e.revoked_at IS NULL AND e.ends_at > now() - interval '1 day') END,
+CASE WHEN zz.kind = 'precaution' AND zz.one_per_household THEN (
+    SELECT m.id FROM people_person m
+    JOIN passes_passage pa ON pa.person_id = m.id AND pa.verdict <> 'deny'
+        AND pa.at >= date_trunc('day', now() AT TIME ZONE '{tz}') AT TIME ZONE '{tz}'
+    JOIN passes_place pl ON pl.id = pa.place_id AND pl.compound_id IS DISTINCT FROM b.compound_id
+    WHERE m.household_id = p.household_id AND m.id <> p.id LIMIT 1) END"""
+COLUMNS_SQL = COLUMNS_SQL.format(tz=settings.TIME_ZONE)
 JOINS_SQL = """LEFT JOIN zones_zonehousehold zh ON zh.household_id = p.household_id
 LEFT JOIN zones_riskzone zz ON zz.id = zh.zone_id"""
-WIDTH = 8
+WIDTH = 9
+# The home compound (`b`) as the gate's read joins it, for a person read on their own.
+HOME_SQL = """LEFT JOIN territory_household hh ON hh.id = p.household_id LEFT JOIN territory_unit u ON u.id = hh.unit_id
+LEFT JOIN territory_building b ON b.id = u.building_id"""
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class ZoneRow:
     out_rule: str
     out_every_days: int
     passes: list  # [(starts, ends, kind)] as aware datetimes
+    out_today_by: int | None  # a household member who went out of the compound today (one per household)
 
 
 def _row(values) -> ZoneRow | None:
@@ -54,7 +66,7 @@ def _row(values) -> ZoneRow | None:
         raw = json.loads(raw)
     passes = [(datetime.datetime.fromtimestamp(float(s), tz=datetime.UTC),
                datetime.datetime.fromtimestamp(float(e), tz=datetime.UTC), kind) for s, e, kind in raw or ()]
-    return ZoneRow(*values[:7], passes)
+    return ZoneRow(*values[:7], passes, values[8])
 
 
 def attach(person, values):
@@ -69,7 +81,8 @@ def zone_row(person) -> ZoneRow | None:
     if "zone_row" in person.__dict__:
         return person.zone_row
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {COLUMNS_SQL} FROM people_person p {JOINS_SQL} WHERE p.id = %s", [person.pk])
+        cursor.execute(f"SELECT {COLUMNS_SQL} FROM people_person p {HOME_SQL} {JOINS_SQL} WHERE p.id = %s",
+                       [person.pk])
         values = cursor.fetchone()
     person.zone_row = _row(values) if values else None
     return person.zone_row
@@ -112,3 +125,5 @@ def risk_zone(person, place, at, decision, **facts):
         if not allowed:
             decision.add(Verdict.DENY, _("%(kind)s（%(name)s）：今日不可出行，下次可出行日 %(day)s") % {
                 **words, "day": _day(next_day) if next_day else "—"})
+        elif row.out_today_by is not None:
+            decision.add(Verdict.DENY, _("%(kind)s（%(name)s）：本户今日已有家人外出，每户每次限一人出行") % words)

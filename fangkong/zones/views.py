@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fangkong.core import limits
 from fangkong.core.pages import paginate
 from fangkong.people.models import Person
 from fangkong.territory.models import Area, AreaLevel, Building, Compound, Household
@@ -95,7 +96,8 @@ def zone_new(request):
                 user=request.user, kind=data.get("kind", ""), name=data.get("name", ""),
                 reason=data.get("reason", ""), areas=data.getlist("areas"), compounds=data.getlist("compounds"),
                 buildings=data.getlist("buildings"), households=households,
-                out_rule=data.get("out_rule", OutRule.EVERY_N_DAYS), out_every_days=data.get("out_every_days", 2))
+                out_rule=data.get("out_rule", OutRule.EVERY_N_DAYS), out_every_days=data.get("out_every_days", 2),
+                one_per_household=data.get("one_per_household") == "on")
         except ValidationError as exc:
             errors = _errors(exc)
         else:
@@ -159,17 +161,18 @@ def zone_lift(request, pk):
 @require_POST
 def zone_rule(request, pk):
     return _act(request, pk, services.set_out_rule, out_rule=request.POST.get("out_rule", ""),
-                out_every_days=request.POST.get("out_every_days", ""))
+                out_every_days=request.POST.get("out_every_days", ""),
+                one_per_household=request.POST.get("one_per_household") == "on")
 
 
 @login_required
 @permission_required("zones.view_riskzone", raise_exception=True)
 def timetable(request):
-    zones = list(services.timetable(request.user))
-    population = services.populations([zone.pk for zone in zones])
-    for zone in zones:
+    page = paginate(request, services.timetable(request.user))
+    population = services.populations([zone.pk for zone in page["page_obj"]])
+    for zone in page["page_obj"]:
         zone.population = population.get(zone.pk, 0)
-    return render(request, "zones/timetable.html", {"zones": zones, "today": timezone.localdate()})
+    return render(request, "zones/timetable.html", {**page, "today": timezone.localdate()})
 
 
 @login_required
@@ -303,6 +306,7 @@ def supply_step(request, pk, step):
 
 
 @never_cache
+@limits.limited("supply", target=lambda request, token: token[-43:])
 def resident_supply(request, token):
     """The resident's 保供 page from their pass page: ask, and see their household's requests."""
     person = services.person_of_token(token)

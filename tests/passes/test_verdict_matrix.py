@@ -451,6 +451,17 @@ def fact_precaution_zone_off_the_household_day(world):
     return Case(resident(world), Verdict.DENY, "今日不可出行，下次可出行日")
 
 
+def fact_precaution_zone_a_family_member_went_out_today(world):
+    """每户每次限一人: on the household's day, another member of it passed a place outside the compound."""
+    _zone(world, ZoneKind.PRECAUTION, days_ago=_turn(world, True), out_rule=OutRule.EVERY_N_DAYS, out_every_days=2)
+    _elsewhere(world)
+    member = _person("王小明", resident_id("1988-02-14"), world.district.community_a, world.district.household_a101)
+    Declaration.objects.create(person=member, consent_version="test", **NO)
+    went = services.record_passage(member, world.gate, channel=Channel.ASSISTED, idempotency_key=uuid.uuid4().hex)
+    assert went.verdict == Verdict.ALLOW
+    return Case(resident(world), Verdict.DENY, "本户今日已有家人外出")
+
+
 def fact_precaution_zone_inside_the_compound_off_day(world):
     _zone(world, ZoneKind.PRECAUTION, days_ago=_turn(world, False), out_rule=OutRule.EVERY_N_DAYS, out_every_days=2)
     return Case(resident(world), Verdict.ALLOW)

@@ -85,3 +85,16 @@ def test_the_daily_report_counts_them(district, users):
     figures = reports.day_extras(district.community_a, timezone.localdate())["supply"]
     assert figures == {"supply_new": 2, "supply_closed": 1, "supply_open": 1}
     assert reports.day_extras(district.community_b, timezone.localdate())["supply"]["supply_new"] == 0
+
+
+def test_open_requests_wait_on_the_workers_home_page(district, users, client_for):
+    services.log_supply(district.household_a101, user=users.worker_a, kind=SupplyKind.MEDICAL, text="需要就医")
+    assert "1 条保供需求未办结（其中紧急或超时 1 条）" in client_for(users.grid_worker).get("/").content.decode()
+    assert "保供需求" not in client_for(users.worker_b).get("/").content.decode()
+
+
+def test_the_resident_link_is_rate_limited(district, users, sealed, settings):
+    settings.FANGKONG_LIMITS = {**settings.FANGKONG_LIMITS, "supply": {"address": "100/10m", "target": "2/h"}}
+    (_line, _none), (_label, link) = services.pass_notes([district.person_a.pk])[district.person_a.pk]
+    client = Client()
+    assert [client.get(link).status_code for _n in range(3)] == [200, 200, 429]

@@ -108,3 +108,25 @@ def test_the_resident_pass_page_says_whether_today_allows_going_out(district, us
     client.cookies[passes.DEVICE_COOKIE] = passes.device_cookie(device)
     page = client.get("/my/pass/").content.decode()
     assert "管控区：今日不可出小区" in page and "申请保供" in page
+
+
+def test_the_supply_api_logs_lists_and_closes_in_scope(district, users, client_for):
+    worker = client_for(users.grid_worker)
+    empty = _post(worker, "/api/supply-requests/", {"household": district.household_a101.pk, "kind": "food",
+                                                    "text": " "})
+    assert empty.status_code == 400 and empty.json()["text"] == ["请写明需要什么（例如：大米 10 斤、降压药）"]
+    foreign = _post(client_for(users.worker_b), "/api/supply-requests/",
+                    {"household": district.household_a101.pk, "kind": "food", "text": "大米"})
+    assert foreign.status_code == 400 and "不在您的管辖范围内" in foreign.json()["household"][0]
+    made = _post(worker, "/api/supply-requests/", {"household": district.household_a101.pk, "kind": "medical",
+                                                   "text": "需要就医"})
+    assert made.status_code == 201 and made.json()["urgent"] is True
+    item = made.json()["id"]
+    assert [r["id"] for r in worker.get("/api/supply-requests/", {"state": "open"}).json()["results"]] == [item]
+    assert client_for(users.worker_b).get("/api/supply-requests/").json()["results"] == []
+    for step in ("take", "deliver"):
+        assert _post(worker, f"/api/supply-requests/{item}/{step}/", {}).status_code == 200
+    no_note = _post(worker, f"/api/supply-requests/{item}/close/", {})
+    assert no_note.status_code == 400 and "办结说明" in no_note.json()["note"][0]
+    closed = _post(worker, f"/api/supply-requests/{item}/close/", {"note": "已陪同就医"})
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"

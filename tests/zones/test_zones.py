@@ -37,7 +37,7 @@ def test_sealing_a_compound_holds_its_households_audited_with_history(district, 
     assert sealed.area == district.community_a  # the lowest area holding what it covers
     assert services.populations([sealed.pk]) == {sealed.pk: 3}
     event = AuditEvent.objects.get(object_type="zones.RiskZone", object_id=str(sealed.pk))
-    assert event.actor == users.officer and event.changes["covers"] == {"compounds": [district.compound_a.pk]}
+    assert event.actor == users.officer and event.changes["covers"] == [f"小区 幸福里小区（#{district.compound_a.pk}）"]
     change = ZoneChange.objects.get(zone=sealed)
     assert (change.from_kind, change.to_kind, change.by) == ("", ZoneKind.SEALED, users.officer)
     assert [row[1:] for row in services.buildings_of(sealed)] == [["1号楼", 2, 2], ["2号楼", 1, 1]]
@@ -196,3 +196,14 @@ def test_the_today_line_for_each_kind(district, users):
                                                             "防范区：今日不可出行，下次可出行日 12月4日")
     zone.kind = ZoneKind.SEALED
     assert services.today_line(zone, household, today) == "封控区：足不出户，今日不可出行"
+
+
+def test_a_household_added_to_a_sealed_building_joins_at_the_next_refresh(district, users, sealed):
+    from fangkong.territory.models import Household
+    from fangkong.zones.tasks import refresh_zones
+
+    home = Household.objects.create(area=district.community_a, unit=district.unit_a1, floor=3, room="301",
+                                    address="幸福里小区1号楼1单元301")
+    assert _zone_of(home) is None
+    assert refresh_zones() == 1
+    assert _zone_of(home) == sealed
