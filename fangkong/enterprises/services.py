@@ -167,7 +167,7 @@ def update_enterprise(enterprise: Enterprise, data: dict, *, user) -> Enterprise
         setattr(enterprise, field, value)
     if phone is not None and phone != enterprise.contact_phone:
         enterprise.set_contact_phone(phone)
-    enterprise.save()
+    enterprise.save(update_fields=[*cleaned, "contact_phone_encrypted"])
     audit.record_change(enterprise, user)
     return enterprise
 
@@ -644,7 +644,7 @@ def _set_state(enterprise: Enterprise, state: str, user):
     enterprise.state = state
     if state == State.APPROVED:
         enterprise.approved_at = timezone.now()
-    enterprise.save()
+    enterprise.save(update_fields=["state", "approved_at"])
     audit.record_change(enterprise, user)
     _places_changed()
 
@@ -690,7 +690,8 @@ def set_closed_loop(enterprise: Enterprise, *, on: bool, reason: str = "", user)
         raise ValidationError({"reason": _("请写明闭环管理的原因")})
     enterprise.closed_loop = on
     enterprise.closed_loop_reason = reason[:200] if on else ""
-    enterprise.save()
+    # Only these fields: a copy read before an approval must not put the old state back.
+    enterprise.save(update_fields=["closed_loop", "closed_loop_reason"])
     audit.record_change(enterprise, user)
     _places_changed()
     return enterprise
@@ -713,7 +714,7 @@ def schedule_testing(enterprise: Enterprise, *, starts_on, ends_on, every=1, use
     testing.create_site(campaign, name=enterprise.name[:100], area=enterprise.area, user=user,
                         address=enterprise.address)
     enterprise.testing_campaign = campaign
-    enterprise.save()
+    enterprise.save(update_fields=["testing_campaign"])
     audit.record_change(enterprise, user)
     return campaign
 
