@@ -173,7 +173,7 @@ def _week_of_checkins(enterprises, rng, today):
             for pk in rng.sample(staff, present):
                 rows.append(CheckIn(enterprise=enterprise, employee_id=pk, day=day, at=at,
                                     temperature=f"36.{rng.randrange(1, 8)}", source=CheckInSource.PHONE))
-            figures.append(DayFigure(enterprise=enterprise, day=day,
+            figures.append(DayFigure(enterprise=enterprise, day=day, present=present,
                                      capacity_percent=BIG_CAPACITY if back == 0 and enterprise.name == PLAN[0][0]
                                      else rng.randrange(50, 95)))
     CheckIn.objects.bulk_create(rows, batch_size=2000)

@@ -105,3 +105,10 @@ def test_the_district_table_by_sector(district, firms, staff, users, client_for)
     assert [row["sector"] for row in services.on_duty_table(users.worker_a)] == ["manufacturing"]
     page = client_for(users.admin).get("/enterprises/on-duty/").content.decode()
     assert "制造业" in page and "交通运输和物流" in page and "50%" in page  # 2 of 4 in the district
+
+
+def test_the_admins_home_page_says_how_many_have_not_checked_in(firms, staff, client_for):
+    services.check_in(staff[0], temperature="36.5")
+    home = client_for(firms.boss).get("/").content.decode()
+    assert "2 名职工今天还没有健康打卡" in home
+    assert f"/enterprises/{firms.factory.pk}/roster/?missing=1" in home
