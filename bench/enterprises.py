@@ -73,9 +73,9 @@ def build(enterprises: int, employees: int):
     with connection.cursor() as cursor:
         with cursor.copy("COPY enterprises_enterprise (name, credit_code, sector, size, area_id, state, address, "
                          "contact_name, contact_phone_encrypted, liaison_officer, closed_loop, closed_loop_reason, "
-                         "created_at) FROM STDIN") as copy:
+                         "created_at, roster_count) FROM STDIN") as copy:
             for name, code, sector, size, area, state in rows:
-                copy.write_row((name, code, sector, size, area, state, "", "", "", "", False, "", now))
+                copy.write_row((name, code, sector, size, area, state, "", "", "", "", False, "", now, 0))
         # Employees: persons in turn, spread over the enterprises (about `employees / enterprises` each).
         cursor.execute("""
             INSERT INTO enterprises_employee (enterprise_id, person_id, department, shift, returned_from, lodging,

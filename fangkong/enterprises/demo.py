@@ -20,7 +20,7 @@ from .models import State as EnterpriseState
 BIG_ROSTER, BIG_PRESENT, BIG_CAPACITY = 683, 492, 70
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚华玉萍红玲燕鹏辉"
-REGION = "410999"
+REGION = "410997"  # its own synthetic region: never a number of the demo ledger (410999)
 # (name, sector, size, roster, where its application stands)
 PLAN = [
     ("东湖食品有限公司", "manufacturing", "large", BIG_ROSTER, "approved"),
