@@ -89,9 +89,6 @@ def build(enterprises: int, employees: int):
             INSERT INTO enterprises_checkin (enterprise_id, employee_id, day, at, temperature, symptoms, source)
             SELECT enterprise_id, id, %s, now(), 36.5, false, 'phone' FROM enterprises_employee
             WHERE random() < 0.72 ON CONFLICT DO NOTHING""", [today])
-        cursor.execute("""
-            INSERT INTO enterprises_dayfigure (enterprise_id, day, capacity_percent)
-            SELECT id, %s, 50 + (id %% 45) FROM enterprises_enterprise ON CONFLICT DO NOTHING""", [today])
     count(today)
     print(f"企业 {Enterprise.objects.count():,} 家，职工写入用时 {time.perf_counter() - began:.0f} 秒", flush=True)
 
@@ -107,9 +104,11 @@ def count(today):
                   GROUP BY enterprise_id) c
             WHERE c.enterprise_id = en.id AND en.roster_count <> c.n""")
         cursor.execute("""
-            INSERT INTO enterprises_dayfigure (enterprise_id, day, present)
-            SELECT enterprise_id, day, count(*) FROM enterprises_checkin WHERE day = %s GROUP BY enterprise_id, day
-            ON CONFLICT (enterprise_id, day) DO UPDATE SET present = EXCLUDED.present""", [today])
+            INSERT INTO enterprises_dayfigure (enterprise_id, day, present, capacity_percent)
+            SELECT en.id, %(day)s, coalesce(c.n, 0), 50 + en.id %% 45 FROM enterprises_enterprise en
+            LEFT JOIN (SELECT enterprise_id, count(*) AS n FROM enterprises_checkin WHERE day = %(day)s
+                       GROUP BY enterprise_id) c ON c.enterprise_id = en.id
+            ON CONFLICT (enterprise_id, day) DO UPDATE SET present = EXCLUDED.present""", {"day": today})
         for table in ("enterprises_enterprise", "enterprises_employee", "enterprises_checkin",
                       "enterprises_dayfigure"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")

@@ -129,3 +129,12 @@ def test_the_tables_counters_follow_every_way_in_and_out(district, firms, staff,
     (row,) = [row for row in services.on_duty_rows(users.admin) if row[0] == firms.factory.pk]
     exact = services.figures(firms.factory)
     assert (row[3], row[4]) == (exact["roster"], exact["present"]) == (4, 2)
+
+
+def test_the_periodic_task_brings_gate_scans_into_the_district_table(firms, staff, users):
+    from fangkong.enterprises.tasks import gate_presence
+
+    passage(staff[0].person, firms.gate)
+    assert gate_presence() == 1
+    rows = {row["sector"]: row for row in services.on_duty_table(users.admin)}
+    assert rows["manufacturing"]["present"] == 1
