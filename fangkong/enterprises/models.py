@@ -101,6 +101,9 @@ class Enterprise(Audited):
     approved_at = models.DateTimeField(_("批准复工时间"), null=True, blank=True)
     closed_loop = models.BooleanField(_("闭环管理"), default=False)
     closed_loop_reason = models.CharField(_("闭环管理原因"), max_length=200, blank=True)
+    # Kept by enterprises.services (add_employee, remove_employee) in the same transaction: the district's on-duty
+    # table reads it instead of counting 500,000 employees per request (bench/enterprises.py).
+    roster_count = models.PositiveIntegerField(_("名册人数"), default=0, editable=False)
     testing_campaign = models.ForeignKey("testing.Campaign", models.SET_NULL, null=True, blank=True,
                                          related_name="+", verbose_name=_("驻厂核酸检测"))
     admins = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="enterprises",
@@ -241,11 +244,13 @@ class CheckIn(models.Model):
 
 
 class DayFigure(models.Model):
-    """What an enterprise enters each day: its capacity in use (产能恢复率, %)."""
+    """An enterprise's day: its capacity in use (产能恢复率, %), entered by the enterprise, and how many of its
+    employees checked in, counted by enterprises.services with each new check-in (the tables read it)."""
 
     enterprise = models.ForeignKey(Enterprise, models.CASCADE, related_name="day_figures", verbose_name=_("企业"))
     day = models.DateField(_("日期"))
-    capacity_percent = models.PositiveSmallIntegerField(_("产能（%）"))
+    capacity_percent = models.PositiveSmallIntegerField(_("产能（%）"), null=True, blank=True)
+    present = models.PositiveIntegerField(_("到岗人数"), default=0)
 
     class Meta:
         verbose_name = _("每日产能")

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -167,7 +167,7 @@ def update_enterprise(enterprise: Enterprise, data: dict, *, user) -> Enterprise
         setattr(enterprise, field, value)
     if phone is not None and phone != enterprise.contact_phone:
         enterprise.set_contact_phone(phone)
-    enterprise.save()
+    enterprise.save(update_fields=[*cleaned, "contact_phone_encrypted"])
     audit.record_change(enterprise, user)
     return enterprise
 
@@ -296,6 +296,7 @@ def add_employee(enterprise: Enterprise, data, *, user) -> Employee:
         raise ValidationError({"id_number": _("%(name)s 已在本企业名册上，请勿重复登记") % {
             "name": person.name_masked}})
     employee = existing or Employee(enterprise=enterprise, person=person)
+    joins = not employee.active or employee.pk is None
     employee.active = True
     for field in ("department", "shift", "returned_from", "returned_on", "lodging"):
         setattr(employee, field, getattr(row, field))
@@ -306,6 +307,8 @@ def add_employee(enterprise: Enterprise, data, *, user) -> Employee:
     except IntegrityError as exc:  # the same person added at the same moment by another request
         raise ValidationError({"id_number": _("该人员已在本企业名册上，请勿重复登记")}) from exc
     audit.record_change(employee, user)
+    if joins:
+        Enterprise.objects.filter(pk=enterprise.pk).update(roster_count=F("roster_count") + 1)
     if employee.duplicate_note:
         Employee.objects.filter(person=person, active=True).exclude(pk=employee.pk).update(
             duplicate_note=_("同时在“%(name)s”的名册上") % {"name": enterprise.name})
@@ -339,9 +342,11 @@ def _screen_returnee(employee: Employee, row: EmployeeRow, user):
 @transaction.atomic
 def remove_employee(employee: Employee, *, user) -> Employee:
     _check_editor(employee.enterprise, user)
+    if not Employee.objects.filter(pk=employee.pk, active=True).update(active=False):
+        return employee  # already off the roster
+    Enterprise.objects.filter(pk=employee.enterprise_id).update(roster_count=F("roster_count") - 1)
     employee.active = False
-    employee.save()
-    audit.record_change(employee, user)
+    audit.record(AuditAction.UPDATE, employee, actor=user, changes={"active": [True, False]})
     return employee
 
 
@@ -378,9 +383,25 @@ def check_in(employee: Employee, *, temperature, symptoms=False, source=CheckInS
         employee=employee, day=timezone.localdate(now),
         defaults={"enterprise_id": employee.enterprise_id, "at": now, "temperature": temperature,
                   "symptoms": bool(symptoms), "source": source, "by": user})
+    if created:
+        count_present({employee.enterprise_id: 1}, checkin.day)
     audit.record(AuditAction.CREATE if created else AuditAction.UPDATE, checkin, actor=user,
                  changes={"temperature": str(temperature), "symptoms": bool(symptoms), "source": source})
     return checkin
+
+
+COUNT_PRESENT_SQL = """
+INSERT INTO enterprises_dayfigure (enterprise_id, day, present) SELECT unnest(%s::bigint[]), %s, unnest(%s::int[])
+ON CONFLICT (enterprise_id, day) DO UPDATE SET present = enterprises_dayfigure.present + EXCLUDED.present
+"""
+
+
+def count_present(added: dict, day):
+    """Add new check-ins ({enterprise id: how many}) to the day's figures, in the caller's transaction."""
+    if not added:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(COUNT_PRESENT_SQL, [list(added), day, list(added.values())])
 
 
 GATE_PRESENCE_SQL = """
@@ -392,6 +413,7 @@ JOIN enterprises_employee e ON e.person_id = p.person_id AND e.enterprise_id = g
 WHERE p.at >= %(since)s AND p.at < %(until)s AND p.verdict <> 'deny' {only}
 ORDER BY e.id, p.at
 ON CONFLICT (employee_id, day) DO NOTHING
+RETURNING enterprise_id
 """
 
 
@@ -402,11 +424,15 @@ def record_gate_presence(enterprise: Enterprise | None = None, day: datetime.dat
     day = day or today()
     since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     only = "AND g.enterprise_id = %(enterprise)s" if enterprise is not None else ""
-    with connection.cursor() as cursor:
+    added = {}
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(GATE_PRESENCE_SQL.format(only=only), {
             "day": day, "since": since, "until": since + datetime.timedelta(days=1),
             "enterprise": enterprise.pk if enterprise is not None else None})
-        return cursor.rowcount
+        for (enterprise_id,) in cursor.fetchall():
+            added[enterprise_id] = added.get(enterprise_id, 0) + 1
+        count_present(added, day)
+    return sum(added.values())
 
 
 def figures(enterprise: Enterprise, day: datetime.date | None = None) -> dict:
@@ -446,16 +472,13 @@ def set_capacity(enterprise: Enterprise, percent, *, user) -> DayFigure:
     return figure
 
 
+# From the counters the services keep (Enterprise.roster_count, DayFigure.present): one row per enterprise,
+# whatever the number of employees.
 ON_DUTY_SQL = """
-SELECT n.id, n.sector, n.park_id, n.roster, coalesce(c.present, 0), f.capacity_percent
-FROM (SELECT en.id, en.sector, en.park_id, count(em.id) AS roster
-      FROM enterprises_enterprise en
-      LEFT JOIN enterprises_employee em ON em.enterprise_id = en.id AND em.active
-      WHERE en.area_id = ANY(%(areas)s) {only}
-      GROUP BY en.id) n
-LEFT JOIN (SELECT ci.enterprise_id, count(*) AS present FROM enterprises_checkin ci
-           WHERE ci.day = %(day)s GROUP BY ci.enterprise_id) c ON c.enterprise_id = n.id
-LEFT JOIN enterprises_dayfigure f ON f.enterprise_id = n.id AND f.day = %(day)s
+SELECT en.id, en.sector, en.park_id, en.roster_count, coalesce(f.present, 0), f.capacity_percent
+FROM enterprises_enterprise en
+LEFT JOIN enterprises_dayfigure f ON f.enterprise_id = en.id AND f.day = %(day)s
+WHERE en.area_id = ANY(%(areas)s) {only}
 """
 
 
@@ -644,7 +667,7 @@ def _set_state(enterprise: Enterprise, state: str, user):
     enterprise.state = state
     if state == State.APPROVED:
         enterprise.approved_at = timezone.now()
-    enterprise.save()
+    enterprise.save(update_fields=["state", "approved_at"])
     audit.record_change(enterprise, user)
     _places_changed()
 
@@ -690,7 +713,8 @@ def set_closed_loop(enterprise: Enterprise, *, on: bool, reason: str = "", user)
         raise ValidationError({"reason": _("请写明闭环管理的原因")})
     enterprise.closed_loop = on
     enterprise.closed_loop_reason = reason[:200] if on else ""
-    enterprise.save()
+    # Only these fields: a copy read before an approval must not put the old state back.
+    enterprise.save(update_fields=["closed_loop", "closed_loop_reason"])
     audit.record_change(enterprise, user)
     _places_changed()
     return enterprise
@@ -713,7 +737,7 @@ def schedule_testing(enterprise: Enterprise, *, starts_on, ends_on, every=1, use
     testing.create_site(campaign, name=enterprise.name[:100], area=enterprise.area, user=user,
                         address=enterprise.address)
     enterprise.testing_campaign = campaign
-    enterprise.save()
+    enterprise.save(update_fields=["testing_campaign"])
     audit.record_change(enterprise, user)
     return campaign
 
@@ -825,6 +849,11 @@ def todos(user) -> list:
                 "enterprise")[:3]:
             items.append(Todo("enterprise_returned", _("%(name)s 的复工申请被退回，请修改后重新提交") % {
                 "name": application.enterprise.name}, application.get_absolute_url(), None, urgent=True))
+        missing = (Employee.objects.filter(enterprise__in=Enterprise.objects.visible_to(user), active=True)
+                   .exclude(checkins__day=today()).values("enterprise_id").annotate(n=Count("pk")).order_by())
+        for row in missing[:3]:
+            items.append(Todo("enterprise_not_checked_in", _("%(n)d 名职工今天还没有健康打卡") % {"n": row["n"]},
+                              reverse("enterprises:roster", args=[row["enterprise_id"]]) + "?missing=1", row["n"]))
         return items
     if user.has_perm("enterprises.change_problem"):
         open_problems = Problem.objects.visible_to(user).open().aggregate(n=Count("pk"), oldest=Min("reported_at"))

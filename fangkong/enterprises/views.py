@@ -346,7 +346,8 @@ def phone_checkin(request, token):
 @permission_required("enterprises.view_enterprise", raise_exception=True)
 def on_duty(request):
     park = Park.objects.visible_to(request.user).filter(pk=request.GET.get("park") or 0).first()
-    services.record_gate_presence()
+    # Gate scans reach these counts through the periodic task (tasks.gate_presence, every 5 minutes) and each
+    # enterprise's own pages, not through a scan of the whole district's passages per view.
     rows = services.on_duty_table(request.user, park=park)
     total_roster = sum(row["roster"] for row in rows)
     total_present = sum(row["present"] for row in rows)

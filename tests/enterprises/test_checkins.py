@@ -105,3 +105,36 @@ def test_the_district_table_by_sector(district, firms, staff, users, client_for)
     assert [row["sector"] for row in services.on_duty_table(users.worker_a)] == ["manufacturing"]
     page = client_for(users.admin).get("/enterprises/on-duty/").content.decode()
     assert "制造业" in page and "交通运输和物流" in page and "50%" in page  # 2 of 4 in the district
+
+
+def test_the_admins_home_page_says_how_many_have_not_checked_in(firms, staff, client_for):
+    services.check_in(staff[0], temperature="36.5")
+    home = client_for(firms.boss).get("/").content.decode()
+    assert "2 名职工今天还没有健康打卡" in home
+    assert f"/enterprises/{firms.factory.pk}/roster/?missing=1" in home
+
+
+def test_the_tables_counters_follow_every_way_in_and_out(district, firms, staff, users):
+    """The district table reads counters the services keep; they must agree with counting the rows."""
+    passage(staff[0].person, firms.gate)  # presence by the gate
+    services.record_gate_presence(firms.factory)
+    services.record_gate_presence(firms.factory)  # again: nothing more
+    services.check_in(staff[1], temperature="36.5")
+    services.check_in(staff[1], temperature="36.6")  # a correction
+    services.remove_employee(staff[2], user=firms.boss)
+    services.remove_employee(staff[2], user=firms.boss)  # twice: once off the roster
+    hire(firms.factory, district.person_b, firms.boss)
+    services.add_employee(firms.factory, {"name": staff[2].person.name, "id_number": staff[2].person.id_number},
+                          user=firms.boss)  # back on the roster
+    (row,) = [row for row in services.on_duty_rows(users.admin) if row[0] == firms.factory.pk]
+    exact = services.figures(firms.factory)
+    assert (row[3], row[4]) == (exact["roster"], exact["present"]) == (4, 2)
+
+
+def test_the_periodic_task_brings_gate_scans_into_the_district_table(firms, staff, users):
+    from fangkong.enterprises.tasks import gate_presence
+
+    passage(staff[0].person, firms.gate)
+    assert gate_presence() == 1
+    rows = {row["sector"]: row for row in services.on_duty_table(users.admin)}
+    assert rows["manufacturing"]["present"] == 1

@@ -70,6 +70,7 @@ class Command(BaseCommand):
         from fangkong.passes import demo as passes_demo
 
         checkpoint_user = next(u for u, role in users if role == Role.CHECKPOINT_STAFF)
+        from fangkong.enterprises import demo as enterprises_demo
         from fangkong.healthcode import demo as healthcode_demo
         from fangkong.isolation import demo as isolation_demo
         from fangkong.people import demo as people_demo
@@ -90,6 +91,7 @@ class Command(BaseCommand):
             healthcode_demo.build(district, self.random, users)
             isolation_demo.build(district, self.random, users)
             zones_demo.build(district, self.random, users)
+            enterprises_demo.build(district, self.random, users)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
             user.set_password(password)

@@ -1,0 +1,103 @@
+"""Enterprises on phones at 360 px: the enterprise admin fills the reopening checklist (with a PDF where one is
+required) and submits; the community officer returns it with a reason, which the admin reads; after the joint
+approval an employee checks in from the phone and the on-duty rate on the admin's page moves."""
+
+import pytest
+from playwright.sync_api import expect
+
+from fangkong.accounts.roles import Role
+from fangkong.enterprises import services
+from fangkong.enterprises.models import Application, ChecklistItem, Enterprise, Step
+from tests.enterprises.conftest import default_checklist
+
+from .conftest import _user, assert_clean, login, no_horizontal_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
+
+
+def test_reopening_from_the_checklist_to_the_on_duty_rate(live_server, browser, phone, small_district, tmp_path):
+    default_checklist()
+    district = small_district
+    factory = Enterprise.objects.create(name="幸福里食品厂", credit_code="91350100M000100Y43",
+                                        area=district.community_a, sector="manufacturing")
+    boss = _user("boss", "食品厂管理员", Role.ENTERPRISE_ADMIN, district.community_a)
+    officer = _user("sub_officer", "街道干部", Role.SUBDISTRICT_OFFICER, district.subdistrict)
+    factory.admins.add(boss)
+    staff = [services.add_employee(factory, {"name": person.name, "id_number": person.id_number}, user=boss)
+             for person in [district.person_a, *district.neighbours]]
+    scan = tmp_path / "防控方案.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+    page = phone.page
+    login(phone, live_server, "boss")
+    page.goto(f"{live_server.url}/enterprises/")
+    page.wait_for_url(f"**/enterprises/{factory.pk}/")
+    expect(page.locator("#figures")).to_contain_text("0%")
+    no_horizontal_scroll(page)
+    page.get_by_role("button", name="填写复工申请").click()
+    page.wait_for_url("**/enterprises/applications/*/")
+    no_horizontal_scroll(page)
+    for item in ChecklistItem.objects.filter(active=True):
+        card = page.locator(f"#item-{item.pk}")
+        card.locator("textarea").fill("已落实，见附件" if item.needs_attachment else "已落实")
+        if item.needs_attachment:
+            card.locator("input[type=file]").set_input_files(str(scan))
+        card.get_by_role("button", name="保存此项").click()
+        expect(page.locator(".messages")).to_contain_text("已保存")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#step")).to_contain_text("社区/园区审核")
+    application = Application.objects.get(enterprise=factory)
+    assert application.step == Step.COMMUNITY
+
+    # The community officer returns it, with the reason.
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        from .conftest import _Tab, _watch
+
+        officer_page = context.new_page()
+        officer_tab = _Tab(officer_page, _watch(officer_page))
+        login(officer_tab, live_server, "worker_a")
+        officer_page.goto(f"{live_server.url}/enterprises/reviews/")
+        officer_page.get_by_role("link", name="幸福里食品厂").click()
+        no_horizontal_scroll(officer_page)
+        officer_page.get_by_role("button", name="退回").click()
+        expect(officer_page.locator(".messages")).to_contain_text("退回时请写明原因")
+        officer_page.fill("#reason", "防疫物资储备清单不全")
+        officer_page.get_by_role("button", name="退回").click()
+        expect(officer_page.locator("#step")).to_contain_text("已退回")
+        assert_clean(officer_tab)
+    finally:
+        context.close()
+
+    page.reload()
+    expect(page.locator("#returned")).to_contain_text("防疫物资储备清单不全")
+    expect(page.locator("#history")).to_contain_text("退回")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator("#step")).to_contain_text("社区/园区审核")
+    for reviewer in (district.worker_a, officer, district.admin):
+        services.review(application, approve=True, user=reviewer)
+    page.reload()
+    expect(page.locator("#step")).to_contain_text("已批准")
+    expect(page.locator("#letter")).to_be_visible()
+
+    # An employee checks in from the phone, through the personal link; the rate moves from 0 % to 33 %.
+    employee_context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                           has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        own = employee_context.new_page()
+        own.goto(f"{live_server.url}/e/{staff[0].checkin_token}/")
+        no_horizontal_scroll(own)
+        own.fill("#id_temperature", "45")
+        own.get_by_role("button", name="提交打卡").click()
+        expect(own.locator(".errorlist")).to_contain_text("不可能")
+        own.fill("#id_temperature", "36.5")
+        own.get_by_role("button", name="提交打卡").click()
+        expect(own.locator("#checked-in")).to_contain_text("已打卡")
+    finally:
+        employee_context.close()
+    page.goto(f"{live_server.url}/enterprises/{factory.pk}/")
+    expect(page.locator("#rate")).to_have_text("33%")
+    no_horizontal_scroll(page)
+    assert_clean(phone)
