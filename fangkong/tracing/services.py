@@ -549,3 +549,32 @@ def risk_notes(passages) -> dict[int, str]:
                                  "to": timezone.localtime(ends).strftime("%H:%M")}
                 break
     return notes
+
+
+# The place policy (facts.risk_place_policy) ------------------------------------------------------------------
+
+@transaction.atomic
+def set_risk_policy(place, *, enabled, user, days=14):
+    """Turn on (or off) a place's denial of persons who met a case at a risk place within `days` days."""
+    from . import facts
+    from .models import RiskPolicy
+
+    if not user.has_perm("tracing.change_riskpolicy"):
+        raise PermissionDenied(_("您没有设置场所通行政策的权限"))
+    if place is None or not Place.objects.visible_to(user).filter(pk=place.pk).exists():
+        raise ValidationError({"place": _("只能为本辖区的场所设置政策")})
+    try:
+        days = int(days)
+        if not 1 <= days <= MAX_WINDOW_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError({"days": _("天数应为 1 到 %(n)d 天") % {"n": MAX_WINDOW_DAYS}}) from None
+    if enabled:
+        policy, _created = RiskPolicy.objects.update_or_create(place=place, defaults={"days": days, "set_by": user})
+        audit.record(AuditAction.UPDATE, policy, actor=user, changes={"place": place.pk, "days": days})
+    else:
+        for policy in RiskPolicy.objects.filter(place=place):
+            audit.record(AuditAction.DELETE, policy, actor=user, changes={"place": place.pk})
+            policy.delete()
+    transaction.on_commit(facts.forget_policies)
+    facts.forget_policies()
