@@ -135,7 +135,20 @@ def scene():
     from fangkong.passes.models import Channel, Direction, Passage, Place, Verdict
     from fangkong.people.models import Person
 
-    case = Person.objects.order_by("pk").first()
+    case = Person.objects.filter(name="基准病例").first()
+    if case is None:  # a person of their own: none of the generated passages are theirs
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                INSERT INTO people_person (name, sex, birth_date, id_type, id_number_encrypted, id_index,
+                    id_tail4_index, id_tail6_index, phone_encrypted, phone_index, phone_tail4_index, area_id,
+                    household_id, household_role, residency, returned_from, workplace, vaccine_doses, created_at,
+                    updated_at)
+                SELECT '基准病例', 'U', DATE '1980-01-01', 'resident_id', 'x', md5('case'), md5('case4'),
+                       md5('case6'), '', '', '', area_id, NULL, '', 'permanent', '', '', 0, now(), now()
+                FROM people_person ORDER BY id LIMIT 1""")
+        case = Person.objects.get(name="基准病例")
     places = list(Place.objects.order_by("pk")[:VISITS])
     Passage.objects.filter(idempotency_key__startswith="case-").delete()
     now = timezone.now()
@@ -189,7 +202,7 @@ def main():
         username="bench_tracer", password=None, full_name="基准流调员")
     case, met = scene()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE passes_passage")
+        cursor.execute("VACUUM (ANALYZE) passes_passage")  # the visibility map: index-only scans
     trace = services.open_trace(case, timezone.localdate(), user=user)
     visits = list(trace.visits.filter(wrong=False).values_list("pk", "place_id", "start", "end"))
     total = Passage.objects.count()
