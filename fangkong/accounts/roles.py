@@ -186,8 +186,8 @@ VIEW_TRACING = ["tracing.view_trace", "tracing.view_contact", "tracing.view_risk
 TRACE = VIEW_TRACING + ["tracing.add_trace", "tracing.change_trace", "tracing.change_contact",
                         "tracing.act_on_contacts", "tracing.change_contacttask"]
 for _role, _extra in {
-    Role.DISTRICT_ADMIN: TRACE + ["tracing.change_kindrule"],
-    Role.SUBDISTRICT_OFFICER: TRACE,
+    Role.DISTRICT_ADMIN: TRACE + ["tracing.change_kindrule", "tracing.change_riskpolicy"],
+    Role.SUBDISTRICT_OFFICER: TRACE + ["tracing.change_riskpolicy"],
     Role.COMMUNITY_WORKER: VIEW_TRACING + ["tracing.change_contacttask"],
     Role.GRID_WORKER: ["tracing.view_contacttask", "tracing.change_contacttask"],
     Role.LEADER: VIEW_TRACING,

@@ -137,6 +137,11 @@ class Contact(Audited):
         verbose_name_plural = _("接触者")
         ordering = ["level", "-overlap_minutes", "id"]
         constraints = [models.UniqueConstraint(fields=["trace", "person"], name="tracing_contact_once")]
+        indexes = [
+            # the gate's one read: has this person met a case lately (tracing.facts.EXPOSED_SQL)
+            models.Index(fields=["person", "-first_at"], condition=models.Q(kind="co_location"),
+                         name="tracing_contact_exposure"),
+        ]
 
     def __str__(self):
         return f"{self.person} {self.get_kind_display()}"
@@ -225,3 +230,21 @@ class RiskPlace(Audited):
 
     def __str__(self):
         return f"{self.place} {self.starts_at:%m-%d %H:%M}"
+
+
+class RiskPolicy(models.Model):
+    """A place's optional policy: whoever was at a risk place at the same time as a case (a co-location contact
+    not excluded by the tracer) within the last `days` days may not enter."""
+
+    place = models.OneToOneField("passes.Place", models.CASCADE, related_name="risk_policy", verbose_name=_("场所"))
+    days = models.PositiveSmallIntegerField(_("天数"), default=14)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+",
+                               verbose_name=_("设置人"))
+    set_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("风险场所通行政策")
+        verbose_name_plural = _("风险场所通行政策")
+
+    def __str__(self):
+        return f"{self.place} {self.days}"

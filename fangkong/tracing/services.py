@@ -134,7 +134,8 @@ def stays_of(person_id, since, until, rules=None) -> list[Stay]:
 
 # One statement for all the visits: each visit's place and widened window; everyone else's passages at that place
 # from 12 hours before to 12 hours after it (passage_place_time index), paired into stays as pair_stays does,
-# kept where they overlap the window; per person the overlap minutes summed and the visit of the longest one.
+# kept where they overlap the window; per person the overlap minutes summed and the visit of the longest one
+# (windows over the few thousand rows: one sort, not one per person as array_agg(... ORDER BY) would).
 CO_LOCATION_SQL = """
 WITH w AS (
     SELECT v.visit_id, v.place_id, v.lo - make_interval(mins => v.margin) AS lo,
@@ -161,11 +162,13 @@ WITH w AS (
     SELECT person_id, visit_id, place_id, GREATEST(s, lo) AS from_at,
            extract(epoch FROM LEAST(e, hi) - GREATEST(s, lo)) AS seconds
     FROM s WHERE s < hi AND e > lo
+), r AS (
+    SELECT person_id, visit_id, place_id, sum(seconds) OVER w AS total, min(from_at) OVER w AS first_at,
+           row_number() OVER (w ORDER BY seconds DESC, visit_id) AS n
+    FROM o WINDOW w AS (PARTITION BY person_id)
 )
-SELECT person_id, ceil(sum(seconds) / 60)::int AS minutes,
-       (array_agg(visit_id ORDER BY seconds DESC, visit_id))[1] AS visit_id,
-       (array_agg(place_id ORDER BY seconds DESC, visit_id))[1] AS place_id, min(from_at) AS first_at
-FROM o GROUP BY person_id ORDER BY minutes DESC, person_id
+SELECT person_id, ceil(total / 60)::int AS minutes, visit_id, place_id, first_at
+FROM r WHERE n = 1 ORDER BY minutes DESC, person_id
 """
 
 
@@ -322,16 +325,22 @@ def _sync_risk_places(trace):
                                   update_conflicts=True, unique_fields=["visit"], update_fields=["active"])
 
 
-def refresh_contacts(trace, *, rules=None):
-    """Search the level-1 contacts again (after a change of visits): new ones are added, found ones updated,
-    undecided ones no longer found are dropped; marked ones stay as marked."""
+def search_contacts(trace, *, rules=None) -> dict:
+    """The level-1 contacts of the trace's right visits, {person id: (kind, Found or None)}: co-location in one
+    query, then household members and co-workers (same workplace text)."""
     rules = rules or kind_rules()
     case = trace.case
     visits = [(v.pk, v.place_id, v.start, v.end) for v in trace.visits.filter(wrong=False)]
     found = {f.person_id: (ContactKind.CO_LOCATION, f) for f in co_location(visits, [case.pk], rules)}
     for person_id, kind in _household_and_workplace(case, [case.pk]):
         found.setdefault(person_id, (kind, None))
-    _store(trace, found, level=1, via=None)
+    return found
+
+
+def refresh_contacts(trace, *, rules=None):
+    """Search the level-1 contacts again (after a change of visits): new ones are added, found ones updated,
+    undecided ones no longer found are dropped; marked ones stay as marked."""
+    _store(trace, search_contacts(trace, rules=rules), level=1, via=None)
 
 
 def _store(trace, found, *, level, via):
@@ -540,3 +549,32 @@ def risk_notes(passages) -> dict[int, str]:
                                  "to": timezone.localtime(ends).strftime("%H:%M")}
                 break
     return notes
+
+
+# The place policy (facts.risk_place_policy) ------------------------------------------------------------------
+
+@transaction.atomic
+def set_risk_policy(place, *, enabled, user, days=14):
+    """Turn on (or off) a place's denial of persons who met a case at a risk place within `days` days."""
+    from . import facts
+    from .models import RiskPolicy
+
+    if not user.has_perm("tracing.change_riskpolicy"):
+        raise PermissionDenied(_("您没有设置场所通行政策的权限"))
+    if place is None or not Place.objects.visible_to(user).filter(pk=place.pk).exists():
+        raise ValidationError({"place": _("只能为本辖区的场所设置政策")})
+    try:
+        days = int(days)
+        if not 1 <= days <= MAX_WINDOW_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError({"days": _("天数应为 1 到 %(n)d 天") % {"n": MAX_WINDOW_DAYS}}) from None
+    if enabled:
+        policy, _created = RiskPolicy.objects.update_or_create(place=place, defaults={"days": days, "set_by": user})
+        audit.record(AuditAction.UPDATE, policy, actor=user, changes={"place": place.pk, "days": days})
+    else:
+        for policy in RiskPolicy.objects.filter(place=place):
+            audit.record(AuditAction.DELETE, policy, actor=user, changes={"place": place.pk})
+            policy.delete()
+    transaction.on_commit(facts.forget_policies)
+    facts.forget_policies()

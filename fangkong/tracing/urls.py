@@ -9,6 +9,7 @@ urlpatterns = [
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("risk-places/", views.risk_places, name="risk_places"),
     path("risk-places/export/", views.risk_places_xlsx, name="risk_places_xlsx"),
+    path("risk-places/policy/", views.risk_policy, name="risk_policy"),
     path("<int:pk>/", views.trace_detail, name="detail"),
     path("<int:pk>/visits/", views.visit_add, name="visit_add"),
     path("<int:pk>/visits/<int:visit_pk>/wrong/", views.visit_wrong, name="visit_wrong"),

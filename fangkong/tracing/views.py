@@ -20,7 +20,7 @@ from fangkong.people.models import Person
 from fangkong.screening.models import Category
 
 from . import report, services
-from .models import ContactTask, Mark, Trace, Visit
+from .models import ContactTask, Mark, RiskPolicy, Trace, Visit
 
 
 def _errors(exc) -> dict:
@@ -30,7 +30,7 @@ def _errors(exc) -> dict:
 
 
 def _flash(request, exc):
-    for message in exc.messages:
+    for message in getattr(exc, "messages", None) or [str(exc) or _("您没有这项操作的权限")]:
         messages.error(request, message)
 
 
@@ -195,7 +195,25 @@ def task_done(request, pk):
 @login_required
 @permission_required("tracing.view_riskplace", raise_exception=True)
 def risk_places(request):
-    return render(request, "tracing/risk_places.html", {"rows": report.risk_places(request.user)[:500]})
+    policies = RiskPolicy.objects.filter(place__in=Place.objects.visible_to(request.user)).select_related("place")
+    return render(request, "tracing/risk_places.html", {
+        "rows": report.risk_places(request.user)[:500], "policies": policies,
+        "places": Place.objects.approved().visible_to(request.user).order_by("name")[:500]})
+
+
+@login_required
+@require_POST
+def risk_policy(request):
+    place = Place.objects.filter(pk=int(request.POST["place"])).first() \
+        if (request.POST.get("place") or "").isdigit() else None
+    try:
+        services.set_risk_policy(place, enabled=request.POST.get("enabled") == "1", user=request.user,
+                                 days=request.POST.get("days") or 14)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("已保存场所通行政策"))
+    return redirect("tracing:risk_places")
 
 
 @login_required

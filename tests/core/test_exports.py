@@ -11,9 +11,10 @@ from tests.conftest import xlsx_rows
 
 
 def test_every_export_of_the_system_is_a_kind_of_the_one_pipeline():
-    assert set(exports.KINDS) == {"passages", "persons", "overrides", "daily_reports", "isolations"}
-    assert {str(kind.title) for kind in exports.KINDS.values()} == {"出入记录", "人员", "人工赋码", "重点人员日报",
-                                                                    "隔离人员"}
+    assert set(exports.KINDS) == {"passages", "persons", "overrides", "daily_reports", "isolations", "risk_places",
+                                  "trace_report"}
+    assert {str(kind.title) for kind in exports.KINDS.values()} == {
+        "出入记录", "人员", "人工赋码", "重点人员日报", "隔离人员", "风险场所", "流调报告"}
 
 
 def test_the_api_exports_any_kind_within_the_users_scope(

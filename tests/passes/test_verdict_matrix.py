@@ -32,12 +32,24 @@ from fangkong.healthcode.services import recompute
 from fangkong.isolation import services as isolation
 from fangkong.isolation.models import IsolationOrder, Kind
 from fangkong.passes import services
-from fangkong.passes.models import Channel, Declaration, Passage, PassPolicy, Place, PlaceState, Proof, Verdict
+from fangkong.passes.models import (
+    Channel,
+    Declaration,
+    Direction,
+    Passage,
+    PassPolicy,
+    Place,
+    PlaceKind,
+    PlaceState,
+    Proof,
+    Verdict,
+)
 from fangkong.passes.verdict import gate_verdict
 from fangkong.people.models import Person, Residency
 from fangkong.screening import services as screening
 from fangkong.screening.models import Category
 from fangkong.territory.models import Building, Compound, Household, Unit
+from fangkong.tracing import services as tracing
 from fangkong.zones import services as zones
 from fangkong.zones.models import OutRule, PassKind, ZoneKind
 from tests.conftest import _person, make_user, resident_id
@@ -527,6 +539,35 @@ def fact_employee_entering_an_enterprise_in_closed_loop(world):
 def fact_temperature_required_by_policy(world):
     _policy(world, colour="any", require_temperature=True)
     return Case(resident(world), Verdict.DENY, "必须测温")
+
+
+def _met_a_case(world, *, excluded=False):
+    """The resident stayed at the market with a case (李建国) three days ago; the case's trace found her."""
+    person, case = resident(world), world.district.person_b
+    market = make_place(world.district.community_a, "幸福里菜市场", kind=PlaceKind.VENUE)
+    at = timezone.now() - datetime.timedelta(days=3)
+    for someone in (case, person):
+        for direction, when in ((Direction.IN, at), (Direction.OUT, at + datetime.timedelta(minutes=30))):
+            Passage.objects.create(person=someone, place=market, area_id=market.area_id, at=when, direction=direction,
+                                   verdict=Verdict.ALLOW, channel=Channel.SCAN, idempotency_key=uuid.uuid4().hex)
+    trace = tracing.open_trace(case, timezone.localdate(), user=world.admin)
+    if excluded:
+        tracing.mark_contact(trace.contacts.get(person=person), "not_contact", note="核实为误扫", user=world.admin)
+    return person
+
+
+def fact_met_a_case_where_the_place_denies_risk_place_visitors(world):
+    tracing.set_risk_policy(world.gate, enabled=True, user=world.admin)
+    return Case(_met_a_case(world), Verdict.DENY, "时空伴随")
+
+
+def fact_met_a_case_where_the_place_has_no_risk_policy(world):
+    return Case(_met_a_case(world), Verdict.ALLOW)
+
+
+def fact_met_a_case_but_excluded_by_the_tracer(world):
+    tracing.set_risk_policy(world.gate, enabled=True, user=world.admin)
+    return Case(_met_a_case(world, excluded=True), Verdict.ALLOW)
 
 
 FACTS = [value for name, value in list(globals().items()) if name.startswith("fact_")]

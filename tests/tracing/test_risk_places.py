@@ -40,3 +40,16 @@ def test_a_withdrawn_visit_is_no_risk_any_more(district, users, scene):
     trace = services.open_trace(scene.case, timezone.localdate(), user=users.officer)
     services.mark_visit_wrong(trace.visits.get(), reason="扫错码", user=users.officer)
     assert "risk-note" not in phone_of(neighbour).get(f"/c/{scene.gate.code}/mine").content.decode()
+
+
+def test_a_place_policy_is_set_on_the_risk_places_page_and_refused_out_of_scope(district, users, scene, client_for):
+    from fangkong.tracing.models import RiskPolicy
+
+    officer = client_for(users.officer)
+    officer.post("/tracing/risk-places/policy/", {"place": scene.gate.pk, "enabled": "1", "days": "7"})
+    assert RiskPolicy.objects.get().days == 7
+    refused = client_for(users.worker_b).post("/tracing/risk-places/policy/", {"place": scene.gate.pk, "enabled": ""},
+                                              follow=True)
+    assert "您没有设置场所通行政策的权限" in refused.content.decode() and RiskPolicy.objects.exists()
+    officer.post("/tracing/risk-places/policy/", {"place": scene.gate.pk, "enabled": ""})
+    assert not RiskPolicy.objects.exists()
