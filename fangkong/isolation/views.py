@@ -308,15 +308,8 @@ def order_import(request):
     from .importer import IsolationImporter
 
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = imports.start_import("isolation_orders", form.cleaned_data["file"], request.user)
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "isolation/import.html", {"form": form, "columns": IsolationImporter.columns},
-                  status=400 if form.errors else 200)
+    return imports.upload_page(request, "isolation_orders", form, "isolation/import.html",
+                               {"columns": IsolationImporter.columns})
 
 
 class ImportForm(forms.Form):
