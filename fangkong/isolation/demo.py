@@ -10,7 +10,7 @@ from django.utils import timezone
 from fangkong.people.models import Person
 
 from . import services
-from .models import IsolationOrder, Kind, Room, State
+from .models import IsolationOrder, Kind, MonitoringTask, Room, State
 
 # (kind, state, days since start, how many)
 PLAN = [
@@ -71,6 +71,11 @@ def build(district, rng, users):
                                  orders=waiting)
     services.open_missed_tasks(today - datetime.timedelta(days=1))
     services.open_missed_tasks(today)
+    # Dated as the rounds would have opened them, at their slot's deadline: the board lists the oldest first.
+    tasks = list(MonitoringTask.objects.all())
+    for task in tasks:
+        task.created_at = timezone.make_aware(datetime.datetime.combine(task.day, services.SLOT_DEADLINES[task.slot]))
+    MonitoringTask.objects.bulk_update(tasks, ["created_at"])
 
 
 def _history(order, days, rng):
