@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -257,7 +258,9 @@ def roster(request, pk):
                 return redirect("enterprises:roster", enterprise.pk)
     return render(request, "enterprises/roster.html", {
         "enterprise": enterprise, **pages, "checked": checked, "form": form, "missing": missing,
-        "figures": services.figures(enterprise), "q": request.GET.get("q", "")},
+        "figures": services.figures(enterprise), "q": request.GET.get("q", ""),
+        "roster_url": reverse("enterprises:roster", args=[enterprise.pk]),
+        "may_check_in": request.user.has_perm("enterprises.add_checkin")},
         status=400 if form.errors else 200)
 
 

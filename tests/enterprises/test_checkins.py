@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
 from fangkong.enterprises import services
-from fangkong.enterprises.models import CheckIn, CheckInSource
+from fangkong.enterprises.models import CheckIn, CheckInSource, Employee
 from fangkong.passes.models import Verdict
 from tests.enterprises.conftest import hire
 from tests.passes.office_helpers import passage
@@ -127,8 +127,15 @@ def test_the_tables_counters_follow_every_way_in_and_out(district, firms, staff,
     services.add_employee(firms.factory, {"name": staff[2].person.name, "id_number": staff[2].person.id_number},
                           user=firms.boss)  # back on the roster
     (row,) = [row for row in services.on_duty_rows(users.admin) if row[0] == firms.factory.pk]
-    exact = services.figures(firms.factory)
-    assert (row[3], row[4]) == (exact["roster"], exact["present"]) == (4, 2)
+    roster = Employee.objects.filter(enterprise=firms.factory, active=True).count()
+    present = CheckIn.objects.filter(enterprise=firms.factory, day=timezone.localdate(), employee__active=True).count()
+    figures = services.figures(firms.factory)
+    assert (row[3], row[4]) == (figures["roster"], figures["present"]) == (roster, present) == (4, 2)
+    back = Employee.objects.get(pk=staff[2].pk)
+    services.check_in(back, temperature="36.5")  # back on the roster and on duty, then gone again
+    services.remove_employee(back, user=firms.boss)
+    assert services.figures(firms.factory)["present"] == CheckIn.objects.filter(
+        enterprise=firms.factory, day=timezone.localdate(), employee__active=True).count() == 2
 
 
 def test_the_periodic_task_brings_gate_scans_into_the_district_table(firms, staff, users):
