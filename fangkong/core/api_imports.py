@@ -53,9 +53,10 @@ class ImportStartSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="the filled-in template (.xlsx)")
 
     def validate_kind(self, kind):
-        if kind not in imports.IMPORTERS:
+        kinds = imports.generic_kinds()
+        if kind not in kinds:
             raise serializers.ValidationError(_("未知的导入类型“%(kind)s”，可选：%(kinds)s") % {
-                "kind": kind[:40], "kinds": "、".join(sorted(imports.IMPORTERS))})
+                "kind": kind[:40], "kinds": "、".join(sorted(kinds))})
         return kind
 
 

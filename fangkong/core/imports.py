@@ -47,6 +47,12 @@ def importer(kind, permission):
     return register
 
 
+def generic_kinds() -> set[str]:
+    """The kinds /api/imports/ starts from a kind and a file alone (an importer with `generic = False` needs more,
+    given on its own page or endpoint)."""
+    return {kind for kind, cls in IMPORTERS.items() if getattr(cls, "generic", True)}
+
+
 def may_import(user, kind) -> bool:
     """Whether `user` may start an import of `kind` (a registered importer and its permission)."""
     handler = IMPORTERS.get(kind)

@@ -157,6 +157,9 @@ def start_roster_import(upload, enterprise, user):
 
 @importer("roster", permission="enterprises.add_employee")
 class RosterImporter:
+    # A roster belongs to one enterprise: started from the enterprise's page (start_roster_import), which names it,
+    # never from /api/imports/, which takes only a kind and a file.
+    generic = False
     accepts_csv = True
     columns = [label for _key, label in ROSTER_COLUMNS]
     header_aliases = ROSTER_ALIASES

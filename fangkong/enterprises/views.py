@@ -207,16 +207,8 @@ def enterprise_import(request):
     from .importer import EnterpriseImporter
 
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = imports.start_import("enterprises", form.cleaned_data["file"], request.user)
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "enterprises/import.html", {
-        "form": form, "columns": EnterpriseImporter.columns, "title": _("导入企业"),
-        "template_url": "enterprises:import_template"}, status=400 if form.errors else 200)
+    return imports.upload_page(request, "enterprises", form, "enterprises/import.html", {
+        "columns": EnterpriseImporter.columns, "title": _("导入企业"), "template_url": "enterprises:import_template"})
 
 
 @login_required
@@ -305,17 +297,10 @@ def roster_import(request, pk):
 
     enterprise = _enterprise(request, pk)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = start_roster_import(form.cleaned_data["file"], enterprise, request.user)
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            return redirect(job)
-    return render(request, "enterprises/import.html", {
-        "form": form, "columns": RosterImporter.columns, "title": _("导入职工名册：%(name)s") % {
-            "name": enterprise.name}, "template_url": "enterprises:roster_template", "enterprise": enterprise},
-        status=400 if form.errors else 200)
+    return imports.upload_page(request, "roster", form, "enterprises/import.html", {
+        "columns": RosterImporter.columns, "title": _("导入职工名册：%(name)s") % {"name": enterprise.name},
+        "template_url": "enterprises:roster_template", "enterprise": enterprise},
+        start=lambda data: start_roster_import(data["file"], enterprise, request.user))
 
 
 @login_required

@@ -71,6 +71,9 @@ def test_a_bad_kind_a_bad_file_and_a_missing_permission_are_refused_in_chinese(
     assert unknown.status_code == 400
     assert unknown.json()["kind"][0].startswith("未知的导入类型“salaries”，可选：")
     assert "territory" in unknown.json()["kind"][0]
+    # A roster names its enterprise: it starts from the enterprise's page, not here.
+    roster = post(admin, "roster", xlsx.upload([HEADER, *ROWS]), django_capture_on_commit_callbacks)
+    assert roster.status_code == 400 and "roster" not in roster.json()["kind"][0].split("：")[1]
 
     not_excel = SimpleUploadedFile("辖区.csv", "区,街道\n".encode(), "text/csv")
     refused = post(admin, "territory", not_excel, django_capture_on_commit_callbacks)
@@ -91,11 +94,11 @@ def test_a_bad_kind_a_bad_file_and_a_missing_permission_are_refused_in_chinese(
 # The upload page of each kind of import.
 PAGES = {"territory": "/territory/import/", "places": "/places/import/", "ledger": "/people/import/",
          "assistance": "/key-persons/assistance/", "lab_results": "/testing/results/import/",
-         "isolation_orders": "/isolation/import/"}
+         "isolation_orders": "/isolation/import/", "enterprises": "/enterprises/import/"}
 
 
 def test_each_kinds_page_lets_in_exactly_whom_the_api_lets_in(users, client_for):
-    assert set(PAGES) == set(imports.IMPORTERS)
+    assert set(PAGES) == imports.generic_kinds() == set(imports.IMPORTERS) - {"roster"}
     for kind, page in PAGES.items():
         for user in vars(users).values():
             expected = 200 if imports.may_import(user, kind) else 403
