@@ -181,14 +181,16 @@ class Found:
     first_at: datetime.datetime
 
 
-def co_location(windows, exclude, rules=None) -> list[Found]:
+def co_location(windows, exclude, rules=None, kinds=None) -> list[Found]:
     """windows: (visit id, place id, start, end); everyone else (not in `exclude`) whose stay at the place overlaps
-    the window widened by the kind's margin, ranked by overlap minutes. One query (plus one for the kinds)."""
+    the window widened by the kind's margin, ranked by overlap minutes. One query (plus one for the places' kinds
+    unless given as {place id: kind})."""
     windows = list(windows)
     if not windows:
         return []
     rules = rules or kind_rules()
-    kinds = dict(Place.objects.filter(pk__in={w[1] for w in windows}).values_list("pk", "kind"))
+    if kinds is None:
+        kinds = dict(Place.objects.filter(pk__in={w[1] for w in windows}).values_list("pk", "kind"))
     params = {
         "visits": [w[0] or 0 for w in windows], "places": [w[1] for w in windows],
         "starts": [w[2] for w in windows], "ends": [w[3] for w in windows],
@@ -330,8 +332,10 @@ def search_contacts(trace, *, rules=None) -> dict:
     query, then household members and co-workers (same workplace text)."""
     rules = rules or kind_rules()
     case = trace.case
-    visits = [(v.pk, v.place_id, v.start, v.end) for v in trace.visits.filter(wrong=False)]
-    found = {f.person_id: (ContactKind.CO_LOCATION, f) for f in co_location(visits, [case.pk], rules)}
+    rows = list(trace.visits.filter(wrong=False).values_list("pk", "place_id", "start", "end", "place__kind"))
+    kinds = {row[1]: row[4] for row in rows}
+    found = {f.person_id: (ContactKind.CO_LOCATION, f)
+             for f in co_location([row[:4] for row in rows], [case.pk], rules, kinds)}
     for person_id, kind in _household_and_workplace(case, [case.pk]):
         found.setdefault(person_id, (kind, None))
     return found

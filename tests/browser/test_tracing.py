@@ -58,6 +58,10 @@ def test_a_tracer_acts_on_the_first_co_located_contact_and_the_gate_then_denies_
     page.get_by_role("button", name="登记重点人员并下达隔离").click()
     expect(page.locator(".messages")).to_contain_text("新下达隔离 1 人")
     expect(page.locator("#contact-list tbody tr").first).to_contain_text("已转入管控")
+    page.get_by_role("link", name="传播链").click()
+    # the case, the two at the market and the household member, drawn
+    expect(page.locator("#chain")).to_have_attribute("data-ready", "4")
+    expect(page.locator("#chain canvas").first).to_be_visible()
     assert_clean(tab)
 
     # At the compound gate the contact's one tap is refused, and the reason says isolation.

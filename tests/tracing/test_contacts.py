@@ -142,3 +142,17 @@ def test_secondary_contacts_are_found_one_level_deeper_from_confirmed_close_cont
     assert secondary.person == met_close and secondary.via == contacts[close]
     assert secondary.overlap_minutes == 10
     assert services.expand_secondary(trace, user=users.officer) == 0  # known persons are not repeated
+
+
+def test_a_district_admin_widens_a_kinds_margin_and_a_worker_may_not(district, users, scene, make_person):
+    from django.core.exceptions import PermissionDenied
+
+    late = make_person("钱一", district.community_a)
+    stay(late, scene.market, scene.at + 100 * M, 10)  # 40 minutes after the case left: beyond the default 30
+    assert late not in found(scene, users)[1]
+    with pytest.raises(PermissionDenied):
+        services.set_kind_rule("venue", 60, 45, user=users.officer)
+    with pytest.raises(ValidationError):
+        services.set_kind_rule("venue", 2000, 45, user=users.admin)
+    services.set_kind_rule("venue", 60, 45, user=users.admin)
+    assert found(scene, users)[1][late].overlap_minutes == 5
