@@ -61,6 +61,7 @@ def build(district, rng, users):
                 _history(order, days, rng)
             elif state == State.RELEASED:
                 _history(order, 3, rng)
+                _negative_results(order, district, admin)
                 services.request_release(order, user=admin)
             else:
                 services.change_state(order, state, user=admin, reason="发热，送定点医院" if state == State.TRANSFERRED
@@ -76,6 +77,29 @@ def build(district, rng, users):
     for task in tasks:
         task.created_at = timezone.make_aware(datetime.datetime.combine(task.day, services.SLOT_DEADLINES[task.slot]))
     MonitoringTask.objects.bulk_update(tasks, ["created_at"])
+
+
+def _negative_results(order, district, admin):
+    """The single-tube retests before a release: negative, yesterday and an hour ago (a release asks for its kind's
+    count on different days), at a sampling site of the demo's campaign, or of one opened for them."""
+    from fangkong.testing import services as testing
+    from fangkong.testing.models import Campaign, Pooling, Sample, Site, Tube, TubeResult
+
+    site = Site.objects.filter(campaign__in=Campaign.objects.filter(area__path__startswith=district.path)).order_by(
+        "pk").select_related("campaign").first()
+    if site is None:
+        today = timezone.localdate()
+        campaign = testing.create_campaign(name="隔离人员解除前核酸", area=order.area, starts_on=today, ends_on=today,
+                                           user=admin)
+        site = testing.create_site(campaign, name="隔离人员采样点", area=order.area, user=admin)
+    now = timezone.now()
+    for hours in (25, 1):
+        at = now - datetime.timedelta(hours=hours)
+        tube = Tube.objects.create(barcode=f"ISO-{order.pk:06d}-{hours:02d}", campaign=site.campaign, site=site,
+                                   pooling=Pooling.SINGLE, pool_size=1, size=1, opened_by=admin, opened_at=at,
+                                   sealed_at=at, result=TubeResult.NEGATIVE, result_at=at, lab="区疾控中心实验室")
+        Sample.objects.create(tube=tube, person_id=order.person_id, campaign=site.campaign, site=site, sampled_at=at,
+                              sampled_by=admin)
 
 
 def _history(order, days, rng):
