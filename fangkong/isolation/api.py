@@ -153,8 +153,9 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReleaseSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        """Release: at once on or after the planned end; before it, `reason` is required and the release waits
-        for a second approver (POST approve-release/ by another user)."""
+        """Release: at once on or after the planned end with the negative tests the kind asks for; before it, or
+        without those tests, `reason` is required (400 saying what is missing) and the release waits for a second
+        approver (POST approve-release/ by another user)."""
         order = self.get_object()
         data = ReleaseSerializer(data=request.data)
         data.is_valid(raise_exception=True)

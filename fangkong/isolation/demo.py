@@ -42,7 +42,7 @@ def build(district, rng, users):
     persons = list(Person.objects.filter(pk__in=rng.sample(ids, min(wanted, len(ids)))).select_related("household"))
     rooms = list(Room.objects.filter(site=hotel).order_by("number"))
     today = timezone.localdate()
-    waiting = []
+    waiting, retests = [], None
     for kind, state, days, count in PLAN:
         for _n in range(count):
             if not persons:
@@ -61,6 +61,8 @@ def build(district, rng, users):
                 _history(order, days, rng)
             elif state == State.RELEASED:
                 _history(order, 3, rng)
+                retests = retests or _retest_site(community, admin)
+                _negative_results(order, retests, admin)
                 services.request_release(order, user=admin)
             else:
                 services.change_state(order, state, user=admin, reason="发热，送定点医院" if state == State.TRANSFERRED
@@ -76,6 +78,33 @@ def build(district, rng, users):
     for task in tasks:
         task.created_at = timezone.make_aware(datetime.datetime.combine(task.day, services.SLOT_DEADLINES[task.slot]))
     MonitoringTask.objects.bulk_update(tasks, ["created_at"])
+
+
+def _retest_site(community, admin):
+    """Where the isolated persons' single-tube retests are sampled: a small campaign of the community's own (not a
+    round of the mass testing, whose coverage it would blur)."""
+    from fangkong.testing import services as testing
+    from fangkong.testing.models import Pooling
+
+    today = timezone.localdate()
+    campaign = testing.create_campaign(name="隔离人员解除前核酸检测", area=community, ends_on=today, user=admin,
+                                       starts_on=today - datetime.timedelta(days=1), pooling=Pooling.SINGLE)
+    return testing.create_site(campaign, name="隔离人员上门采样", area=community, user=admin)
+
+
+def _negative_results(order, site, admin):
+    """The retests before a release: negative, yesterday and an hour ago (a release asks for its kind's count of
+    negatives on different days, read from testing)."""
+    from fangkong.testing.models import Pooling, Sample, Tube, TubeResult
+
+    now = timezone.now()
+    for hours in (25, 1):
+        at = now - datetime.timedelta(hours=hours)
+        tube = Tube.objects.create(barcode=f"D-J{order.pk:07d}{hours:02d}", campaign=site.campaign, site=site,
+                                   pooling=Pooling.SINGLE, pool_size=1, size=1, opened_by=admin, opened_at=at,
+                                   sealed_at=at, result=TubeResult.NEGATIVE, result_at=at, lab="区疾控中心实验室")
+        Sample.objects.create(tube=tube, person_id=order.person_id, campaign=site.campaign, site=site, sampled_at=at,
+                              sampled_by=admin)
 
 
 def _history(order, days, rng):

@@ -5,6 +5,7 @@ Every change goes through isolation.services, which writes its audit row with th
 (audit.services.record_change: the fields each save changed) in the same transaction."""
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.audit.models import Audited
@@ -253,6 +254,12 @@ class IsolationOrder(Audited):
     @property
     def release_pending(self):
         return self.is_active and self.release_requested_by_id is not None and self.release_approved_by_id is None
+
+    @property
+    def release_requested_early(self):
+        """A pending request asked before the planned end; one asked on or after it lacked the negative tests."""
+        return self.release_requested_at is not None and (
+            timezone.localdate(self.release_requested_at) < self.planned_end)
 
 
 class Slot(models.TextChoices):

@@ -687,8 +687,9 @@ def _locked_active(order, user):
 
 @transaction.atomic
 def request_release(order, *, user, reason="", now=None) -> IsolationOrder:
-    """Release an isolating person. On or after the planned end it is done at once; before it, a written reason
-    is required and the release waits for a second approver (approve_release)."""
+    """Release an isolating person. On or after the planned end, with the negative tests its kind asks for, it is
+    done at once. Before the planned end, or without those tests, a written reason is required and the release
+    waits for a second approver (approve_release); without a reason it is refused, saying what is missing."""
     if not user.has_perm("isolation.release_isolationorder"):
         raise PermissionDenied(_("您没有解除隔离的权限"))
     order = _locked_active(order, user)
@@ -698,13 +699,19 @@ def request_release(order, *, user, reason="", now=None) -> IsolationOrder:
         raise ValidationError({"reason": _("原因不能超过300个字")})
     if order.state == State.ORDERED:
         raise ValidationError({"state": _("隔离尚未开始，如不再需要请撤销")})
-    if day >= order.planned_end:
+    early = day < order.planned_end
+    # The days done are not enough: the kind's negative tests must be in too, counted as release proposals count
+    # them. Without them a release is an exception like an early one: a written reason and a second approver.
+    missing = 0 if early else missing_tests(order, day)
+    if not early and not missing:
         return _end(order, State.RELEASED, reason or _("隔离期满"), user, now)
-    if not reason:
+    if not reason and early:
         raise ValidationError({"reason": _("未到计划解除日期（%(day)s），提前解除须填写原因并由另一人审批") % {
             "day": order.planned_end.isoformat()}})
+    if not reason:
+        raise ValidationError({"reason": missing_tests_message(order, missing)})
     if order.release_requested_by_id is not None:
-        raise ValidationError({"reason": _("已有提前解除申请等待审批")})
+        raise ValidationError({"reason": _("已有解除申请等待审批")})
     order.release_reason, order.release_requested_by = reason, user
     order.release_requested_at = now or timezone.now()
     order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
@@ -719,9 +726,9 @@ def approve_release(order, *, user, now=None) -> IsolationOrder:
         raise PermissionDenied(_("您没有审批提前解除隔离的权限"))
     order = _locked_active(order, user)
     if order.release_requested_by_id is None:
-        raise ValidationError({"reason": _("没有待审批的提前解除申请")})
+        raise ValidationError({"reason": _("没有待审批的解除申请")})
     if order.release_requested_by_id == user.pk:
-        raise ValidationError({"reason": _("不能审批自己提交的提前解除申请，请由另一位审批人审批")})
+        raise ValidationError({"reason": _("不能审批自己提交的解除申请，请由另一位审批人审批")})
     order.release_approved_by = user
     return _end(order, State.RELEASED, order.release_reason, user, now)
 
@@ -732,9 +739,9 @@ def reject_release(order, *, user, note="") -> IsolationOrder:
         raise PermissionDenied(_("您没有审批提前解除隔离的权限"))
     order = _locked_active(order, user)
     if order.release_requested_by_id is None:
-        raise ValidationError({"reason": _("没有待审批的提前解除申请")})
+        raise ValidationError({"reason": _("没有待审批的解除申请")})
     if order.release_requested_by_id == user.pk:
-        raise ValidationError({"reason": _("不能审批自己提交的提前解除申请，请由另一位审批人审批")})
+        raise ValidationError({"reason": _("不能审批自己提交的解除申请，请由另一位审批人审批")})
     order.release_reason, order.release_requested_by, order.release_requested_at = "", None, None
     order.save(update_fields=["release_reason", "release_requested_by", "release_requested_at"])
     audit.record_change(order, user, changes={"decision": "reject", "state_reason": (note or "")[:300]})
@@ -977,6 +984,21 @@ def release_tests(order, day=None) -> tuple[int, int]:
     return row["negatives"], row["needed"]
 
 
+def missing_tests(order, day=None) -> int:
+    """How many negative results the order still lacks for a release (0: none missing)."""
+    negatives, needed = release_tests(order, day)
+    return max(0, needed - negatives)
+
+
+def missing_tests_message(order, missing) -> str:
+    """Why a release on or after the planned end is refused: what is missing, and the way round it."""
+    rule = kind_defaults()[order.kind]
+    return _("还差 %(n)d 次阴性检测，不能解除（%(kind)s解除须隔离开始后、最近 %(window)d 天内 %(needed)d 个不同日期的"
+             "阴性结果）；确需解除请填写原因，由另一人审批") % {
+        "n": missing, "kind": order.get_kind_display(), "window": rule["release_window_days"],
+        "needed": rule["release_tests"]}
+
+
 def monitoring_links(person_ids) -> dict[int, str]:
     """The monitoring page of each isolating person among these (for their pass page): one query."""
     from django.urls import reverse
@@ -1026,8 +1048,10 @@ def person_section(user, person):
         if order.checked_out_at:
             events.append((order.checked_out_at, order, _("退房"), None))
         if order.release_requested_at:
-            events.append((order.release_requested_at, order, _("申请提前解除：%(reason)s") % {
-                "reason": order.release_reason or "—"}, order.release_requested_by))
+            asked = _("申请提前解除：%(reason)s") if order.release_requested_early else _(
+                "申请解除（阴性检测未齐）：%(reason)s")
+            events.append((order.release_requested_at, order, asked % {"reason": order.release_reason or "—"},
+                           order.release_requested_by))
         if order.state_changed_at and order.state not in ACTIVE_STATES:
             events.append((order.state_changed_at, order, _("%(state)s：%(reason)s") % {
                 "state": order.get_state_display(), "reason": order.state_reason or "—"},

@@ -187,7 +187,16 @@ def order_detail(request, pk):
         "today": services.today(), "end_states": [(State.CANCELLED, State.CANCELLED.label),
                                                   (State.TRANSFERRED, State.TRANSFERRED.label)],
         "workers": services.workers_for(order.area_id, request.user) if order.is_active else [],
-        "release_tests": services.release_tests(order) if order.state == State.ISOLATING else None})
+        **_release_context(order)})
+
+
+def _release_context(order) -> dict:
+    """The negative tests next to the release button: counted as the release counts them, so the worker sees
+    before pressing that a release without them asks for a reason and a second approver."""
+    if order.state != State.ISOLATING:
+        return {"release_tests": None, "missing_tests": 0}
+    negatives, needed = services.release_tests(order)
+    return {"release_tests": (negatives, needed), "missing_tests": max(0, needed - negatives)}
 
 
 def _free_rooms(site):
@@ -215,8 +224,12 @@ def order_release(request, pk):
     def release(order):
         order = services.request_release(order, user=request.user, reason=request.POST.get("reason", ""))
         order.refresh_from_db()
-        done = order.state == State.RELEASED
-        messages.success(request, _("已解除隔离") if done else _("已提交提前解除申请，等待另一位审批人审批"))
+        if order.state == State.RELEASED:
+            messages.success(request, _("已解除隔离"))
+        elif order.release_requested_early:
+            messages.success(request, _("已提交提前解除申请，等待另一位审批人审批"))
+        else:
+            messages.success(request, _("阴性检测未齐，已提交解除申请，等待另一位审批人审批"))
     return _act(request, pk, release)
 
 
@@ -226,10 +239,10 @@ def order_approve_release(request, pk):
     def approve(order):
         if request.POST.get("decision") == "reject":
             services.reject_release(order, user=request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("已驳回提前解除申请"))
+            messages.success(request, _("已驳回解除申请"))
         else:
             services.approve_release(order, user=request.user)
-            messages.success(request, _("已批准提前解除隔离"))
+            messages.success(request, _("已批准解除隔离"))
     return _act(request, pk, approve)
 
 

@@ -42,22 +42,29 @@ def isolate(person, user, kind="home", start_days_ago=0, **fields):
 @pytest.fixture
 def negative_results(district, users):
     """negative_results(person, *days_ago): a negative single tube of the person for each day, written as the
-    result import leaves them (testing's rows, which release proposals read)."""
+    result import leaves them (testing's rows, which release proposals and the release read)."""
+    return negative_results_at(district, users.admin)
+
+
+def negative_results_at(district, admin):
+    """The negative_results fixture as a plain function, for tests outside this folder (the verdict matrix):
+    a campaign of the test district with a sampling site in community A, opened by `admin`, and the function that
+    adds the results."""
     from fangkong.testing import services as testing
     from fangkong.testing.models import Pooling, Sample, Tube, TubeResult
 
     today = timezone.localdate()
     campaign = testing.create_campaign(name="隔离人员核酸", area=district.district, starts_on=today, ends_on=today,
-                                       user=users.admin)
-    site = testing.create_site(campaign, name="隔离点采样", area=district.community_a, user=users.admin)
+                                       user=admin)
+    site = testing.create_site(campaign, name="隔离点采样", area=district.community_a, user=admin)
     serial = iter(range(1, 10_000))
 
     def add(person, *days):
         for n in days:
             at = timezone.now() - datetime.timedelta(days=n)
-            tube = Tube.objects.create(barcode=f"ISO-{next(serial):05d}", campaign=campaign, round=None, site=site,
-                                       pooling=Pooling.SINGLE, pool_size=1, size=1, opened_by=users.admin,
+            tube = Tube.objects.create(barcode=f"ISO-{campaign.pk}-{next(serial):05d}", campaign=campaign, round=None,
+                                       site=site, pooling=Pooling.SINGLE, pool_size=1, size=1, opened_by=admin,
                                        sealed_at=at, result=TubeResult.NEGATIVE, result_at=at)
             Sample.objects.create(tube=tube, person=person, campaign=campaign, site=site, sampled_at=at,
-                                  sampled_by=users.admin)
+                                  sampled_by=admin)
     return add

@@ -55,8 +55,9 @@ def test_release_before_the_planned_end_needs_a_reason_then_another_approver(dis
     assert approved.status_code == 200 and approved.json()["state"] == State.RELEASED
 
 
-def test_release_on_the_planned_end_needs_no_reason(district, users, client_for):
+def test_release_on_the_planned_end_with_the_tests_in_needs_no_reason(district, users, client_for, negative_results):
     order = isolate(district.person_a, users.worker_a, start_days_ago=14)
+    negative_results(district.person_a, 0, 1)
     response = client_for(users.worker_a).post(f"/api/isolations/{order.pk}/release/", {}, content_type=JSON)
     assert response.status_code == 200 and response.json()["state"] == State.RELEASED
 

@@ -51,7 +51,7 @@ def test_release_pages_ask_a_second_approver_before_the_planned_end(district, us
     page = admin.post(f"/isolation/{order.pk}/release/", {"reason": "疾控通知解除"}, follow=True).content.decode()
     assert "已提交提前解除申请，等待另一位审批人审批" in page and "批准解除" not in page
     page = admin.post(f"/isolation/{order.pk}/approve-release/", {"decision": "approve"}, follow=True)
-    assert "不能审批自己提交的提前解除申请" in page.content.decode()
+    assert "不能审批自己提交的解除申请" in page.content.decode()
     second = client_for(sites.approver)
     assert "批准解除" in second.get(f"/isolation/{order.pk}/").content.decode()
     second.post(f"/isolation/{order.pk}/approve-release/", {"decision": "approve"})
@@ -142,8 +142,9 @@ def test_bulk_order_from_a_selection_is_all_or_nothing(district, users, client_f
 
 
 def test_the_notice_and_certificate_are_chinese_a4_pdfs_verified_on_a_public_page(district, users, client_for,
-                                                                                  tmp_path):
+                                                                                  tmp_path, negative_results):
     order = isolate(district.person_a, users.worker_a, start_days_ago=14)
+    negative_results(district.person_a, 0, 1)
     worker = client_for(users.worker_a)
     assert worker.get(f"/isolation/{order.pk}/certificate.pdf").status_code == 404  # not released yet
     services.request_release(order, user=users.worker_a)

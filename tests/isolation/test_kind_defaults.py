@@ -47,9 +47,10 @@ def test_the_api_lists_and_sets_a_kinds_defaults(district, users, client_for):
     assert order.planned_end == timezone.localdate() + datetime.timedelta(days=10)
 
 
-def test_a_release_of_a_kind_with_days_after_it_starts_home_health_monitoring(district, users):
+def test_a_release_of_a_kind_with_days_after_it_starts_home_health_monitoring(district, users, negative_results):
     services.set_kind_default(Kind.CENTRALIZED, then_days=7, user=users.admin)
     order = isolate(district.person_a, users.worker_a, kind=Kind.CENTRALIZED, start_days_ago=14)
+    negative_results(district.person_a, 0, 1)
     services.request_release(order, user=users.worker_a)
     follow = IsolationOrder.objects.get(person=district.person_a, state=State.ISOLATING)
     assert (follow.kind, follow.start, follow.planned_end, follow.worker) == (
@@ -58,5 +59,6 @@ def test_a_release_of_a_kind_with_days_after_it_starts_home_health_monitoring(di
                                      action="create", actor=users.worker_a).exists()
     services.set_kind_default(Kind.HOME, then_days=0, user=users.admin)
     home = isolate(district.person_a_neighbour, users.worker_a, start_days_ago=14)
+    negative_results(district.person_a_neighbour, 0, 1)
     services.request_release(home, user=users.worker_a)
     assert not IsolationOrder.objects.active().filter(person=district.person_a_neighbour).exists()

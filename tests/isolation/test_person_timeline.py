@@ -15,7 +15,7 @@ def test_isolation_registers_its_section_with_the_person_page():
 
 
 def test_the_person_page_shows_orders_transfer_room_checks_and_release_newest_first(district, users, sites,
-                                                                                    client_for):
+                                                                                    client_for, negative_results):
     person = district.person_a
     first = isolate(person, users.worker_a, start_days_ago=20, reason="密接")
     services.change_state(first, "cancelled", user=users.worker_a, reason="排除密接")
@@ -26,6 +26,7 @@ def test_the_person_page_shows_orders_transfer_room_checks_and_release_newest_fi
     services.allocate_room(order, sites.rooms[0], user=sites.staff)
     services.check_in(order, user=sites.staff)
     services.record_check(order, temperature="36.6", at=timezone.now())
+    negative_results(person, 0, 1)
     services.request_release(order, user=users.worker_a)
     page = client_for(users.worker_a)
     html = page.get(f"/people/{person.pk}/").content.decode()

@@ -26,10 +26,12 @@ def test_a_room_given_over_its_capacity_is_refused_and_nothing_changes(district,
     assert second.room is None
 
 
-def test_a_room_being_disinfected_takes_nobody_and_release_sends_it_to_disinfection(district, users, sites):
+def test_a_room_being_disinfected_takes_nobody_and_release_sends_it_to_disinfection(district, users, sites,
+                                                                                    negative_results):
     room = sites.rooms[0]
     order = isolate(district.person_a, users.worker_a, kind="centralized", room=room, start_days_ago=14)
     services.check_in(order, user=sites.staff)
+    negative_results(district.person_a, 0, 1)
     services.request_release(order, user=users.worker_a)
     room.refresh_from_db()
     assert room.state == RoomState.DISINFECTING

@@ -19,11 +19,12 @@ def _in_room(district_person, user, sites, room, days_in, start_days_ago=10):
     return IsolationOrder.objects.get(pk=order.pk)
 
 
-def test_occupancy_counts_check_ins_and_outs_and_forecasts_planned_releases(district, users, sites):
+def test_occupancy_counts_check_ins_and_outs_and_forecasts_planned_releases(district, users, sites, negative_results):
     today = timezone.localdate()
     staying = _in_room(district.person_a, users.worker_a, sites, sites.rooms[0], days_in=3)  # ends in 4 days
     leaving = _in_room(district.person_a_neighbour, users.worker_a, sites, sites.rooms[1], days_in=5,
                        start_days_ago=15)
+    negative_results(district.person_a_neighbour, 1, 2)  # the tests in by the day of the release, yesterday
     services.request_release(leaving, user=users.worker_a, now=timezone.now() - datetime.timedelta(days=1))
     chart = services.site_occupancy(sites.hotel)
     assert len(chart["occupied"]) == 21 and chart["today"] == 13 and chart["capacity"] == 4

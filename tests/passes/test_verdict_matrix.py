@@ -54,6 +54,7 @@ from fangkong.zones import services as zones
 from fangkong.zones.models import OutRule, PassKind, ZoneKind
 from tests.conftest import _person, make_user, resident_id
 from tests.healthcode.helpers import EXTRA_FACTS, add_fact
+from tests.isolation.conftest import negative_results_at
 from tests.passes.office_helpers import make_place
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -406,6 +407,7 @@ def fact_isolation_ordered_for_a_later_day(world):
 
 def fact_isolation_released(world):
     person = _isolate(world, resident(world), Kind.HOME, 15)
+    negative_results_at(world.district, world.admin)(person, 0, 1)  # the tests a release asks for are in
     order = IsolationOrder.objects.get(person=person)
     isolation.request_release(order, user=world.admin)
     return Case(person, Verdict.ALLOW)
