@@ -10,7 +10,7 @@ from fangkong.people.models import Person
 from fangkong.territory.models import Compound
 
 from . import services
-from .models import OutRule, PassKind, RiskZone, SupplyKind, SupplyRequest, ZoneKind
+from .models import OutRule, PassKind, RiskZone, SupplyKind, SupplyRequest, ZoneChange, ZoneKind
 
 
 def _ago(days=0, hours=0):
@@ -33,8 +33,12 @@ def build(district, rng, users):
     controlled = services.create_zone(user=officer, kind=ZoneKind.SEALED, name=f"{compounds[1].name}管控区",
                                       reason="密切接触者居住地", compounds=[compounds[1].pk], started_at=_ago(12))
     services.change_kind(controlled, user=officer, kind=ZoneKind.CONTROLLED, reason="连续3轮核酸阴性，降为管控区")
+    # The history as it happened: each zone drawn on its start, the easing two days ago.
+    ZoneChange.objects.filter(zone=controlled, to_kind=ZoneKind.CONTROLLED).update(at=_ago(2))
     services.create_zone(user=admin, kind=ZoneKind.PRECAUTION, name=f"{other.name}防范区", reason="毗邻封控区",
                          areas=[other.pk], started_at=_ago(8), out_rule=OutRule.EVERY_N_DAYS, out_every_days=2)
+    for zone in RiskZone.objects.in_area(district):
+        ZoneChange.objects.filter(zone=zone, from_kind="").update(at=zone.started_at)
     inside = list(Person.objects.in_ledger().filter(household__unit__building__compound=compounds[0])
                   .order_by("pk")[:6])
     now = timezone.now()
