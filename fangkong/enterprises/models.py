@@ -56,7 +56,7 @@ def _manages_enterprises_only(user) -> bool:
     return user is not None and user.is_authenticated and user.manages_places_only()
 
 
-class Park(models.Model):
+class Park(Audited):
     """An industrial park (园区): enterprises are grouped by it, and its officers collect their problems."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -68,6 +68,7 @@ class Park(models.Model):
         verbose_name = _("园区")
         verbose_name_plural = _("园区")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="park_unique_name_in_area")]
 
     def __str__(self):
         return self.name

@@ -23,7 +23,7 @@ from fangkong.passes.models import Place, PlaceKind
 from fangkong.people.models import Person
 
 from . import documents, services
-from .forms import CheckInForm, EmployeeForm, EnterpriseForm, ImportForm, ProblemForm
+from .forms import CheckInForm, EmployeeForm, EnterpriseForm, ImportForm, ParkForm, ProblemForm
 from .models import (
     Application,
     ChecklistItem,
@@ -217,6 +217,49 @@ def enterprise_import_template(request):
     from .importer import EnterpriseImporter
 
     return imports.template_response(EnterpriseImporter, _("企业导入模板.xlsx"))
+
+
+# Parks --------------------------------------------------------------------------------------------
+
+def _park_officer(request):
+    if request.user.manages_places_only():
+        raise PermissionDenied
+
+
+@login_required
+@permission_required("enterprises.view_park", raise_exception=True)
+def parks(request):
+    _park_officer(request)
+    return render(request, "enterprises/parks.html", {"rows": services.park_table(request.user)})
+
+
+@login_required
+@permission_required("enterprises.add_park", raise_exception=True)
+def park_new(request):
+    return _park_form(request, None)
+
+
+@login_required
+@permission_required("enterprises.change_park", raise_exception=True)
+def park_edit(request, pk):
+    return _park_form(request, get_object_or_404(Park.objects.visible_to(request.user), pk=pk))
+
+
+def _park_form(request, park):
+    _park_officer(request)
+    initial = {"name": park.name, "area": park.area} if park else {}
+    form = ParkForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_park(park, form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存园区 %(name)s") % {"name": saved.name})
+            return redirect("enterprises:parks")
+    return render(request, "enterprises/park_form.html", {
+        "form": form, "park": park, "title": _("修改园区") if park else _("新建园区")},
+        status=400 if form.errors else 200)
 
 
 # Roster and check-ins -----------------------------------------------------------------------------
