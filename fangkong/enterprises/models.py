@@ -209,6 +209,11 @@ class Employee(Audited):
     def __str__(self):
         return f"{self.person} · {self.enterprise}"
 
+    @property
+    def checkin_url(self) -> str:
+        """The personal phone check-in link, absolute: it is sent or printed as a QR code."""
+        return f"{settings.FANGKONG_PUBLIC_URL}{reverse('enterprise_checkin', args=[self.checkin_token])}"
+
 
 class CheckInSource(models.TextChoices):
     PHONE = "phone", _("本人手机")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("<int:pk>/apply/", views.application_start, name="apply"),
     path("<int:pk>/roster/", views.roster, name="roster"),
     path("<int:pk>/roster/links/", views.roster_links, name="roster_links"),
+    path("<int:pk>/roster/cards.pdf", views.roster_cards, name="roster_cards"),
     path("<int:pk>/roster/import/", views.roster_import, name="roster_import"),
     path("<int:pk>/roster/<int:employee_pk>/check-in/", views.roster_checkin, name="roster_checkin"),
     path("<int:pk>/roster/<int:employee_pk>/remove/", views.roster_remove, name="roster_remove"),

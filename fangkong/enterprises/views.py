@@ -3,6 +3,7 @@
 loop, and problems. Thin: parse, call enterprises.services, render; a refusal shows its Chinese message and
 changes nothing."""
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fangkong.audit import services as audit
 from fangkong.core import imports
 from fangkong.core.forms import add_service_errors
 from fangkong.core.pages import paginate
@@ -324,13 +327,34 @@ def roster_remove(request, pk, employee_pk):
     return redirect("enterprises:roster", enterprise.pk)
 
 
+def _roster_employees(enterprise):
+    return Employee.objects.filter(enterprise=enterprise, active=True).select_related("person").order_by(
+        "department", "id")
+
+
 @login_required
 @permission_required("enterprises.view_employee", raise_exception=True)
 def roster_links(request, pk):
-    """Each employee's personal check-in link, for the admin to send (a QR poster of them is for later)."""
+    """Each employee's personal check-in link with its QR code, to send or to show on screen; the PDF prints
+    them all as cards."""
     enterprise = _enterprise(request, pk)
-    employees = Employee.objects.filter(enterprise=enterprise, active=True).select_related("person")
-    return render(request, "enterprises/links.html", {"enterprise": enterprise, "employees": employees})
+    pages = paginate(request, _roster_employees(enterprise))
+    # segno's own SVG markup, sized by CSS; the URL inside holds only the token's URL-safe characters.
+    links = [(employee, mark_safe(segno.make(employee.checkin_url, error="m", micro=False).svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="checkin-qr"))) for employee in pages["page_obj"]]
+    return render(request, "enterprises/links.html", {"enterprise": enterprise, "links": links, **pages})
+
+
+@login_required
+@permission_required("enterprises.view_employee", raise_exception=True)
+def roster_cards(request, pk):
+    enterprise = _enterprise(request, pk)
+    employees = list(_roster_employees(enterprise))
+    # The cards carry every employee's personal link: who printed them is on record.
+    audit.log_export(request.user, "enterprises.checkin_cards", len(employees), {"enterprise": enterprise.pk})
+    response = HttpResponse(documents.checkin_cards(enterprise, employees), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="checkin-cards-{enterprise.pk}.pdf"'
+    return response
 
 
 @login_required
