@@ -202,6 +202,9 @@ class Employee(Audited):
         indexes = [
             # the roster page and the counts by enterprise (index-only: enterprise, active)
             models.Index(fields=["enterprise", "active"], name="employee_roster"),
+            # the roster page in its order, 50 at a time, without sorting the whole roster
+            models.Index(fields=["enterprise", "department", "id"], name="employee_roster_order",
+                         condition=models.Q(active=True)),
             # the gate's one read: the enterprises a person works for (passes gate row)
             models.Index(fields=["person"], name="employee_person", condition=models.Q(active=True)),
         ]

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -536,6 +536,20 @@ def figures(enterprise: Enterprise, day: datetime.date | None = None) -> dict:
 
 def rate(present, roster) -> float:
     return round(present / roster, 4) if roster else 0.0
+
+
+def roster_page_rows(enterprise: Enterprise, day: datetime.date | None = None):
+    """The active roster in page order with `checked_in` today, in one query: the (enterprise, department, id)
+    index walks the page in order and only the page's persons are read, and only what the page shows of them
+    (bench/enterprises.py)."""
+    day = day or today()
+    return (Employee.objects.filter(enterprise=enterprise, active=True)
+            .annotate(checked_in=Exists(CheckIn.objects.filter(employee=OuterRef("pk"), day=day)))
+            .select_related("person").only(*ROSTER_PAGE_FIELDS).order_by("department", "id"))
+
+
+ROSTER_PAGE_FIELDS = ("enterprise_id", "department", "shift", "returned_from", "lodging", "duplicate_note",
+                      "person__name", "person__id_type", "person__id_number_encrypted")
 
 
 def not_checked_in(enterprise: Enterprise, day: datetime.date | None = None):

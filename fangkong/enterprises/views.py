@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from .models import (
     ChecklistItem,
     Employee,
     Enterprise,
+    Lodging,
     Park,
     Problem,
     ProblemState,
@@ -272,16 +274,16 @@ def _park_form(request, park):
 def roster(request, pk):
     enterprise = _enterprise(request, pk)
     services.record_gate_presence(enterprise)
-    day = timezone.localdate()
-    employees = Employee.objects.filter(enterprise=enterprise, active=True).select_related("person")
+    figures = services.figures(enterprise)
+    employees = services.roster_page_rows(enterprise)
     missing = request.GET.get("missing") == "1"
     if missing:
-        employees = employees.exclude(checkins__day=day)
+        employees = employees.filter(checked_in=False)
     if request.GET.get("q"):
         employees = employees.filter(person__in=Person.objects.search(request.GET["q"]).values("pk"))
-    pages = paginate(request, employees.order_by("department", "id"))
-    checked = dict(enterprise.checkins.filter(day=day, employee__in=[e.pk for e in pages["page_obj"]]).values_list(
-        "employee_id", "temperature"))
+    # Unfiltered, the count is the roster counter the services keep: no COUNT over the roster.
+    filtered = missing or request.GET.get("q")
+    pages = paginate(request, employees, count=None if filtered else figures["roster"])
     form = EmployeeForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_perm("enterprises.add_employee"):
@@ -294,9 +296,13 @@ def roster(request, pk):
             else:
                 messages.success(request, _("已加入名册"))
                 return redirect("enterprises:roster", enterprise.pk)
+    lodging = dict(Lodging.choices)
+    rows = [{"pk": e.pk, "name": e.person.name_masked, "note": e.duplicate_note, "number": e.person.id_number_masked,
+             "dept": f"{e.department or '—'} {e.shift}", "back": f"{e.returned_from or '—'} · {lodging[e.lodging]}",
+             "checked": e.checked_in} for e in pages["page_obj"]]
     return render(request, "enterprises/roster.html", {
-        "enterprise": enterprise, **pages, "checked": checked, "form": form, "missing": missing,
-        "figures": services.figures(enterprise), "q": request.GET.get("q", ""),
+        "enterprise": enterprise, **pages, "rows": rows, "token": get_token(request), "form": form, "missing": missing, "figures": figures,
+        "q": request.GET.get("q", ""), "adding": request.method == "POST" or request.GET.get("add") == "1",
         "roster_url": reverse("enterprises:roster", args=[enterprise.pk]),
         "may_check_in": request.user.has_perm("enterprises.add_checkin")},
         status=400 if form.errors else 200)
