@@ -301,7 +301,8 @@ def roster(request, pk):
              "dept": f"{e.department or '—'} {e.shift}", "back": f"{e.returned_from or '—'} · {lodging[e.lodging]}",
              "checked": e.checked_in} for e in pages["page_obj"]]
     return render(request, "enterprises/roster.html", {
-        "enterprise": enterprise, **pages, "rows": rows, "token": get_token(request), "form": form, "missing": missing, "figures": figures,
+        "enterprise": enterprise, **pages, "rows": rows, "token": get_token(request), "form": form,
+        "missing": missing, "figures": figures,
         "q": request.GET.get("q", ""), "adding": request.method == "POST" or request.GET.get("add") == "1",
         "roster_url": reverse("enterprises:roster", args=[enterprise.pk]),
         "may_check_in": request.user.has_perm("enterprises.add_checkin")},
