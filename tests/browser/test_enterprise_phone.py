@@ -16,6 +16,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 
 
+def _second_phone(browser):
+    """Another person's phone at 360 px, watched like `phone`."""
+    from .conftest import _Tab, _watch
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    return context, _Tab(page, _watch(page))
+
+
 def test_reopening_from_the_checklist_to_the_on_duty_rate(live_server, browser, phone, small_district, tmp_path):
     default_checklist()
     district = small_district
@@ -51,13 +61,9 @@ def test_reopening_from_the_checklist_to_the_on_duty_rate(live_server, browser, 
     assert application.step == Step.COMMUNITY
 
     # The community officer returns it, with the reason.
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    context, officer_tab = _second_phone(browser)
+    officer_page = officer_tab.page
     try:
-        from .conftest import _Tab, _watch
-
-        officer_page = context.new_page()
-        officer_tab = _Tab(officer_page, _watch(officer_page))
         login(officer_tab, live_server, "worker_a")
         officer_page.goto(f"{live_server.url}/enterprises/reviews/")
         officer_page.get_by_role("link", name="幸福里食品厂").click()
@@ -131,13 +137,9 @@ def test_check_in_qr_codes_and_parks_at_360_px(live_server, browser, phone, smal
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     assert_clean(phone)
 
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    context, officer_tab = _second_phone(browser)
+    officer_page = officer_tab.page
     try:
-        from .conftest import _Tab, _watch
-
-        officer_page = context.new_page()
-        officer_tab = _Tab(officer_page, _watch(officer_page))
         login(officer_tab, live_server, "sub_officer")
         officer_page.goto(f"{live_server.url}/enterprises/")
         officer_page.get_by_role("link", name="园区", exact=True).click()

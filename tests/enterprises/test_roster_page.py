@@ -44,7 +44,8 @@ def test_the_page_costs_the_same_queries_for_a_longer_roster(staff, firms, clien
     with CaptureQueriesContext(connection) as few:
         _roster(client, firms)
     for index in range(12):
-        hire(firms.factory, type("P", (), {"name": "职工" + "甲乙丙丁戊己庚辛壬癸子丑"[index], "id_number": new_resident_id()}), firms.boss)
+        name = "职工" + "甲乙丙丁戊己庚辛壬癸子丑"[index]
+        hire(firms.factory, type("P", (), {"name": name, "id_number": new_resident_id()}), firms.boss)
         services.check_in(firms.factory.employees.latest("id"), temperature="36.6")
     with CaptureQueriesContext(connection) as many:
         page = _roster(client, firms)
