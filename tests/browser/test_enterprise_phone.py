@@ -67,6 +67,7 @@ def test_reopening_from_the_checklist_to_the_on_duty_rate(live_server, browser, 
         login(officer_tab, live_server, "worker_a")
         officer_page.goto(f"{live_server.url}/enterprises/reviews/")
         officer_page.get_by_role("link", name="幸福里食品厂").click()
+        officer_page.wait_for_url("**/enterprises/applications/*/")
         no_horizontal_scroll(officer_page)
         officer_page.get_by_role("button", name="退回").click()
         expect(officer_page.locator(".messages")).to_contain_text("退回时请写明原因")
@@ -129,6 +130,7 @@ def test_check_in_qr_codes_and_parks_at_360_px(live_server, browser, phone, smal
     page.goto(f"{live_server.url}/enterprises/{factory.pk}/roster/")
     no_horizontal_scroll(page)
     page.get_by_role("link", name="打卡链接").click()
+    page.wait_for_url("**/roster/links/")
     expect(page.locator("#checkin-links svg.checkin-qr")).to_have_count(1 + len(district.neighbours))
     box = page.locator("#checkin-links svg.checkin-qr").first.bounding_box()
     assert box["width"] >= 150  # big enough to scan off the screen
@@ -144,6 +146,7 @@ def test_check_in_qr_codes_and_parks_at_360_px(live_server, browser, phone, smal
         officer_page.goto(f"{live_server.url}/enterprises/")
         officer_page.get_by_role("link", name="园区", exact=True).click()
         officer_page.get_by_role("link", name="新建园区").click()
+        officer_page.wait_for_url("**/enterprises/parks/new/")
         no_horizontal_scroll(officer_page)
         officer_page.fill("#id_name", "幸福里科技园")
         officer_page.select_option("#id_area", str(district.community_a.pk))
