@@ -168,9 +168,12 @@ OVERSEE_ENTERPRISES = VIEW_ENTERPRISES + ["enterprises.add_enterprise", "enterpr
                                           "enterprises.change_employee", "enterprises.add_checkin",
                                           "enterprises.review_application", "enterprises.set_closed_loop",
                                           "enterprises.change_problem", "enterprises.add_delivery"]
+# District admins and subdistrict officers keep the parks (园区) of their area.
+RUN_PARKS = ["enterprises.view_park", "enterprises.add_park", "enterprises.change_park"]
 for _role, _extra in {
-    Role.DISTRICT_ADMIN: OVERSEE_ENTERPRISES + ["enterprises.change_checklistitem", "enterprises.add_checklistitem"],
-    Role.SUBDISTRICT_OFFICER: OVERSEE_ENTERPRISES,
+    Role.DISTRICT_ADMIN: OVERSEE_ENTERPRISES + RUN_PARKS + ["enterprises.change_checklistitem",
+                                                             "enterprises.add_checklistitem"],
+    Role.SUBDISTRICT_OFFICER: OVERSEE_ENTERPRISES + RUN_PARKS,
     Role.COMMUNITY_WORKER: OVERSEE_ENTERPRISES,
     Role.ENTERPRISE_ADMIN: RUN_ENTERPRISE + ["enterprises.add_delivery"],
     Role.CHECKPOINT_STAFF: ["enterprises.add_delivery"],

@@ -35,9 +35,13 @@ class CountCachingPaginator(Paginator):
         return count
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
-    """Context for templates/pager.html: the page and the query string to keep filters across pages."""
-    page = CountCachingPaginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page=PAGE_SIZE, count=None):
+    """Context for templates/pager.html: the page and the query string to keep filters across pages. `count`,
+    when the caller keeps it already (a counter column), saves the COUNT query."""
+    paginator = CountCachingPaginator(queryset, per_page)
+    if count is not None:
+        paginator.__dict__["count"] = count  # the cached_property's slot
+    page = paginator.get_page(request.GET.get("page"))
     query = private_query(request.GET)
     query.pop("page", None)
     encoded = query.urlencode()

@@ -1,5 +1,6 @@
-"""The approval letter of a reopening (复工复产批准通知书): an A4 PDF in Chinese with the enterprise's name large,
-the approvals of each step, the issuing office, the date and a verification code with its QR code."""
+"""The enterprise's printouts: the approval letter of a reopening (复工复产批准通知书), an A4 PDF in Chinese with the
+enterprise's name large, the approvals of each step, the issuing office, the date and a verification code with its
+QR code; and the employees' check-in cards, one QR code per employee opening their personal phone check-in."""
 
 import io
 
@@ -68,5 +69,62 @@ def approval_letter(application) -> bytes:
     pdf.drawRightString(PAGE_WIDTH - MARGIN, MARGIN + 6 * mm,
                         f"{issuing_office(district)}  {_day(application.approved_at)}")
     pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+# Check-in cards: 2 x 3 on an A4 page, each cut along the dashed lines and handed to its employee. The QR code
+# keeps the 8 cm of every printout (UX.md), its quiet zone included.
+CARD_COLUMNS, CARD_ROWS = 2, 3
+CARD_MARGIN = 6 * mm
+CARD_HEADER = 6 * mm
+
+
+def _card(pdf, font, employee, x, y, width, height):
+    """One employee's card with (x, y) its lower left: the QR code, the masked name, the department."""
+    matrix = segno.make(employee.checkin_url, error="m", micro=False).matrix
+    qr_width = QR_WIDTH * len(matrix) / (len(matrix) + 2 * QUIET_MODULES)
+    quiet = (QR_WIDTH - qr_width) / 2
+    draw_qr(pdf, matrix, x + (width - qr_width) / 2, y + height - quiet - qr_width, qr_width)
+    text_y = y + height - QR_WIDTH  # below the quiet zone
+    pdf.setFont(font, 16)
+    pdf.drawCentredString(x + width / 2, text_y - 5.5 * mm, employee.person.name_masked)
+    pdf.setFont(font, 11)
+    line = " · ".join(part for part in (employee.department, "扫码每日健康打卡") if part)
+    pdf.drawCentredString(x + width / 2, text_y - 10.5 * mm, line)
+
+
+def checkin_cards(enterprise, employees) -> bytes:
+    """The employees' personal check-in QR codes (masked name and department on each), several per A4 page."""
+    font, _embedded = cjk_font()
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=font)
+    title = f"{enterprise.name} 职工健康打卡二维码"
+    pdf.setTitle(title)
+    pdf.setAuthor("fangkong")
+    per_page = CARD_COLUMNS * CARD_ROWS
+    width = (PAGE_WIDTH - 2 * CARD_MARGIN) / CARD_COLUMNS
+    height = (PAGE_HEIGHT - 2 * CARD_MARGIN - CARD_HEADER) / CARD_ROWS
+    employees = list(employees)
+    pages = max(1, -(-len(employees) // per_page))
+    printed = formats.date_format(timezone.localdate(), "Y年n月j日")
+    for page in range(pages):
+        pdf.setFont(font, 11)
+        pdf.drawString(CARD_MARGIN, PAGE_HEIGHT - CARD_MARGIN - 4 * mm, title)
+        pdf.drawRightString(PAGE_WIDTH - CARD_MARGIN, PAGE_HEIGHT - CARD_MARGIN - 4 * mm,
+                            f"{printed}  第 {page + 1}/{pages} 页  仅限本人使用")
+        pdf.setDash(3, 3)
+        pdf.setLineWidth(0.3)
+        for column in range(1, CARD_COLUMNS):
+            pdf.line(CARD_MARGIN + column * width, CARD_MARGIN, CARD_MARGIN + column * width,
+                     PAGE_HEIGHT - CARD_MARGIN - CARD_HEADER)
+        for row in range(1, CARD_ROWS):
+            pdf.line(CARD_MARGIN, CARD_MARGIN + row * height, PAGE_WIDTH - CARD_MARGIN, CARD_MARGIN + row * height)
+        pdf.setDash()
+        for index, employee in enumerate(employees[page * per_page:(page + 1) * per_page]):
+            row, column = divmod(index, CARD_COLUMNS)
+            _card(pdf, font, employee, CARD_MARGIN + column * width,
+                  PAGE_HEIGHT - CARD_MARGIN - CARD_HEADER - (row + 1) * height, width, height)
+        pdf.showPage()
     pdf.save()
     return out.getvalue()

@@ -61,3 +61,13 @@ class ProblemForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("文件（.xlsx）"))
+
+
+class ParkForm(forms.Form):
+    name = forms.CharField(label=_("园区名称"), max_length=100, error_messages={"required": _("请填写园区名称")})
+    area = forms.ModelChoiceField(label=_("所属街道/社区"), queryset=Area.objects.none(), error_messages={
+        "required": _("请选择园区所属的街道或社区"), "invalid_choice": _("所属区域不在您的管辖范围内")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.visible_to(user).filter(level__in=services.PARK_LEVELS)

@@ -56,7 +56,7 @@ def _manages_enterprises_only(user) -> bool:
     return user is not None and user.is_authenticated and user.manages_places_only()
 
 
-class Park(models.Model):
+class Park(Audited):
     """An industrial park (园区): enterprises are grouped by it, and its officers collect their problems."""
 
     name = models.CharField(_("名称"), max_length=100)
@@ -68,6 +68,7 @@ class Park(models.Model):
         verbose_name = _("园区")
         verbose_name_plural = _("园区")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="park_unique_name_in_area")]
 
     def __str__(self):
         return self.name
@@ -201,12 +202,20 @@ class Employee(Audited):
         indexes = [
             # the roster page and the counts by enterprise (index-only: enterprise, active)
             models.Index(fields=["enterprise", "active"], name="employee_roster"),
+            # the roster page in its order, 50 at a time, without sorting the whole roster
+            models.Index(fields=["enterprise", "department", "id"], name="employee_roster_order",
+                         condition=models.Q(active=True)),
             # the gate's one read: the enterprises a person works for (passes gate row)
             models.Index(fields=["person"], name="employee_person", condition=models.Q(active=True)),
         ]
 
     def __str__(self):
         return f"{self.person} · {self.enterprise}"
+
+    @property
+    def checkin_url(self) -> str:
+        """The personal phone check-in link, absolute: it is sent or printed as a QR code."""
+        return f"{settings.FANGKONG_PUBLIC_URL}{reverse('enterprise_checkin', args=[self.checkin_token])}"
 
 
 class CheckInSource(models.TextChoices):

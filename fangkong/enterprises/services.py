@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ from .models import (
     Enterprise,
     EnterpriseGate,
     Lodging,
+    Park,
     Problem,
     ProblemKind,
     ProblemState,
@@ -131,6 +132,82 @@ def _clean_enterprise(data: dict, user, instance: Enterprise | None = None) -> d
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+
+# Parks (园区) --------------------------------------------------------------------------------------------
+
+PARK_LEVELS = (AreaLevel.SUBDISTRICT, AreaLevel.COMMUNITY)
+
+
+def _check_park_officer(user):
+    if user.manages_places_only():
+        raise PermissionDenied(_("企业管理员不能管理园区"))
+
+
+@transaction.atomic
+def save_park(park: Park | None, data: dict, *, user) -> Park:
+    """Create (park None) or rename/move a park within the user's area; a name is unique within its area."""
+    _check_park_officer(user)
+    if park is not None and not Park.objects.visible_to(user).filter(pk=park.pk).exists():
+        raise PermissionDenied(_("没有这个园区，或不在您的管辖范围内"))
+    errors = {}
+    name = " ".join(str(data.get("name") or "").split())
+    if not name:
+        errors["name"] = _("请填写园区名称")
+    elif len(name) > 100:
+        errors["name"] = _("园区名称不超过100个字")
+    area = data.get("area")
+    if area is not None and not isinstance(area, Area):
+        area = Area.objects.filter(pk=area).first() if str(area).isdigit() else None
+    if area is None:
+        errors["area"] = _("请选择园区所属的街道或社区")
+    elif area.level not in PARK_LEVELS:
+        errors["area"] = _("园区应属于某个街道或社区")
+    elif not Area.objects.visible_to(user).filter(pk=area.pk).exists():
+        errors["area"] = _("所属区域不在您的管辖范围内")
+    if not errors:
+        taken = Park.objects.filter(area=area, name=name)
+        if park is not None:
+            taken = taken.exclude(pk=park.pk)
+        if taken.exists():
+            errors["name"] = _("%(area)s已有名为“%(name)s”的园区") % {"area": area.name, "name": name}
+    if errors:
+        raise ValidationError(errors)
+    park = park or Park()
+    park.name, park.area = name, area
+    try:
+        with transaction.atomic():
+            park.save()
+    except IntegrityError as exc:  # the same name saved by someone else meanwhile
+        raise ValidationError({"name": _("%(area)s已有名为“%(name)s”的园区") % {"area": area.name, "name": name}}) \
+            from exc
+    audit.record_change(park, user)
+    return park
+
+
+PARK_FIGURES_SQL = """
+SELECT en.park_id, count(*), coalesce(sum(en.roster_count), 0), coalesce(sum(f.present), 0)
+FROM enterprises_enterprise en
+LEFT JOIN enterprises_dayfigure f ON f.enterprise_id = en.id AND f.day = %(day)s
+WHERE en.park_id = ANY(%(parks)s)
+GROUP BY en.park_id
+"""
+
+
+def park_table(user, day=None) -> list[dict]:
+    """Every park in the user's scope with its enterprises, roster, present today and on-duty rate, from the
+    counters (one query for the figures, whatever the number of employees)."""
+    parks = list(Park.objects.visible_to(user).select_related("area").order_by("area__path", "name"))
+    with connection.cursor() as cursor:
+        cursor.execute(PARK_FIGURES_SQL, {"day": day or today(), "parks": [park.pk for park in parks]})
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    rows = []
+    for park in parks:
+        enterprises, roster, present = found.get(park.pk, (0, 0, 0))
+        rows.append({"park": park, "enterprises": enterprises, "roster": roster, "present": present,
+                     "rate": rate(present, roster)})
+    return rows
 
 
 def _check_editor(enterprise: Enterprise, user):
@@ -459,6 +536,20 @@ def figures(enterprise: Enterprise, day: datetime.date | None = None) -> dict:
 
 def rate(present, roster) -> float:
     return round(present / roster, 4) if roster else 0.0
+
+
+def roster_page_rows(enterprise: Enterprise, day: datetime.date | None = None):
+    """The active roster in page order with `checked_in` today, in one query: the (enterprise, department, id)
+    index walks the page in order and only the page's persons are read, and only what the page shows of them
+    (bench/enterprises.py)."""
+    day = day or today()
+    return (Employee.objects.filter(enterprise=enterprise, active=True)
+            .annotate(checked_in=Exists(CheckIn.objects.filter(employee=OuterRef("pk"), day=day)))
+            .select_related("person").only(*ROSTER_PAGE_FIELDS).order_by("department", "id"))
+
+
+ROSTER_PAGE_FIELDS = ("enterprise_id", "department", "shift", "returned_from", "lodging", "duplicate_note",
+                      "person__name", "person__id_type", "person__id_number_encrypted")
 
 
 def not_checked_in(enterprise: Enterprise, day: datetime.date | None = None):

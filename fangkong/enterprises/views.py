@@ -3,19 +3,23 @@
 loop, and problems. Thin: parse, call enterprises.services, render; a refusal shows its Chinese message and
 changes nothing."""
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fangkong.audit import services as audit
 from fangkong.core import imports
 from fangkong.core.forms import add_service_errors
 from fangkong.core.pages import paginate
@@ -23,12 +27,13 @@ from fangkong.passes.models import Place, PlaceKind
 from fangkong.people.models import Person
 
 from . import documents, services
-from .forms import CheckInForm, EmployeeForm, EnterpriseForm, ImportForm, ProblemForm
+from .forms import CheckInForm, EmployeeForm, EnterpriseForm, ImportForm, ParkForm, ProblemForm
 from .models import (
     Application,
     ChecklistItem,
     Employee,
     Enterprise,
+    Lodging,
     Park,
     Problem,
     ProblemState,
@@ -219,6 +224,49 @@ def enterprise_import_template(request):
     return imports.template_response(EnterpriseImporter, _("企业导入模板.xlsx"))
 
 
+# Parks --------------------------------------------------------------------------------------------
+
+def _park_officer(request):
+    if request.user.manages_places_only():
+        raise PermissionDenied
+
+
+@login_required
+@permission_required("enterprises.view_park", raise_exception=True)
+def parks(request):
+    _park_officer(request)
+    return render(request, "enterprises/parks.html", {"rows": services.park_table(request.user)})
+
+
+@login_required
+@permission_required("enterprises.add_park", raise_exception=True)
+def park_new(request):
+    return _park_form(request, None)
+
+
+@login_required
+@permission_required("enterprises.change_park", raise_exception=True)
+def park_edit(request, pk):
+    return _park_form(request, get_object_or_404(Park.objects.visible_to(request.user), pk=pk))
+
+
+def _park_form(request, park):
+    _park_officer(request)
+    initial = {"name": park.name, "area": park.area} if park else {}
+    form = ParkForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_park(park, form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存园区 %(name)s") % {"name": saved.name})
+            return redirect("enterprises:parks")
+    return render(request, "enterprises/park_form.html", {
+        "form": form, "park": park, "title": _("修改园区") if park else _("新建园区")},
+        status=400 if form.errors else 200)
+
+
 # Roster and check-ins -----------------------------------------------------------------------------
 
 @login_required
@@ -226,16 +274,16 @@ def enterprise_import_template(request):
 def roster(request, pk):
     enterprise = _enterprise(request, pk)
     services.record_gate_presence(enterprise)
-    day = timezone.localdate()
-    employees = Employee.objects.filter(enterprise=enterprise, active=True).select_related("person")
+    figures = services.figures(enterprise)
+    employees = services.roster_page_rows(enterprise)
     missing = request.GET.get("missing") == "1"
     if missing:
-        employees = employees.exclude(checkins__day=day)
+        employees = employees.filter(checked_in=False)
     if request.GET.get("q"):
         employees = employees.filter(person__in=Person.objects.search(request.GET["q"]).values("pk"))
-    pages = paginate(request, employees.order_by("department", "id"))
-    checked = dict(enterprise.checkins.filter(day=day, employee__in=[e.pk for e in pages["page_obj"]]).values_list(
-        "employee_id", "temperature"))
+    # Unfiltered, the count is the roster counter the services keep: no COUNT over the roster.
+    filtered = missing or request.GET.get("q")
+    pages = paginate(request, employees, count=None if filtered else figures["roster"])
     form = EmployeeForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_perm("enterprises.add_employee"):
@@ -248,9 +296,14 @@ def roster(request, pk):
             else:
                 messages.success(request, _("已加入名册"))
                 return redirect("enterprises:roster", enterprise.pk)
+    lodging = dict(Lodging.choices)
+    rows = [{"pk": e.pk, "name": e.person.name_masked, "note": e.duplicate_note, "number": e.person.id_number_masked,
+             "dept": f"{e.department or '—'} {e.shift}", "back": f"{e.returned_from or '—'} · {lodging[e.lodging]}",
+             "checked": e.checked_in} for e in pages["page_obj"]]
     return render(request, "enterprises/roster.html", {
-        "enterprise": enterprise, **pages, "checked": checked, "form": form, "missing": missing,
-        "figures": services.figures(enterprise), "q": request.GET.get("q", ""),
+        "enterprise": enterprise, **pages, "rows": rows, "token": get_token(request), "form": form,
+        "missing": missing, "figures": figures,
+        "q": request.GET.get("q", ""), "adding": request.method == "POST" or request.GET.get("add") == "1",
         "roster_url": reverse("enterprises:roster", args=[enterprise.pk]),
         "may_check_in": request.user.has_perm("enterprises.add_checkin")},
         status=400 if form.errors else 200)
@@ -281,13 +334,34 @@ def roster_remove(request, pk, employee_pk):
     return redirect("enterprises:roster", enterprise.pk)
 
 
+def _roster_employees(enterprise):
+    return Employee.objects.filter(enterprise=enterprise, active=True).select_related("person").order_by(
+        "department", "id")
+
+
 @login_required
 @permission_required("enterprises.view_employee", raise_exception=True)
 def roster_links(request, pk):
-    """Each employee's personal check-in link, for the admin to send (a QR poster of them is for later)."""
+    """Each employee's personal check-in link with its QR code, to send or to show on screen; the PDF prints
+    them all as cards."""
     enterprise = _enterprise(request, pk)
-    employees = Employee.objects.filter(enterprise=enterprise, active=True).select_related("person")
-    return render(request, "enterprises/links.html", {"enterprise": enterprise, "employees": employees})
+    pages = paginate(request, _roster_employees(enterprise))
+    # segno's own SVG markup, sized by CSS; the URL inside holds only the token's URL-safe characters.
+    links = [(employee, mark_safe(segno.make(employee.checkin_url, error="m", micro=False).svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="checkin-qr"))) for employee in pages["page_obj"]]
+    return render(request, "enterprises/links.html", {"enterprise": enterprise, "links": links, **pages})
+
+
+@login_required
+@permission_required("enterprises.view_employee", raise_exception=True)
+def roster_cards(request, pk):
+    enterprise = _enterprise(request, pk)
+    employees = list(_roster_employees(enterprise))
+    # The cards carry every employee's personal link: who printed them is on record.
+    audit.log_export(request.user, "enterprises.checkin_cards", len(employees), {"enterprise": enterprise.pk})
+    response = HttpResponse(documents.checkin_cards(enterprise, employees), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="checkin-cards-{enterprise.pk}.pdf"'
+    return response
 
 
 @login_required
