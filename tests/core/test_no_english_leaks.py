@@ -18,8 +18,8 @@ from fangkong.passes.models import Place, PlaceState
 from fangkong.screening.models import Category
 
 ALLOWED = {
-    "excel", "pdf", "api", "qr", "id", "xlsx", "csv", "km", "kb", "mb", "fangkong", "english", "totp", "openapi", "json",
-    "wechat", "sms", "https", "http", "www", "ok",
+    "excel", "pdf", "api", "qr", "id", "xlsx", "csv", "km", "kb", "mb", "fangkong", "english", "totp", "openapi",
+    "json", "wechat", "sms", "https", "http", "www", "ok",
     "fangkong_public_url",  # the setting the poster warning asks officers to pass on to the system administrator
 }
 # Pages that are not pages: downloads, the API, actions, Django's admin (its own translations) and the language switch.
