@@ -147,3 +147,15 @@ def test_a_too_long_value_is_explained_in_plain_chinese():
     with translation.override("zh-hans"):
         form = Form({"address": "幸福里小区1号楼"})
         assert form.errors["address"] == ["不能超过5个字（现在8个）"]
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# … #} ends at the line's end: one that spans lines is printed on the page (use {% comment %})."""
+    from pathlib import Path
+
+    import fangkong
+
+    open_comments = [f"{path}:{number}" for path in Path(fangkong.__file__).parent.rglob("*.html")
+                     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                     if "{#" in line and "#}" not in line.split("{#", 1)[1]]
+    assert open_comments == []
