@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
+from fangkong.enterprises.models import Employee
 from fangkong.healthcode.services import recompute
 from fangkong.isolation import services as isolation
 from fangkong.isolation.models import IsolationOrder, Kind
@@ -204,15 +206,21 @@ def co_location(windows, exclude, rules=None, kinds=None) -> list[Found]:
 
 
 def _household_and_workplace(person, exclude) -> list[tuple[int, str]]:
-    found = []
+    """Household members, then co-workers: the same workplace text and the other active employees of the
+    person's enterprises (their roster); each person once, household first."""
+    found = {}
     if person.household_id:
-        found += [(pk, ContactKind.HOUSEHOLD) for pk in Person.objects.filter(household_id=person.household_id)
-                  .exclude(pk__in=exclude).values_list("pk", flat=True)]
+        for pk in Person.objects.filter(household_id=person.household_id).exclude(pk__in=exclude).values_list(
+                "pk", flat=True):
+            found.setdefault(pk, ContactKind.HOUSEHOLD)
+    co_workers = Employee.objects.on_roster().filter(
+        enterprise__in=Employee.objects.on_roster().filter(person=person).values("enterprise")).values("person_id")
     workplace = (person.workplace or "").strip()
-    if workplace:
-        found += [(pk, ContactKind.WORKPLACE) for pk in Person.objects.filter(workplace=workplace)
-                  .exclude(pk__in=exclude).values_list("pk", flat=True)]
-    return found
+    same = Q(pk__in=co_workers) | Q(workplace=workplace) if workplace else Q(pk__in=co_workers)
+    for pk in Person.objects.filter(same).exclude(pk__in=exclude).exclude(pk=person.pk).order_by("pk").values_list(
+            "pk", flat=True):
+        found.setdefault(pk, ContactKind.WORKPLACE)
+    return list(found.items())
 
 
 # Traces and visits ----------------------------------------------------------------------------------------
@@ -329,7 +337,7 @@ def _sync_risk_places(trace):
 
 def search_contacts(trace, *, rules=None) -> dict:
     """The level-1 contacts of the trace's right visits, {person id: (kind, Found or None)}: co-location in one
-    query, then household members and co-workers (same workplace text)."""
+    query, then household members and co-workers (same workplace text or enterprise roster)."""
     rules = rules or kind_rules()
     case = trace.case
     rows = list(trace.visits.filter(wrong=False).values_list("pk", "place_id", "start", "end", "place__kind"))

@@ -156,3 +156,34 @@ def test_a_district_admin_widens_a_kinds_margin_and_a_worker_may_not(district, u
         services.set_kind_rule("venue", 2000, 45, user=users.admin)
     services.set_kind_rule("venue", 60, 45, user=users.admin)
     assert found(scene, users)[1][late].overlap_minutes == 5
+
+
+def test_co_workers_come_from_the_enterprise_roster_and_the_workplace_text_each_once(
+        district, users, scene, make_person):
+    from fangkong.enterprises.models import Employee, Enterprise
+
+    factory = Enterprise.objects.create(name="幸福里食品厂", credit_code="91350100M000100Y43",
+                                        area=district.community_a)
+    other = Enterprise.objects.create(name="李庄物流园", credit_code="91410100MA40000X1A",
+                                      area=district.community_b)
+    on_roster = make_person("钱一", district.community_a)
+    left = make_person("孙二", district.community_a)
+    both = make_person("周三", district.community_a)  # on the roster and with the same workplace text
+    elsewhere = make_person("吴四", district.community_a)
+    home = make_person("王小明", district.community_a, household=district.household_a101)  # household and roster
+    scene.case.workplace = "幸福里食品厂"
+    scene.case.save()
+    both.workplace = "幸福里食品厂"
+    both.save()
+    for person in (scene.case, on_roster, both, home):
+        Employee.objects.create(enterprise=factory, person=person)
+    Employee.objects.create(enterprise=factory, person=left, active=False)
+    Employee.objects.create(enterprise=other, person=elsewhere)
+    trace, contacts = found(scene, users)
+    assert contacts[on_roster].kind == ContactKind.WORKPLACE and contacts[both].kind == ContactKind.WORKPLACE
+    assert contacts[home].kind == ContactKind.HOUSEHOLD
+    assert left not in contacts and elsewhere not in contacts and scene.case not in contacts
+    assert trace.contacts.filter(person=both).count() == 1
+    # The tracer's search again (a visit changed) keeps them once.
+    services.refresh_contacts(trace)
+    assert trace.contacts.filter(person__in=[on_roster, both, home]).count() == 3
