@@ -83,6 +83,8 @@ def set_kind_rule(kind, stay_minutes, margin_minutes, *, user) -> KindRule:
         errors["margin_minutes"] = _("前后延伸应为 0 到 240 分钟")
     if errors:
         raise ValidationError(errors)
+    if kind_rules()[kind] == (stay_minutes, margin_minutes):  # saving the page as it is writes nothing
+        return KindRule.objects.filter(kind=kind).first()
     rule, _created = KindRule.objects.update_or_create(
         kind=kind, defaults={"stay_minutes": stay_minutes, "margin_minutes": margin_minutes})
     audit.record(AuditAction.UPDATE, rule, actor=user,
