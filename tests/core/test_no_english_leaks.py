@@ -18,7 +18,7 @@ from fangkong.passes.models import Place, PlaceState
 from fangkong.screening.models import Category
 
 ALLOWED = {
-    "excel", "pdf", "api", "qr", "id", "xlsx", "csv", "km", "fangkong", "english", "totp", "openapi", "json",
+    "excel", "pdf", "api", "qr", "id", "xlsx", "csv", "km", "kb", "fangkong", "english", "totp", "openapi", "json",
     "wechat", "sms", "https", "http", "www", "ok",
     "fangkong_public_url",  # the setting the poster warning asks officers to pass on to the system administrator
 }
