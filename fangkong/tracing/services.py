@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -242,13 +241,17 @@ def _household_and_workplace(person, exclude) -> list[tuple[int, str]]:
         for pk in Person.objects.filter(household_id=person.household_id).exclude(pk__in=exclude).values_list(
                 "pk", flat=True):
             found.setdefault(pk, ContactKind.HOUSEHOLD)
-    co_workers = Employee.objects.on_roster().filter(
-        enterprise__in=Employee.objects.on_roster().filter(person=person).values("enterprise")).values("person_id")
+    # Two plain reads, not one OR over persons: an OR with the roster subquery scans people_person.
     workplace = (person.workplace or "").strip()
-    same = Q(pk__in=co_workers) | Q(workplace=workplace) if workplace else Q(pk__in=co_workers)
-    for pk in Person.objects.filter(same).exclude(pk__in=exclude).exclude(pk=person.pk).order_by("pk").values_list(
-            "pk", flat=True):
-        found.setdefault(pk, ContactKind.WORKPLACE)
+    same_text = list(Person.objects.filter(workplace=workplace).exclude(pk__in=exclude).values_list(
+        "pk", flat=True)) if workplace else []
+    enterprises = list(Employee.objects.on_roster().filter(person=person).values_list("enterprise_id", flat=True))
+    on_roster = list(Employee.objects.on_roster().filter(enterprise_id__in=enterprises).exclude(
+        person_id__in=[*exclude, person.pk]).order_by("person_id").values_list("person_id", flat=True)) \
+        if enterprises else []
+    for pk in [*same_text, *on_roster]:
+        if pk != person.pk:
+            found.setdefault(pk, ContactKind.WORKPLACE)
     return list(found.items())
 
 
