@@ -210,11 +210,7 @@ def main():
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())
     say(f"机器：{os.cpu_count()} 核，负载（1/5/15 分钟）{load}")
 
-    rules = services.kind_rules()
-    kinds = dict((pk, kind) for pk, kind in trace.visits.values_list("place_id", "place__kind"))
-    params = {"visits": [v[0] for v in visits], "places": [v[1] for v in visits], "starts": [v[2] for v in visits],
-              "ends": [v[3] for v in visits], "margins": [rules[kinds[v[1]]][1] for v in visits],
-              "stays": [rules[kinds[v[1]]][0] for v in visits], "exclude": [case.pk]}
+    params = services.co_location_params(visits, [case.pk])  # built once, outside the timing
     if args.explain:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + services.CO_LOCATION_SQL, params)

@@ -30,6 +30,7 @@ CHANGE_LABELS = {
     "positive_pools": _("阳性混管"), "positive_singles": _("阳性单管"), "retests_opened": _("新开复核"),
     "retests_resolved": _("已完成复核"), "created": _("新增"), "updated": _("更新"), "merged": _("合并"),
     "skipped": _("跳过"), "unmatched": _("未匹配"), "matched": _("已匹配"), "covers": _("管控范围"),
+    "visits": _("活动轨迹"), "act": _("转入管控"), "secondary_contacts": _("次密接"),
 }
 
 

@@ -2,8 +2,9 @@
 transaction and audits with the acting user.
 
 Stays: a person's passages at one place, in time order, are paired: an entry (入) followed by an exit (出)
-within MAX_STAY is one stay; an entry without such an exit lasts the place kind's default stay; an exit with no
-entry before it began that default stay earlier. `pair_stays` does it in Python for the case's own passages,
+within the place kind's longest stay (MAX_STAY_BY_KIND, never shorter than its default stay) is one stay; an entry
+without such an exit lasts the place kind's default stay; an exit with no entry before it began that default stay
+earlier. `pair_stays` does it in Python for the case's own passages,
 CO_LOCATION_SQL does the same in PostgreSQL for everyone else at the case's places (tests prove they agree)."""
 
 import datetime
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit import services as audit
 from fangkong.audit.models import AuditAction
+from fangkong.enterprises.models import Employee
 from fangkong.healthcode.services import recompute
 from fangkong.isolation import services as isolation
 from fangkong.isolation.models import IsolationOrder, Kind
@@ -40,7 +42,15 @@ from .models import (
     VisitSource,
 )
 
-MAX_STAY = datetime.timedelta(hours=12)  # no default stay may exceed it (the SQL reads 12 h around each visit)
+MAX_STAY = datetime.timedelta(hours=12)  # no default stay (nor a told visit) may exceed it
+# The longest an entry and its exit may lie apart and still be one stay, per place kind: one passes a checkpoint or
+# a station in minutes and spends hours at most at a market, but a whole day or night at home, office or factory.
+# The co-location search reads this far around each visit, so a short horizon is also a small read.
+MAX_STAY_BY_KIND = {
+    PlaceKind.COMPOUND_GATE: MAX_STAY, PlaceKind.ORGANISATION: MAX_STAY, PlaceKind.ENTERPRISE_GATE: MAX_STAY,
+    PlaceKind.VENUE: datetime.timedelta(hours=6), PlaceKind.CHECKPOINT: datetime.timedelta(hours=2),
+    PlaceKind.TRAFFIC: datetime.timedelta(hours=2),
+}
 MAX_WINDOW_DAYS = 28  # passages are kept 28 days
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_MARGIN = 30
@@ -50,6 +60,11 @@ DEFAULT_STAY = {
     PlaceKind.ORGANISATION: 240, PlaceKind.ENTERPRISE_GATE: 480, PlaceKind.TRAFFIC: 10,
 }
 KIND_ORDER = {ContactKind.CO_LOCATION: 0, ContactKind.HOUSEHOLD: 1, ContactKind.WORKPLACE: 2}
+
+
+def horizon(kind, stay_minutes) -> datetime.timedelta:
+    """How far apart an entry and its exit at a place of `kind` may be and still pair (never under its default stay)."""
+    return max(MAX_STAY_BY_KIND.get(kind, MAX_STAY), datetime.timedelta(minutes=stay_minutes))
 
 
 def kind_rules() -> dict[str, tuple[int, int]]:
@@ -81,6 +96,8 @@ def set_kind_rule(kind, stay_minutes, margin_minutes, *, user) -> KindRule:
         errors["margin_minutes"] = _("前后延伸应为 0 到 240 分钟")
     if errors:
         raise ValidationError(errors)
+    if kind_rules()[kind] == (stay_minutes, margin_minutes):  # saving the page as it is writes nothing
+        return KindRule.objects.filter(kind=kind).first()
     rule, _created = KindRule.objects.update_or_create(
         kind=kind, defaults={"stay_minutes": stay_minutes, "margin_minutes": margin_minutes})
     audit.record(AuditAction.UPDATE, rule, actor=user,
@@ -99,23 +116,25 @@ class Stay:
     assumed: bool  # the end (or the start) is the kind's default stay
 
 
-def pair_stays(rows, stay_minutes) -> list[Stay]:
-    """rows: (id, person_id, place_id, direction, at); stay_minutes: {place_id: minutes}. See the module's note."""
+def pair_stays(rows, stay_minutes, horizons=None) -> list[Stay]:
+    """rows: (id, person_id, place_id, direction, at); stay_minutes: {place_id: minutes}; horizons: {place_id:
+    timedelta} (`horizon` of the place's kind; MAX_STAY when not given). See the module's note."""
     by_key = defaultdict(list)
     for row in sorted(rows, key=lambda row: (row[4], row[0])):
         by_key[(row[1], row[2])].append(row)
     stays = []
     for (person_id, place_id), passages in by_key.items():
         default = datetime.timedelta(minutes=stay_minutes[place_id])
+        longest = (horizons or {}).get(place_id, MAX_STAY)
         for i, (_pk, _person, _place, direction, at) in enumerate(passages):
             after = passages[i + 1] if i + 1 < len(passages) else None
             before = passages[i - 1] if i > 0 else None
             if direction == Direction.IN:
-                if after is not None and after[3] == Direction.OUT and after[4] - at <= MAX_STAY:
+                if after is not None and after[3] == Direction.OUT and after[4] - at <= longest:
                     stays.append(Stay(person_id, place_id, at, after[4], False))
                 else:
                     stays.append(Stay(person_id, place_id, at, at + default, True))
-            elif before is None or before[3] != Direction.IN or at - before[4] > MAX_STAY:
+            elif before is None or before[3] != Direction.IN or at - before[4] > longest:
                 stays.append(Stay(person_id, place_id, at - default, at, True))
     return sorted(stays, key=lambda stay: (stay.start, stay.place_id))
 
@@ -126,38 +145,42 @@ def stays_of(person_id, since, until, rules=None) -> list[Stay]:
     rows = list(Passage.objects.filter(person_id=person_id, at__gte=since - MAX_STAY, at__lt=until + MAX_STAY)
                 .values_list("pk", "person_id", "place_id", "direction", "at").order_by())
     kinds = dict(Place.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "kind"))
-    stays = pair_stays(rows, {pk: rules[kind][0] for pk, kind in kinds.items()})
+    stays = pair_stays(rows, {pk: rules[kind][0] for pk, kind in kinds.items()},
+                       {pk: horizon(kind, rules[kind][0]) for pk, kind in kinds.items()})
     return [stay for stay in stays if since <= stay.start < until]
 
 
 # Co-location (时空伴随) ------------------------------------------------------------------------------------
 
 # One statement for all the visits: each visit's place and widened window; everyone else's passages at that place
-# from 12 hours before to 12 hours after it (passage_place_time index), paired into stays as pair_stays does,
+# from the kind's horizon before to the horizon after it (passage_place_time index; an entry further back cannot
+# pair with an exit in the window, nor its default stay reach it), paired into stays as pair_stays does,
 # kept where they overlap the window; per person the overlap minutes summed and the visit of the longest one
 # (windows over the few thousand rows: one sort, not one per person as array_agg(... ORDER BY) would).
 CO_LOCATION_SQL = """
 WITH w AS (
     SELECT v.visit_id, v.place_id, v.lo - make_interval(mins => v.margin) AS lo,
-           v.hi + make_interval(mins => v.margin) AS hi, make_interval(mins => v.stay) AS stay
+           v.hi + make_interval(mins => v.margin) AS hi, make_interval(mins => v.stay) AS stay,
+           make_interval(mins => v.horizon) AS horizon
     FROM unnest(%(visits)s::bigint[], %(places)s::bigint[], %(starts)s::timestamptz[], %(ends)s::timestamptz[],
-                %(margins)s::int[], %(stays)s::int[]) AS v(visit_id, place_id, lo, hi, margin, stay)
+                %(margins)s::int[], %(stays)s::int[], %(horizons)s::int[])
+         AS v(visit_id, place_id, lo, hi, margin, stay, horizon)
 ), p AS (
-    SELECT w.visit_id, w.place_id, w.lo, w.hi, w.stay, ps.person_id, ps.direction, ps.at,
+    SELECT w.visit_id, w.place_id, w.lo, w.hi, w.stay, w.horizon, ps.person_id, ps.direction, ps.at,
            lead(ps.direction) OVER k AS next_direction, lead(ps.at) OVER k AS next_at,
            lag(ps.direction) OVER k AS prev_direction, lag(ps.at) OVER k AS prev_at
     FROM w JOIN passes_passage ps ON ps.place_id = w.place_id
-         AND ps.at >= w.lo - interval '12 hours' AND ps.at < w.hi + interval '12 hours'
+         AND ps.at >= w.lo - w.horizon AND ps.at < w.hi + w.horizon
     WHERE ps.person_id <> ALL(%(exclude)s::bigint[])
     WINDOW k AS (PARTITION BY w.visit_id, ps.person_id ORDER BY ps.at, ps.id)
 ), s AS (
     SELECT visit_id, place_id, lo, hi, person_id,
            CASE WHEN direction = 'in' THEN at ELSE at - stay END AS s,
            CASE WHEN direction = 'out' THEN at
-                WHEN next_direction = 'out' AND next_at - at <= interval '12 hours' THEN next_at
+                WHEN next_direction = 'out' AND next_at - at <= horizon THEN next_at
                 ELSE at + stay END AS e
     FROM p
-    WHERE direction = 'in' OR prev_direction IS DISTINCT FROM 'in' OR at - prev_at > interval '12 hours'
+    WHERE direction = 'in' OR prev_direction IS DISTINCT FROM 'in' OR at - prev_at > horizon
 ), o AS (
     SELECT person_id, visit_id, place_id, GREATEST(s, lo) AS from_at,
            extract(epoch FROM LEAST(e, hi) - GREATEST(s, lo)) AS seconds
@@ -181,6 +204,21 @@ class Found:
     first_at: datetime.datetime
 
 
+def co_location_params(windows, exclude, rules=None, kinds=None) -> dict:
+    """CO_LOCATION_SQL's parameters for `windows` (see co_location): each window's margin, default stay and horizon
+    from its place kind."""
+    rules = rules or kind_rules()
+    if kinds is None:
+        kinds = dict(Place.objects.filter(pk__in={w[1] for w in windows}).values_list("pk", "kind"))
+    return {
+        "visits": [w[0] or 0 for w in windows], "places": [w[1] for w in windows],
+        "starts": [w[2] for w in windows], "ends": [w[3] for w in windows],
+        "margins": [rules[kinds[w[1]]][1] for w in windows], "stays": [rules[kinds[w[1]]][0] for w in windows],
+        "horizons": [int(horizon(kinds[w[1]], rules[kinds[w[1]]][0]).total_seconds() // 60) for w in windows],
+        "exclude": [int(pk) for pk in exclude],
+    }
+
+
 def co_location(windows, exclude, rules=None, kinds=None) -> list[Found]:
     """windows: (visit id, place id, start, end); everyone else (not in `exclude`) whose stay at the place overlaps
     the window widened by the kind's margin, ranked by overlap minutes. One query (plus one for the places' kinds
@@ -188,15 +226,7 @@ def co_location(windows, exclude, rules=None, kinds=None) -> list[Found]:
     windows = list(windows)
     if not windows:
         return []
-    rules = rules or kind_rules()
-    if kinds is None:
-        kinds = dict(Place.objects.filter(pk__in={w[1] for w in windows}).values_list("pk", "kind"))
-    params = {
-        "visits": [w[0] or 0 for w in windows], "places": [w[1] for w in windows],
-        "starts": [w[2] for w in windows], "ends": [w[3] for w in windows],
-        "margins": [rules[kinds[w[1]]][1] for w in windows], "stays": [rules[kinds[w[1]]][0] for w in windows],
-        "exclude": [int(pk) for pk in exclude],
-    }
+    params = co_location_params(windows, exclude, rules, kinds)
     with connection.cursor() as cursor:
         cursor.execute(CO_LOCATION_SQL, params)
         return [Found(person, minutes, visit or None, place, first_at)
@@ -204,15 +234,25 @@ def co_location(windows, exclude, rules=None, kinds=None) -> list[Found]:
 
 
 def _household_and_workplace(person, exclude) -> list[tuple[int, str]]:
-    found = []
+    """Household members, then co-workers: the same workplace text and the other active employees of the
+    person's enterprises (their roster); each person once, household first."""
+    found = {}
     if person.household_id:
-        found += [(pk, ContactKind.HOUSEHOLD) for pk in Person.objects.filter(household_id=person.household_id)
-                  .exclude(pk__in=exclude).values_list("pk", flat=True)]
+        for pk in Person.objects.filter(household_id=person.household_id).exclude(pk__in=exclude).values_list(
+                "pk", flat=True):
+            found.setdefault(pk, ContactKind.HOUSEHOLD)
+    # Two plain reads, not one OR over persons: an OR with the roster subquery scans people_person.
     workplace = (person.workplace or "").strip()
-    if workplace:
-        found += [(pk, ContactKind.WORKPLACE) for pk in Person.objects.filter(workplace=workplace)
-                  .exclude(pk__in=exclude).values_list("pk", flat=True)]
-    return found
+    same_text = list(Person.objects.filter(workplace=workplace).exclude(pk__in=exclude).values_list(
+        "pk", flat=True)) if workplace else []
+    enterprises = list(Employee.objects.on_roster().filter(person=person).values_list("enterprise_id", flat=True))
+    on_roster = list(Employee.objects.on_roster().filter(enterprise_id__in=enterprises).exclude(
+        person_id__in=[*exclude, person.pk]).order_by("person_id").values_list("person_id", flat=True)) \
+        if enterprises else []
+    for pk in [*same_text, *on_roster]:
+        if pk != person.pk:
+            found.setdefault(pk, ContactKind.WORKPLACE)
+    return list(found.items())
 
 
 # Traces and visits ----------------------------------------------------------------------------------------
@@ -329,7 +369,7 @@ def _sync_risk_places(trace):
 
 def search_contacts(trace, *, rules=None) -> dict:
     """The level-1 contacts of the trace's right visits, {person id: (kind, Found or None)}: co-location in one
-    query, then household members and co-workers (same workplace text)."""
+    query, then household members and co-workers (same workplace text or enterprise roster)."""
     rules = rules or kind_rules()
     case = trace.case
     rows = list(trace.visits.filter(wrong=False).values_list("pk", "place_id", "start", "end", "place__kind"))

@@ -6,6 +6,7 @@ app_name = "tracing"
 urlpatterns = [
     path("", views.trace_list, name="list"),
     path("tasks/", views.tasks, name="tasks"),
+    path("settings/", views.kind_rules, name="kind_rules"),
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("risk-places/", views.risk_places, name="risk_places"),
     path("risk-places/export/", views.risk_places_xlsx, name="risk_places_xlsx"),

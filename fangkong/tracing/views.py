@@ -5,6 +5,7 @@ Thin: parse, call tracing.services, render; a refused action shows its Chinese m
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.audit import services as audit
 from fangkong.core import exports
 from fangkong.isolation.models import Kind
-from fangkong.passes.models import Place
+from fangkong.passes.models import Place, PlaceKind
 from fangkong.people.models import Person
 from fangkong.screening.models import Category
 
@@ -249,3 +250,37 @@ def trace_pdf(request, pk):
     response = HttpResponse(report.trace_pdf(trace), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="trace-{trace.pk}.pdf"'
     return response
+
+
+@login_required
+@permission_required("tracing.change_kindrule", raise_exception=True)
+def kind_rules(request):
+    """时空伴随规则: a district admin sets, per place kind, the default stay and the ± minutes around a case's stay.
+    Fields are named <kind>-stay and <kind>-margin; all kinds are saved or none."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                for kind in PlaceKind.values:
+                    try:
+                        services.set_kind_rule(kind, request.POST.get(f"{kind}-stay"),
+                                               request.POST.get(f"{kind}-margin"), user=request.user)
+                    except ValidationError as exc:
+                        errors[kind] = exc.message_dict
+                if errors:
+                    raise ValidationError(_("时空伴随规则有误"))
+        except ValidationError:
+            pass
+        else:
+            messages.success(request, _("已保存时空伴随规则"))
+            return redirect("tracing:kind_rules")
+    saved = services.kind_rules()
+
+    def typed(kind, name, index):  # what was typed (kept on a refusal), else what is saved
+        posted = request.POST.get(f"{kind}-{name}")
+        return saved[kind][index] if posted is None else posted
+
+    rows = [(value, label, typed(value, "stay", 0), errors.get(value, {}).get("stay_minutes"),
+             typed(value, "margin", 1), errors.get(value, {}).get("margin_minutes"))
+            for value, label in PlaceKind.choices]
+    return render(request, "tracing/kind_rules.html", {"rows": rows}, status=400 if errors else 200)

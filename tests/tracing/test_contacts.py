@@ -85,7 +85,8 @@ def orm_answer(windows, case_id):
     kinds = dict(Place.objects.values_list("pk", "kind"))
     rows = list(Passage.objects.exclude(person_id=case_id)
                 .values_list("pk", "person_id", "place_id", "direction", "at"))
-    stays = services.pair_stays(rows, {pk: rules[kind][0] for pk, kind in kinds.items()})
+    stays = services.pair_stays(rows, {pk: rules[kind][0] for pk, kind in kinds.items()},
+                                {pk: services.horizon(kind, rules[kind][0]) for pk, kind in kinds.items()})
     seconds, best, first = {}, {}, {}
     for visit, place_id, s, e in windows:
         margin = datetime.timedelta(minutes=rules[kinds[place_id]][1])
@@ -156,3 +157,58 @@ def test_a_district_admin_widens_a_kinds_margin_and_a_worker_may_not(district, u
         services.set_kind_rule("venue", 2000, 45, user=users.admin)
     services.set_kind_rule("venue", 60, 45, user=users.admin)
     assert found(scene, users)[1][late].overlap_minutes == 5
+
+
+def test_co_workers_come_from_the_enterprise_roster_and_the_workplace_text_each_once(
+        district, users, scene, make_person):
+    from fangkong.enterprises.models import Employee, Enterprise
+
+    factory = Enterprise.objects.create(name="幸福里食品厂", credit_code="91350100M000100Y43",
+                                        area=district.community_a)
+    other = Enterprise.objects.create(name="李庄物流园", credit_code="91410100MA40000X1A",
+                                      area=district.community_b)
+    on_roster = make_person("钱一", district.community_a)
+    left = make_person("孙二", district.community_a)
+    both = make_person("周三", district.community_a)  # on the roster and with the same workplace text
+    elsewhere = make_person("吴四", district.community_a)
+    home = make_person("王小明", district.community_a, household=district.household_a101)  # household and roster
+    scene.case.workplace = "幸福里食品厂"
+    scene.case.save()
+    both.workplace = "幸福里食品厂"
+    both.save()
+    for person in (scene.case, on_roster, both, home):
+        Employee.objects.create(enterprise=factory, person=person)
+    Employee.objects.create(enterprise=factory, person=left, active=False)
+    Employee.objects.create(enterprise=other, person=elsewhere)
+    trace, contacts = found(scene, users)
+    assert contacts[on_roster].kind == ContactKind.WORKPLACE and contacts[both].kind == ContactKind.WORKPLACE
+    assert contacts[home].kind == ContactKind.HOUSEHOLD
+    assert left not in contacts and elsewhere not in contacts and scene.case not in contacts
+    assert trace.contacts.filter(person=both).count() == 1
+    # The tracer's search again (a visit changed) keeps them once.
+    services.refresh_contacts(trace)
+    assert trace.contacts.filter(person__in=[on_roster, both, home]).count() == 3
+
+
+def test_an_entry_and_exit_pair_only_within_the_place_kinds_longest_stay(district, users, scene, make_person):
+    # Three hours between entry and exit: one stay at a compound gate (12 h), two passings at a checkpoint (2 h).
+    at_gate = make_person("钱一", district.community_a)
+    at_checkpoint = make_person("孙二", district.community_b)
+    start = scene.at - datetime.timedelta(hours=30)
+    stay(at_gate, scene.gate, start, 180)
+    stay(at_checkpoint, scene.far, start, 180)
+    gate_stays = services.stays_of(at_gate.pk, start - M, start + M)
+    assert [(s.start, s.end, s.assumed) for s in gate_stays] == [(start, start + 180 * M, False)]
+    passings = services.stays_of(at_checkpoint.pk, start - 60 * M, start + 240 * M)
+    assert [(s.start, s.end, s.assumed) for s in passings] == [
+        (start, start + 10 * M, True), (start + 170 * M, start + 180 * M, True)]
+    # The search agrees: a case at the checkpoint in the middle of those three hours meets no one there.
+    middle = [(1, scene.far.pk, start + 80 * M, start + 100 * M)]
+    assert services.co_location(middle, [scene.case.pk]) == []
+    at_edge = [(1, scene.far.pk, start + 20 * M, start + 30 * M)]  # widened by 30 minutes: meets the entry
+    assert [f.person_id for f in services.co_location(at_edge, [scene.case.pk])] == [at_checkpoint.pk]
+    # A default stay set longer than the kind's horizon widens it: the default stay always fits.
+    services.set_kind_rule("checkpoint", 240, 30, user=users.admin)
+    assert services.horizon("checkpoint", 240) == 240 * M
+    assert [(s.start, s.end) for s in services.stays_of(at_checkpoint.pk, start - M, start + M)] == [
+        (start, start + 180 * M)]

@@ -112,3 +112,35 @@ def test_risk_places_page_xlsx_chain_and_report(district, users, scene, client_f
     assert district.numbers["a_neighbour"] not in text
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-singlefile", str(path), str(tmp_path / "trace")], check=True)
     assert (tmp_path / "trace.png").stat().st_size > 1000
+
+
+def test_a_district_admin_sets_default_stays_and_margins_per_place_kind_on_a_page(district, users, scene, client_for):
+    from fangkong.audit.models import AuditEvent
+    from fangkong.passes.models import PlaceKind
+    from fangkong.tracing import services
+    from fangkong.tracing.models import KindRule
+
+    admin = client_for(users.admin)
+    page = admin.get("/tracing/settings/").content.decode()
+    assert 'name="venue-stay"' in page and 'value="60"' in page and "前后延伸" in page
+    posted = {f"{kind}-{field}": value for kind, (stay_, margin) in services.kind_rules().items()
+              for field, value in (("stay", stay_), ("margin", margin))}
+    # Bad input: refused in Chinese, what was typed kept, nothing saved, nothing audited.
+    before = AuditEvent.objects.count()
+    refused = admin.post("/tracing/settings/", {**posted, "venue-stay": "abc", "checkpoint-margin": "500"})
+    text = refused.content.decode()
+    assert refused.status_code == 400 and "默认停留应为 1 到 720 分钟" in text and "前后延伸应为 0 到 240 分钟" in text
+    assert 'value="abc"' in text
+    refused = admin.post("/tracing/settings/", {**posted, "venue-stay": "90", "checkpoint-margin": "-1"})
+    assert refused.status_code == 400 and not KindRule.objects.exists() and AuditEvent.objects.count() == before
+    # A good save: only the changed kind is written and audited; the search reads it.
+    saved = admin.post("/tracing/settings/", {**posted, "venue-stay": "90", "venue-margin": "15"}, follow=True)
+    assert "已保存时空伴随规则" in saved.content.decode()
+    assert list(KindRule.objects.values_list("kind", "stay_minutes", "margin_minutes")) == [(PlaceKind.VENUE, 90, 15)]
+    assert AuditEvent.objects.count() == before + 1
+    assert services.kind_rules()[PlaceKind.VENUE] == (90, 15)
+    # Only district admins: a subdistrict officer is refused and sees no link.
+    officer = client_for(users.officer)
+    assert officer.get("/tracing/settings/").status_code == 403
+    assert "/tracing/settings/" not in officer.get("/tracing/").content.decode()
+    assert "/tracing/settings/" in admin.get("/tracing/").content.decode()

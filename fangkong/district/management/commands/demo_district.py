@@ -76,6 +76,7 @@ class Command(BaseCommand):
         from fangkong.people import demo as people_demo
         from fangkong.screening import demo as screening_demo
         from fangkong.testing import demo as testing_demo
+        from fangkong.tracing import demo as tracing_demo
         from fangkong.zones import demo as zones_demo
 
         workers = {None: [u for u, role in users if role == Role.COMMUNITY_WORKER]}
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             isolation_demo.build(district, self.random, users)
             zones_demo.build(district, self.random, users)
             enterprises_demo.build(district, self.random, users)
+            tracing_demo.build(district, self.random, users)
         password = os.getenv("FANGKONG_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         for user, _role in users:
             user.set_password(password)
