@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseNotFound
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from fangkong.core.db import fetch_prepared
 from fangkong.passes import services
 
 
@@ -27,9 +28,9 @@ def tap(request, code):
         if place is None or place[2] != "approved":
             return HttpResponseNotFound("invalid")
         device_id = uuid.UUID(signing.loads(request.COOKIES[services.DEVICE_COOKIE], salt=services.DEVICE_SALT))
-        cursor.execute(services._device_members_sql(), [device_id])
-        # Each row: member id, label, verified_at, then the person's fields (id first) and the gate row.
-        members = {row[3]: row for row in cursor.fetchall()}
+        # Prepared on the server like the view's (core.db.fetch_prepared). Each row: member id, label, verified_at,
+        # then the person's fields (id first) and the gate row.
+        members = {row[3]: row for row in fetch_prepared(services._device_members_sql(), [device_id])}
         person = int(request.POST["person"])
         if person not in members:
             return HttpResponseNotFound("person")
