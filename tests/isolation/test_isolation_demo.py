@@ -10,7 +10,15 @@ from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.healthcode.models import HealthStatus
 from fangkong.isolation import demo
-from fangkong.isolation.models import IsolationOrder, MonitoringCheck, MonitoringTask, Site, State, TransferBatch
+from fangkong.isolation.models import (
+    IsolationOrder,
+    MonitoringCheck,
+    MonitoringTask,
+    Site,
+    Source,
+    State,
+    TransferBatch,
+)
 from fangkong.territory.models import Area, AreaLevel
 
 
@@ -21,9 +29,11 @@ def test_the_demo_builds_isolation_in_every_state_once(db):
     demo.build(district, random.Random(7), users)
     assert Site.objects.count() == 2 and all(site.rooms.exists() for site in Site.objects.all())
     assert set(IsolationOrder.objects.values_list("state", flat=True)) == set(State.values)
-    # 42 orders, and the home health monitoring that follows each released centralized one (14+7)
-    assert IsolationOrder.objects.count() == 42 + IsolationOrder.objects.filter(
-        state=State.RELEASED, kind="centralized").count()
+    # 42 orders, and the home health monitoring that follows each released centralized one (14+7); the tracing
+    # demo's bulk action orders its close contacts too (source 流调判定).
+    own = IsolationOrder.objects.exclude(source=Source.TRACING)
+    assert own.count() == 42 + own.filter(state=State.RELEASED, kind="centralized").count()
+    assert IsolationOrder.objects.filter(source=Source.TRACING).exists()
     assert MonitoringCheck.objects.count() > 100 and MonitoringTask.objects.open().exists()
     batch = TransferBatch.objects.get()
     assert batch.orders.count() == 4 and set(batch.orders.values_list("state", flat=True)) == {State.ORDERED}
