@@ -1,8 +1,6 @@
 """API of enterprises: the registry with its figures, the roster, the day's check-ins and the problems. The same
 services as the pages, scoped and masked; another enterprise's id reads as one that does not exist."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -12,19 +10,10 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from fangkong.core.api import ModelPermission, api_errors
+from fangkong.core.api import ModelPermission, call_service
 
 from . import services
 from .models import CheckIn, CheckInSource, Employee, Enterprise, Problem, ProblemKind
-
-
-def _call(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise api_errors(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise ApiPermissionDenied(str(exc)) from exc
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -156,7 +145,7 @@ class EnterpriseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         data = EnterpriseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enterprise = _call(services.create_enterprise, dict(data.validated_data), user=request.user)
+        enterprise = call_service(services.create_enterprise, dict(data.validated_data), user=request.user)
         return Response(EnterpriseDetailSerializer(enterprise).data, status=status.HTTP_201_CREATED)
 
     def _need(self, perm):
@@ -177,7 +166,7 @@ class EnterpriseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         self._need("enterprises.add_employee")
         data = EmployeeCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        employee = _call(services.add_employee, enterprise, dict(data.validated_data), user=request.user)
+        employee = call_service(services.add_employee, enterprise, dict(data.validated_data), user=request.user)
         return Response(EmployeeSerializer(employee).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses={200: CheckInSerializer(many=True)})
@@ -197,7 +186,7 @@ class EnterpriseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         employee = Employee.objects.filter(pk=data.validated_data["employee"]).first()
         if employee is None:
             raise ApiValidationError({"employee": [_("没有这个职工")]})
-        checkin = _call(services.check_in, employee, temperature=data.validated_data["temperature"],
+        checkin = call_service(services.check_in, employee, temperature=data.validated_data["temperature"],
                         symptoms=data.validated_data["symptoms"], source=CheckInSource.API, user=request.user,
                         enterprise=enterprise)
         return Response(CheckInSerializer(checkin).data, status=status.HTTP_201_CREATED)
@@ -215,5 +204,5 @@ class EnterpriseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         self._need("enterprises.add_problem")
         data = ProblemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        problem = _call(services.report_problem, enterprise, user=request.user, **data.validated_data)
+        problem = call_service(services.report_problem, enterprise, user=request.user, **data.validated_data)
         return Response(ProblemSerializer(problem).data, status=status.HTTP_201_CREATED)

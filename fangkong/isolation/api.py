@@ -1,8 +1,6 @@
 """API of isolation: orders, release with a second approver, sites with rooms, monitoring entries. The same
 services as the pages, scoped and masked; out-of-scope ids read as ids that do not exist."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from fangkong.core.api import ModelPermission, api_errors
+from fangkong.core.api import ModelPermission, call_service
 from fangkong.people.models import Person
 
 from . import services
@@ -24,14 +22,6 @@ def _user(pk):
 
     return User.objects.filter(pk=pk).first() if pk else None
 
-
-def _call(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise api_errors(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise ApiPermissionDenied(str(exc)) from exc
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -132,7 +122,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             errors["worker"] = [_("责任人须是该人员所在社区的社区工作人员或网格员")]
         if errors:
             raise ApiValidationError(errors)
-        order = _call(services.order_isolation, person, kind=fields["kind"], user=request.user,
+        order = call_service(services.order_isolation, person, kind=fields["kind"], user=request.user,
                       reason=fields["reason"], source=fields["source"], start=fields.get("start"),
                       planned_end=fields.get("planned_end"), site=site, room=room, worker=worker)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
@@ -147,7 +137,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         worker = _user(data.validated_data["worker"])
         if worker is None:
             raise ApiValidationError({"worker": [_("责任人须是该人员所在社区的社区工作人员或网格员")]})
-        order = _call(services.set_worker, order, worker, user=request.user)
+        order = call_service(services.set_worker, order, worker, user=request.user)
         return Response(OrderSerializer(order).data)
 
     @extend_schema(request=ReleaseSerializer, responses={200: OrderSerializer})
@@ -159,14 +149,14 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         order = self.get_object()
         data = ReleaseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = _call(services.request_release, order, user=request.user, reason=data.validated_data["reason"])
+        order = call_service(services.request_release, order, user=request.user, reason=data.validated_data["reason"])
         order.refresh_from_db()
         return Response(OrderSerializer(order).data)
 
     @extend_schema(request=None, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"], url_path="approve-release")
     def approve_release(self, request, pk=None):
-        order = _call(services.approve_release, self.get_object(), user=request.user)
+        order = call_service(services.approve_release, self.get_object(), user=request.user)
         return Response(OrderSerializer(order).data)
 
     @extend_schema(request=CheckSerializer, responses={200: CheckSerializer(many=True), 201: CheckSerializer})
@@ -181,7 +171,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = CheckSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        check = _call(services.record_check, order, temperature=fields["temperature"],
+        check = call_service(services.record_check, order, temperature=fields["temperature"],
                       symptoms=fields.get("symptoms", ""), at=fields.get("at"), user=request.user)
         return Response(CheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
@@ -289,5 +279,5 @@ class KindDefaultViewSet(viewsets.ViewSet):
         if pk not in Kind.values:
             raise NotFound
         values = {name: request.data[name] for name in services.DEFAULT_FIELDS if name in request.data}
-        _call(services.set_kind_default, pk, user=request.user, **values)
+        call_service(services.set_kind_default, pk, user=request.user, **values)
         return self.retrieve(request, pk)

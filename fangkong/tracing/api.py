@@ -1,8 +1,6 @@
 """API of tracing: open a trace on a case, read its visits and contacts, add an interview visit, mark a contact,
 act on contacts. The same services as the pages, scoped and masked; out-of-scope ids read as ids that do not exist."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from fangkong.core.api import ModelPermission, api_errors
+from fangkong.core.api import ModelPermission, call_service
 from fangkong.isolation.models import Kind
 from fangkong.passes.models import Place
 from fangkong.people.models import Person
@@ -19,15 +17,6 @@ from fangkong.screening.models import Category
 
 from . import services
 from .models import Contact, ContactKind, Mark, Trace, Visit
-
-
-def _call(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise api_errors(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise ApiPermissionDenied(str(exc)) from exc
 
 
 class TraceSerializer(serializers.ModelSerializer):
@@ -122,7 +111,7 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         case = Person.objects.visible_to(request.user).select_related("household").filter(pk=fields["case"]).first()
         if case is None:
             raise ApiValidationError({"case": [_("没有这个人员，或不在您的管辖范围内")]})
-        trace = _call(services.open_trace, case, fields["onset"], user=request.user,
+        trace = call_service(services.open_trace, case, fields["onset"], user=request.user,
                       window_days=fields["window_days"], note=fields["note"])
         return Response(TraceSerializer(trace).data, status=status.HTTP_201_CREATED)
 
@@ -145,7 +134,7 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         place = Place.objects.filter(pk=fields["place"]).first()
-        visit = _call(services.add_visit, trace, place=place, start=fields["start"], end=fields["end"],
+        visit = call_service(services.add_visit, trace, place=place, start=fields["start"], end=fields["end"],
                       note=fields["note"], user=request.user)
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
@@ -167,7 +156,7 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         contact = trace.contacts.filter(pk=fields["contact"]).first()
         if contact is None:
             raise ApiValidationError({"contact": [_("没有这个接触者")]})
-        contact = _call(services.mark_contact, contact, fields["mark"], note=fields["note"], user=request.user)
+        contact = call_service(services.mark_contact, contact, fields["mark"], note=fields["note"], user=request.user)
         return Response(ContactSerializer(contact).data)
 
     @extend_schema(request=ActSerializer, responses={200: ActResultSerializer})
@@ -184,6 +173,6 @@ class TraceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         category = Category.objects.filter(pk=fields["category"], active=True).first()
         if category is None:
             raise ApiValidationError({"category": [_("请选择一个启用的重点人员类别")]})
-        result = _call(services.act, trace, fields["persons"], category=category,
+        result = call_service(services.act, trace, fields["persons"], category=category,
                        isolation_kind=fields["isolation_kind"], user=request.user)
         return Response(ActResultSerializer(result).data)

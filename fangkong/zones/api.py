@@ -9,30 +9,18 @@
                                       POST {id}/take/, {id}/deliver/, {id}/close/ (note)
 """
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from fangkong.core.api import ModelPermission, api_errors
+from fangkong.core.api import ModelPermission, call_service
 from fangkong.territory.models import Household
 
 from . import services
 from .models import OPEN_SUPPLY_STATES, OutRule, RiskZone, SupplyKind, SupplyRequest, SupplyState, ZoneKind
-
-
-def _call(func, *args, **kwargs):
-    try:
-        return func(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise api_errors(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise ApiPermissionDenied(str(exc)) from exc
 
 
 class ZoneSerializer(serializers.ModelSerializer):
@@ -99,7 +87,7 @@ class ZoneViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         data = ZoneCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        zone = _call(services.create_zone, user=request.user, **data.validated_data)
+        zone = call_service(services.create_zone, user=request.user, **data.validated_data)
         return Response(ZoneSerializer(zone).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ChangeSerializer, responses={200: ZoneSerializer})
@@ -108,7 +96,7 @@ class ZoneViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         zone = self.get_object()
         data = ChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        zone = _call(services.change_kind, zone, user=request.user, **data.validated_data)
+        zone = call_service(services.change_kind, zone, user=request.user, **data.validated_data)
         return Response(ZoneSerializer(zone).data)
 
     @extend_schema(request=LiftSerializer, responses={200: ZoneSerializer})
@@ -117,7 +105,7 @@ class ZoneViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         zone = self.get_object()
         data = LiftSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        zone = _call(services.lift, zone, user=request.user, reason=data.validated_data["reason"])
+        zone = call_service(services.lift, zone, user=request.user, reason=data.validated_data["reason"])
         return Response(ZoneSerializer(zone).data)
 
 
@@ -171,13 +159,13 @@ class SupplyRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         household = Household.objects.visible_to(request.user).filter(pk=fields["household"]).first()
         if household is None:
             raise ApiValidationError({"household": [_("没有这一户，或不在您的管辖范围内")]})
-        item = _call(services.log_supply, household, user=request.user, kind=fields["kind"], text=fields["text"])
+        item = call_service(services.log_supply, household, user=request.user, kind=fields["kind"], text=fields["text"])
         return Response(SupplySerializer(item).data, status=status.HTTP_201_CREATED)
 
     def _step(self, request, step):
         data = StepSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = _call(services.advance, self.get_object(), user=request.user, step=step,
+        item = call_service(services.advance, self.get_object(), user=request.user, step=step,
                      note=data.validated_data["note"])
         return Response(SupplySerializer(item).data)
 
